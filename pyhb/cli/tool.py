@@ -1,0 +1,42 @@
+"""``pyhb``: the project tool (``pyhb check``, ``pyhb decode``, ``pyhb demo``, ``pyhb install``).
+
+Each sub-command lives in its own module exposing ``main(argv) -> int``; it is imported
+only when chosen, so one sub-command's dependencies never slow another.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "check": ("pyhb.cli.check", "validate ha.cf, authkeys and haresources"),
+    "decode": ("pyhb.cli.decode", "decode and verify captured heartbeat packets"),
+    "demo": ("pyhb.cli.demo", "run a two-node failover demo in network namespaces (root)"),
+    "install": ("pyhb.cli.install", "install init script, systemd unit, resource.d and samples"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: pyhb COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:<8} {text}" for name, (_, text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to a sub-command; exit 2 on a usage error."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help"}:
+        print(_usage())
+        return 0 if args else 2
+    entry = COMMANDS.get(args[0])
+    if entry is None:
+        print(f"pyhb: unknown command {args[0]!r}\n{_usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(entry[0])
+    result: int = module.main(args[1:])
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Frozen, typed configuration: what ha.cf, authkeys and haresources say, once parsed.
+
+Field names equal ha.cf directive names. Durations are integer milliseconds.
+Imports stdlib only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_UDPPORT = 694
+
+
+@dataclass(frozen=True, slots=True)
+class Bcast:
+    """``bcast IFACE``: UDP broadcast to the interface's broadcast address."""
+
+    iface: str
+    port: int
+    line: int = 0
+
+    @property
+    def name(self) -> str:
+        """The link name heartbeat shows for this medium (the interface)."""
+        return self.iface
+
+
+@dataclass(frozen=True, slots=True)
+class Ucast:
+    """``ucast IFACE PEER``: UDP unicast to PEER out of IFACE."""
+
+    iface: str
+    peer: str
+    port: int
+    line: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.iface
+
+
+@dataclass(frozen=True, slots=True)
+class Mcast:
+    """``mcast IFACE GROUP PORT TTL LOOP``: UDP multicast."""
+
+    iface: str
+    group: str
+    port: int
+    ttl: int
+    loop: bool
+    line: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.iface
+
+
+Medium = Bcast | Ucast | Mcast
+
+
+class AutoFailback(enum.StrEnum):
+    ON = "on"
+    OFF = "off"
+    LEGACY = "legacy"
+
+
+@dataclass(frozen=True, slots=True)
+class HaConfig:
+    """The effective ha.cf settings.
+
+    ``params`` keeps every recorded directive's raw text exactly as written (or the
+    recorded default), which is what ``cl_status hbparameter`` and the ``HA_<name>``
+    environment of scripts show.
+    """
+
+    node: tuple[str, ...]
+    keepalive: int = 1000
+    deadtime: int = 30000
+    warntime: int = 15000
+    initdead: int = 30000
+    udpport: int = DEFAULT_UDPPORT
+    media: tuple[Medium, ...] = ()
+    auto_failback: AutoFailback = AutoFailback.LEGACY
+    logfile: str | None = None
+    debugfile: str | None = None
+    logfacility: str | None = None
+    use_logd: bool = False
+    debug: int = 0
+    msgfmt: str = "classic"
+    hopfudge: int = 1
+    max_rexmit_delay: int = 250
+    log_badpack: bool = True
+    syslogmsgfmt: bool = True
+    hbgenmethod: str = "file"
+    uuidfrom: str = "file"
+    pacemaker: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+    params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+class AuthMethod(enum.StrEnum):
+    CRC = "crc"
+    MD5 = "md5"
+    SHA1 = "sha1"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthKey:
+    index: int
+    method: AuthMethod
+    key: bytes  # empty for crc
+
+
+@dataclass(frozen=True, slots=True)
+class AuthKeys:
+    """All keys of authkeys; ``active`` is the index outbound packets are signed with."""
+
+    active: int
+    keys: tuple[AuthKey, ...]
+
+    def get(self, index: int) -> AuthKey | None:
+        """The key with this index, or None."""
+        for k in self.keys:
+            if k.index == index:
+                return k
+        return None
+
+    @property
+    def outbound(self) -> AuthKey:
+        key = self.get(self.active)
+        if key is None:  # the parser guarantees the active key exists
+            raise LookupError(self.active)
+        return key
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """One haresources resource: ``name::arg1::arg2``; ``text`` is the word as written
+    (after the bare-IP shorthand was expanded to ``IPaddr::...``)."""
+
+    name: str
+    args: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroup:
+    """One haresources line: the preferred node, then resources started left to right.
+
+    ``key`` is the first resource's word as written in the file; it names the group on
+    the wire (``ipaddr=`` of ip-request) and in logs.
+    """
+
+    node: str
+    resources: tuple[ResourceRef, ...]
+    key: str
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Everything the daemon needs from the configuration directory."""
+
+    confdir: Path
+    local_node: str
+    ha: HaConfig
+    authkeys: AuthKeys
+    groups: tuple[ResourceGroup, ...]
+
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """Configured nodes other than the local one, in ha.cf order."""
+        return tuple(n for n in self.ha.node if n != self.local_node)

@@ -1,0 +1,379 @@
+"""The sans-I/O heartbeat engine: the only façade the daemon drives.
+
+Contract (aioquic-style): ``receive_datagram`` / ``request`` / ``script_finished`` /
+``handle_timer`` feed it, each with the ``now`` the caller read once; the caller
+then drains ``datagrams_to_send`` (each goes out on every medium) and
+``next_event``, and re-arms one timer at ``get_timer()``.
+
+Membership: own ``status`` every keepalive (and at once on a change); a node is
+dead ``dt`` after its last status (``initdead`` until communication is up); links
+per medium; reqnodes/repnodes before going active (3.0.6 peers insist on it when
+they send ``protocol=1``); acks for every 10th sequence number; retransmission
+requests and answers. Resource ownership lives in ``core.ownership``.
+
+Never imports asyncio, socket, subprocess, time, os or random.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Collection
+
+from pyhb.clock import Instant
+from pyhb.config.model import ClusterConfig, ResourceGroup
+from pyhb.core import inbound
+from pyhb.core.compose import Composer
+from pyhb.core.events import (
+    Command,
+    Event,
+    GroupAction,
+    LinkStateChanged,
+    LinkStatus,
+    LogLine,
+    NodeStatus,
+    PeerStateChanged,
+    RunGroups,
+    Shutdown,
+    ShutdownComplete,
+    Standby,
+    StatusChanged,
+    Takeover,
+)
+from pyhb.core.ownership import Ownership
+from pyhb.core.peers import PeerTable
+from pyhb.core.seqno import SendHistory
+from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
+from pyhb.wire.auth import Signer, Verifier
+
+log = logging.getLogger(__name__)
+
+REQNODES_PERIOD = 1.0  # 3.0.6 re-sends reqnodes every second until answered
+
+
+class Engine:
+    """One node's protocol state. Not thread-safe; one caller at a time."""
+
+    def __init__(
+        self,
+        config: ClusterConfig,
+        *,
+        uuid: bytes,
+        generation: int,
+        now: Instant,
+        rand: Callable[[], float],
+        loadavg: Callable[[], str] = lambda: "n/a",
+        manage_resources: bool = True,
+    ) -> None:
+        ha = config.ha
+        self.config = config
+        self.local = config.local_node
+        self.keepalive = ha.keepalive / 1000
+        self.deadtime = ha.deadtime / 1000
+        self.warntime = ha.warntime / 1000
+        self.initdead = ha.initdead / 1000
+        self.media = tuple(dict.fromkeys(m.name for m in ha.media))
+        self.started = now.mono
+        self.status = NodeStatus.INIT
+        self.comm_up = False
+        self.generation = generation
+        self._rand = rand
+        self._signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
+        self._verifier = Verifier(config.authkeys)
+        self._compose = Composer(
+            node=self.local,
+            uuid=uuid,
+            generation=generation,
+            ttl=ha.hopfudge + len(ha.node),
+            loadavg=loadavg,
+        )
+        self.uuid = uuid
+        rexmit = ha.max_rexmit_delay / 1000
+        self.history = SendHistory(max_rexmit_delay=rexmit)
+        self.peers = PeerTable.build(config.peers, self.media, self.deadtime, rexmit, rand)
+        self.own_links = {m: LinkStatus.DEAD for m in self.media}
+        self._outbox: list[bytes] = []
+        self._events: deque[Event] = deque()
+        self._next_status = now.mono
+        self._reqnodes_due: float | None = None
+        self._op_ids = 0
+        self._last_entry = now.mono
+        self._now = now
+        self._badpacket_logged: dict[str, float] = {}
+        groups = config.groups if manage_resources else ()
+        self.ownership = Ownership(
+            self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log
+        )
+        self.handle_timer(now)
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _log(self, level: int, text: str) -> None:
+        self._events.append(LogLine(level, text))
+
+    def _emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    def _send_from_ownership(
+        self, mtype: str, fields: list[tuple[str, str]], dest: str | None
+    ) -> None:
+        self.send(mtype, fields, dest=dest)
+        self._emit(StatusChanged())
+
+    def send(
+        self, mtype: str, fields: list[tuple[str, str]], *, dest: str | None = None
+    ) -> int | None:
+        """Queue one message to every medium; returns its seq (None for NS_ types)."""
+        sequenced = not mtype.startswith("NS_")
+        seq = self.history.allocate() if sequenced else None
+        peer = self.peers.get(dest) if dest is not None else None
+        dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
+        msg = self._compose.build(
+            mtype, fields, seq=seq, wall=self._now.wall, dest=dest, dest_uuid=dest_uuid
+        )
+        data = self._signer.datagram(msg)
+        if seq is not None:
+            self.history.record(seq, data)
+        self._outbox.append(data)
+        return seq
+
+    def _run(
+        self,
+        action: GroupAction,
+        groups: tuple[ResourceGroup, ...],
+        reason: str,
+        only_running: bool,
+    ) -> int:
+        self._op_ids += 1
+        self._emit(RunGroups(self._op_ids, action, groups, reason, only_running))
+        self._emit(StatusChanged())
+        return self._op_ids
+
+    def _emit_announce(self) -> None:
+        """Re-send gratuitous ARPs for what we hold: ownership was in doubt."""
+        held = tuple(g for k, g in self.ownership.groups.items() if k in self.ownership.held)
+        if held:
+            self._op_ids += 1
+            self._emit(RunGroups(self._op_ids, GroupAction.ANNOUNCE, held, "re-announce"))
+
+    def _enter(self, now: Instant) -> None:
+        """Bookkeeping at every entry point: the time, and detection of a frozen process."""
+        gap = now.mono - self._last_entry
+        self._now = now
+        self._last_entry = max(self._last_entry, now.mono)
+        self.ownership.now = now.mono
+        if gap > max(self.deadtime, 2 * self.keepalive) and self.comm_up:
+            self._log(
+                logging.WARNING,
+                f"pyhb was not scheduled for {gap * 1000:.0f} ms (more than deadtime): "
+                "peer deadlines restarted, held resources re-checked",
+            )
+            for p in self.peers:
+                if p.alive and p.last_status is not None:
+                    p.last_status = now.mono
+                for link in p.links.values():
+                    if link.last_heard is not None:
+                        link.last_heard = now.mono
+            self._next_status = now.mono
+            self.ownership.stalled(now.mono)
+            self._emit_announce()
+
+    # -- the four-method contract --------------------------------------------------------
+
+    def receive_datagram(
+        self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+    ) -> None:
+        """One UDP payload from ``addr`` on ``medium`` (the link name: the interface)."""
+        inbound.receive_datagram(self, data, medium, addr, now)
+
+    def datagrams_to_send(self, now: Instant) -> list[bytes]:
+        """Datagrams queued since the last call; each goes out on every medium."""
+        del now
+        out, self._outbox = self._outbox, []
+        return out
+
+    def next_event(self) -> Event | None:
+        """The next event or effect for the shell, or None."""
+        return self._events.popleft() if self._events else None
+
+    def get_timer(self) -> float | None:
+        """The earliest monotonic deadline at which ``handle_timer`` must run."""
+        times: list[float] = [self._next_status]
+        for p in self.peers:
+            d = p.dead_deadline(self.started, self.initdead, self.comm_up)
+            if d is not None:
+                times.append(d)
+            for link in p.links.values():
+                if link.status is LinkStatus.UP and link.last_heard is not None:
+                    times.append(link.last_heard + p.dt)
+            r = p.tracker.next_deadline()
+            if r is not None:
+                times.append(r)
+        for t in (self._reqnodes_due, self.ownership.next_deadline()):
+            if t is not None:
+                times.append(t)
+        return min(times)
+
+    def handle_timer(self, now: Instant) -> None:
+        """Do whatever is due at ``now``."""
+        self._enter(now)
+        t = now.mono
+        if t >= self._next_status:
+            self._send_status()
+        self._check_timeouts(t)
+        for p in self.peers:
+            for first, last in p.tracker.due(t):
+                if p.alive:
+                    self.send(
+                        "NS_rexmit",
+                        [("firstseq", str(first)), ("lastseq", str(last))],
+                        dest=p.name,
+                    )
+        if self._reqnodes_due is not None and t >= self._reqnodes_due:
+            self._send_reqnodes(t)
+        self.ownership.timer(t)
+        self._after()
+
+    def request(self, cmd: Command, now: Instant) -> str | None:
+        """An operator command; None when accepted, else the reason it was refused."""
+        self._enter(now)
+        own = self.ownership
+        match cmd:
+            case Standby(hold):
+                result = own.request_standby(hold) if self.comm_up else "heartbeat is starting"
+            case Takeover(hold):
+                result = own.request_takeover(hold) if self.comm_up else "heartbeat is starting"
+            case Shutdown():
+                self._log(logging.INFO, "Heartbeat shutdown in progress.")
+                if not self.comm_up or not self.config.groups:
+                    own.shutdown_requested = True
+                    own.shutdown_done = True
+                    self._send_status()
+                    self.send("shutdone", [("st", "dead")])
+                    result = None
+                else:
+                    result = own.shutdown()
+        self._after()
+        return result
+
+    def script_finished(self, op_id: int, failed: Collection[str], now: Instant) -> None:
+        """A ``RunGroups`` effect completed; ``failed`` names the groups that failed."""
+        self._enter(now)
+        self.ownership.finished(op_id, failed)
+        self._after()
+
+    def _after(self) -> None:
+        own = self.ownership
+        if own.shutdown_requested and own.rstate.value != "shutdown" and own.busy is None:
+            if not own.shutdown_done:
+                own.shutdown()
+        if own.shutdown_done:
+            own.shutdown_done = False
+            self._emit(ShutdownComplete())
+
+    # -- membership --------------------------------------------------------------------
+
+    def _send_status(self) -> None:
+        if self.status is NodeStatus.INIT:
+            self._send_status_word(NodeStatus.INIT)
+            self.status = NodeStatus.UP
+            self._log(logging.INFO, "Local status now set to: 'up'")
+        self._send_status_word(self.status)
+        self._next_status = self._now.mono + self.keepalive
+
+    def _send_status_word(self, st: NodeStatus) -> None:
+        dt = f"{int(self.deadtime * 1000):x}"
+        self.send("status", [("st", str(st)), ("dt", dt), ("protocol", "1")])
+
+    def _check_timeouts(self, t: float) -> None:
+        for p in self.peers:
+            d = p.dead_deadline(self.started, self.initdead, self.comm_up)
+            if d is not None and t >= d:
+                self._declare_dead(p.name, graceful=False)
+            for link in p.links.values():
+                if (
+                    link.status is LinkStatus.UP
+                    and link.last_heard is not None
+                    and t >= link.last_heard + p.dt
+                ):
+                    link.status = LinkStatus.DEAD
+                    self._log(logging.INFO, f"Link {p.name}:{link.name} dead.")
+                    self._emit(LinkStateChanged(p.name, link.name, LinkStatus.DEAD))
+        self._check_comm_up(t)
+
+    def _declare_dead(self, name: str, *, graceful: bool) -> None:
+        p = self.peers.get(name)
+        if p is None or p.status is NodeStatus.DEAD:
+            return
+        old = p.status
+        p.status = NodeStatus.DEAD
+        p.tracker.forget()
+        if not graceful:
+            self._log(logging.WARNING, f"node {name}: is dead")
+        self._emit(PeerStateChanged(name, old, NodeStatus.DEAD))
+        self._emit(StatusChanged())
+        if self.comm_up:
+            self.ownership.peer_dead(name, self._now.mono, graceful=graceful)
+
+    def _check_comm_up(self, t: float) -> None:
+        """Communication is up once every node was heard from or declared dead, and the
+        reqnodes/repnodes exchange (if the peer uses it) has completed."""
+        if self.comm_up:
+            return
+        if any(not p.heard and p.status is not NodeStatus.DEAD for p in self.peers):
+            return
+        live = [p for p in self.peers.live() if p.protocol]
+        if live and self._reqnodes_due is None:
+            self._send_reqnodes(t)
+            return
+        if not live:
+            self._go_active()
+
+    def _send_reqnodes(self, t: float) -> None:
+        live = [p for p in self.peers.live() if p.protocol]
+        if self.comm_up or not live:
+            self._reqnodes_due = None
+            if not self.comm_up and not live:
+                self._go_active()
+            return
+        self.send("reqnodes", [], dest=live[0].name)
+        self._reqnodes_due = t + REQNODES_PERIOD
+
+    def _go_active(self) -> None:
+        self.comm_up = True
+        self._reqnodes_due = None
+        self._log(logging.INFO, "Comm_now_up(): updating status to active")
+        self._log(logging.INFO, "Local status now set to: 'active'")
+        self.status = NodeStatus.ACTIVE
+        self._send_status()
+        live = self.peers.live()
+        self._emit(StatusChanged())
+        self.ownership.comm_up(live[0].name if live else None, self._now.mono)
+
+    # -- the read-only view ------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """What ``cl_status`` shows, in 3.0.6's node order (peers first, then us)."""
+        views = {
+            p.name: NodeView(
+                p.name, p.status, tuple(LinkView(n, lk.status) for n, lk in p.links.items())
+            )
+            for p in self.peers
+        }
+        own = tuple(LinkView(n, s) for n, s in self.own_links.items())
+        views[self.local] = NodeView(self.local, self.status, own)
+        # 3.0.6 lists nodes in reverse ha.cf order (``node a b`` lists b, then a).
+        nodes = tuple(views[n] for n in reversed(self.config.ha.node) if n in views)
+        own_state = self.ownership
+        groups = tuple(
+            GroupView(g.key, g.node, own_state.state[g.key], own_state.errors.get(g.key))
+            for g in own_state.groups.values()
+        )
+        return Snapshot(
+            local_node=self.local,
+            local_status=self.status,
+            nodes=nodes,
+            rscstatus=own_state.rscstatus(),
+            groups=groups,
+            params=dict(self.config.ha.params),
+        )

@@ -1,0 +1,135 @@
+"""Typed inputs to the engine (commands) and outputs from it (events and effects).
+
+Commands are imperatives (``Standby``); events are past-tense facts
+(``PeerStateChanged``); effects the shell must carry out are imperatives too
+(``RunGroups``). Imports stdlib and ``pyhb.config.model`` only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from pyhb.config.model import ResourceGroup
+
+
+class NodeStatus(enum.StrEnum):
+    """Heartbeat's node status words, as shown by ``cl_status nodestatus``."""
+
+    INIT = "init"
+    UP = "up"
+    ACTIVE = "active"
+    DEAD = "dead"
+
+
+class LinkStatus(enum.StrEnum):
+    UP = "up"
+    DEAD = "dead"
+
+
+class RscHold(enum.StrEnum):
+    """A set of resource groups from one node's point of view (``rsc_hold=``)."""
+
+    NONE = "none"
+    LOCAL = "local"
+    FOREIGN = "foreign"
+    ALL = "all"
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Standby:
+    """``hb_standby SET``: give SET (from our point of view) to the peer."""
+
+    hold: RscHold
+
+
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """``hb_takeover SET``: ask the peer to give us SET (from our point of view)."""
+
+    hold: RscHold
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown:
+    """Graceful stop: release every group, tell the peers, then exit."""
+
+
+Command = Standby | Takeover | Shutdown
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStateChanged:
+    node: str
+    old: NodeStatus
+    new: NodeStatus
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStateChanged:
+    node: str
+    link: str
+    new: LinkStatus
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatLate:
+    node: str
+    interval_ms: int
+    over_deadtime: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """A message the engine wants logged with heartbeat's exact wording."""
+
+    level: int  # logging.INFO etc.
+    text: str
+
+
+class GroupAction(enum.StrEnum):
+    TAKE = "takegroup"
+    GIVE = "givegroup"
+    ANNOUNCE = "announce"  # re-send gratuitous ARPs for the addresses of these groups
+
+
+@dataclass(frozen=True, slots=True)
+class RunGroups:
+    """Effect: acquire or release these groups, one after another, then report back
+    with ``engine.script_finished(op_id, failed_keys, now)``.
+
+    Takes run in the listed order, gives in reverse order; ANNOUNCE needs no report.
+    """
+
+    op_id: int
+    action: GroupAction
+    groups: tuple[ResourceGroup, ...]
+    reason: str
+    only_running: bool = False  # GIVE: stop only resources whose status says running
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """Something ``cl_status`` shows has changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShutdownComplete:
+    """Every group is released and the peers were told: the daemon may exit."""
+
+
+Event = (
+    PeerStateChanged
+    | LinkStateChanged
+    | HeartbeatLate
+    | LogLine
+    | RunGroups
+    | StatusChanged
+    | ShutdownComplete
+)

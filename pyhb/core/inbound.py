@@ -1,0 +1,302 @@
+"""Receiving: verify, then sequence checks, then one handler per message type.
+
+Order matters and follows 3.0.6 (heartbeat.c ``process_clustermsg``): the digest is
+checked before any field is trusted; ``src``, ``t`` and ``ts`` are required; only
+``NS_`` types go without ``seq``; replays (older generation) and duplicates (the same
+datagram on another medium, or retransmitted) are dropped after refreshing the link.
+Bad packets are logged at most once a minute per source at WARNING, else at DEBUG.
+
+Part of the engine; never imports asyncio, socket, subprocess, time, os or random.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pyhb.core.events import (
+    HeartbeatLate,
+    LinkStateChanged,
+    LinkStatus,
+    NodeStatus,
+    PeerStateChanged,
+    StatusChanged,
+)
+from pyhb.core.peers import Link
+from pyhb.core.seqno import MAX_REXMIT_PER_REQUEST, Lookup, Verdict
+from pyhb.wire.errors import AuthError, DecodeError
+
+if TYPE_CHECKING:
+    from pyhb.clock import Instant
+    from pyhb.core.engine import Engine
+    from pyhb.core.peers import Peer
+    from pyhb.wire.message import HaMessage
+
+log = logging.getLogger(__name__)
+
+BADPACKET_INTERVAL = 60.0
+MIN_DT, MAX_DT = 0.1, 3600.0
+
+Handler = Callable[["Engine", "Peer", "HaMessage"], None]
+
+
+def _hex(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text, 16)
+    except ValueError:
+        return None
+
+
+def receive_datagram(
+    eng: Engine, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+) -> None:
+    """One UDP payload from ``addr`` on ``medium`` (the interface name)."""
+    eng._enter(now)
+    try:
+        msg = eng._verifier.verify(data)
+    except (DecodeError, AuthError) as exc:
+        bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
+        return
+    _receive(eng, msg, medium, addr, now)
+    eng._after()
+
+
+def bad_packet(eng: Engine, source: str, text: str) -> None:
+    """Log a rejected packet, at most once per interval per source at WARNING."""
+    last = eng._badpacket_logged.get(source)
+    t = eng._now.mono
+    if eng.config.ha.log_badpack and (last is None or t - last >= BADPACKET_INTERVAL):
+        eng._badpacket_logged[source] = t
+        if len(eng._badpacket_logged) > 1024:
+            eng._badpacket_logged.clear()
+        eng._log(logging.WARNING, text)
+    else:
+        log.debug("%s", text)
+
+
+def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], now: Instant) -> None:
+    src, mtype, ts = msg.get("src"), msg.type, msg.get("ts")
+    if not src or not mtype or not ts:
+        bad_packet(eng, addr[0], f"process_clustermsg: missing from/ts/type from {addr[0]}")
+        return
+    if src == eng.local:
+        if eng.own_links.get(medium) is LinkStatus.DEAD:
+            eng.own_links[medium] = LinkStatus.UP
+            eng._log(logging.INFO, f"Link {src}:{medium} up.")
+        return
+    peer = eng.peers.get(src)
+    if peer is None:
+        bad_packet(eng, addr[0], f"message from unknown node [{src}] at {addr[0]} ignored")
+        return
+    uuid = msg.get_bytes("srcuuid")
+    if uuid is not None and len(uuid) == 16:
+        peer.uuid = uuid
+    link = peer.links.get(medium) or peer.links.setdefault(medium, Link(medium))
+    link.last_heard = now.mono
+    if link.status is LinkStatus.DEAD:
+        link.status = LinkStatus.UP
+        eng._log(logging.INFO, f"Link {src}:{medium} up.")
+        eng._emit(LinkStateChanged(src, medium, LinkStatus.UP))
+    dest = msg.get("dest")
+    if mtype.startswith("NS_"):
+        if dest is None or dest == eng.local:
+            handler = NS_HANDLERS.get(mtype)
+            if handler is not None:
+                handler(eng, peer, msg)
+        return
+    if not _sequence_ok(eng, peer, msg, mtype, addr, now):
+        return
+    if dest is not None and dest != eng.local:
+        return
+    handler = HANDLERS.get(mtype)
+    if handler is None:
+        log.debug("message type %s from %s ignored", mtype, src)
+        return
+    if mtype != "status" and peer.status is NodeStatus.DEAD:
+        return  # a dead peer speaks again with a status first
+    handler(eng, peer, msg)
+
+
+def _sequence_ok(
+    eng: Engine, peer: Peer, msg: HaMessage, mtype: str, addr: tuple[str, int], now: Instant
+) -> bool:
+    seq = _hex(msg.get("seq"))
+    if seq is None or seq <= 0:
+        bad_packet(eng, addr[0], f"process_clustermsg: missing seqno from {peer.name}")
+        return False
+    gen = _hex(msg.get("hg")) or 0
+    if peer.gone_gen is not None and gen <= peer.gone_gen:
+        return False  # the rest of a generation that said shutdone
+    known = peer.tracker.generation
+    got = peer.tracker.receive(gen, seq, now.mono, is_status=mtype == "status")
+    if got.verdict is Verdict.REPLAY:
+        bad_packet(
+            eng,
+            addr[0],
+            f"should_drop_message: attempted replay attack [{peer.name}]? "
+            f"[gen = {gen}, curgen = {known}]",
+        )
+        return False
+    if got.verdict is Verdict.DUPLICATE:
+        return False
+    if got.verdict is Verdict.RESTART:
+        eng._log(logging.INFO, f"Heartbeat restart on node {peer.name}")
+        peer.gone_gen = None
+        peer.restarted_since_dead = True
+        eng.ownership.peer_restarted(peer.name)
+    if known is None:
+        peer.restarted_since_dead = True  # first contact: a join, not a return
+    if got.gap is not None:
+        last, new = got.gap
+        eng._log(
+            logging.WARNING,
+            f"{new - last - 1} lost packet(s) for [{peer.name}] [{last}:{new}]",
+        )
+    if got.filled:
+        eng._log(logging.INFO, f"No pkts missing from {peer.name}!")
+    peer.heard = True
+    if seq % 10 == peer.ack_trigger and not peer.tracker.missing:
+        eng.send("NS_ackmsg", [("ackseq", f"{seq:x}")], dest=peer.name)
+    return True
+
+
+# -- handlers ----------------------------------------------------------------------
+
+
+def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    t = eng._now.mono
+    dt = _hex(msg.get("dt"))
+    if dt is not None:
+        peer.dt = min(max(dt / 1000, MIN_DT), MAX_DT)
+    peer.protocol = msg.get("protocol") is not None
+    if peer.last_status is not None and peer.status is not NodeStatus.DEAD:
+        interval = t - peer.last_status
+        if interval > eng.warntime:
+            over = interval > peer.dt
+            ms = int(interval * 1000)
+            suffix = " (> deadtime)" if over else ""
+            level = logging.CRITICAL if over else logging.WARNING
+            eng._log(level, f"Late heartbeat: Node {peer.name}: interval {ms} ms{suffix}")
+            eng._emit(HeartbeatLate(peer.name, ms, over))
+    peer.last_status = t
+    try:
+        new = NodeStatus(msg.get("st") or "")
+    except ValueError:
+        return
+    if new is NodeStatus.DEAD:
+        return
+    old = peer.status
+    if new is old:
+        return
+    peer.status = new
+    eng._log(logging.INFO, f"Status update for node {peer.name}: status {new}")
+    eng._emit(PeerStateChanged(peer.name, old, new))
+    eng._emit(StatusChanged())
+    if old is NodeStatus.DEAD and eng.comm_up:
+        if not peer.restarted_since_dead:
+            eng._log(logging.CRITICAL, f"Cluster node {peer.name} returning after partition.")
+            eng._emit_announce()
+            eng.ownership.peer_returned(peer.name)
+        else:
+            eng.ownership.peer_up(peer.name)
+    peer.restarted_since_dead = False
+
+
+def _on_shutdone(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    eng._log(logging.INFO, f"Received shutdown notice from '{peer.name}'.")
+    peer.gone_gen = peer.tracker.generation
+    eng._declare_dead(peer.name, graceful=True)
+
+
+def _on_reqnodes(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    names = "".join(f"{n} " for n in eng.config.ha.node)
+    eng.send("repnodes", [("nodelist", names), ("delnodelist", " ")], dest=peer.name)
+
+
+def _on_repnodes(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    if not eng.comm_up:
+        eng._go_active()
+
+
+def _on_starting(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    eng.ownership.on_starting(peer.name)
+
+
+def _on_resource(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    hold = msg.get("rsc_hold")
+    if hold is not None:
+        eng.ownership.on_resource(peer.name, hold, msg.get("rtype"), msg.get("isstable"))
+
+
+def _on_ask_resources(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    hold, info = msg.get("rsc_hold"), msg.get("info")
+    if hold is not None and info is not None and eng.comm_up:
+        eng.ownership.on_ask_resources(peer.name, hold, info)
+
+
+def _on_hb_takeover(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    hold = msg.get("rsc_hold")
+    if hold is not None and eng.comm_up:
+        eng.ownership.on_hb_takeover(peer.name, hold)
+
+
+def _on_ip_request(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    key = msg.get("ipaddr")
+    if key is not None and eng.comm_up:
+        eng.ownership.on_ip_request(peer.name, key)
+
+
+def _on_ip_request_resp(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    key = msg.get("ipaddr")
+    if key is not None and eng.comm_up:
+        eng.ownership.on_ip_request_resp(key, msg.get("ok"))
+
+
+def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    try:
+        first = int(msg.get("firstseq") or "")
+        last = int(msg.get("lastseq") or "")
+    except ValueError:
+        return
+    if last < first:
+        return
+    for seq in range(first, min(last, first + MAX_REXMIT_PER_REQUEST - 1) + 1):
+        found, data = eng.history.lookup(seq, eng._now.mono)
+        if found is Lookup.FOUND and data is not None:
+            eng._outbox.append(data)
+        elif found in (Lookup.TOO_LOW, Lookup.NOT_FOUND):
+            fields = [("firstseq", f"{seq:x}"), ("info", found.value)]
+            eng.send("NS_nak_rexmit", fields, dest=peer.name)
+        elif found is Lookup.TOO_HIGH:
+            eng._log(
+                logging.WARNING,
+                f"Rexmit of seq {seq} requested. {eng.history.next_seq - 1} is max.",
+            )
+
+
+def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    seq = _hex(msg.get("firstseq"))
+    if seq is not None and seq in peer.tracker.missing:
+        del peer.tracker.missing[seq]
+        eng._log(logging.ERROR, f"Irretrievably lost packet: node {peer.name} seq {seq}")
+
+
+HANDLERS: dict[str, Handler] = {
+    "status": _on_status,
+    "shutdone": _on_shutdone,
+    "reqnodes": _on_reqnodes,
+    "repnodes": _on_repnodes,
+    "starting": _on_starting,
+    "resource": _on_resource,
+    "ask_resources": _on_ask_resources,
+    "hb_takeover": _on_hb_takeover,
+    "ip-request": _on_ip_request,
+    "ip-request-resp": _on_ip_request_resp,
+}
+NS_HANDLERS: dict[str, Handler] = {
+    "NS_rexmit": _on_rexmit,
+    "NS_nak_rexmit": _on_nak_rexmit,
+}

@@ -1,0 +1,511 @@
+"""Who holds which resource group: heartbeat's resource negotiation, made exact.
+
+Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
+- ``local`` groups are the haresources lines naming this node, ``foreign`` all others;
+  ``rsc_hold`` words are always from the sender's point of view.
+- On communication up a node says ``starting``; a peer answers with a full
+  ``resource`` statement. As soon as the peer's statement is known we take our
+  local groups the peer does not hold (3.0.6 waits a fixed 10 s when both start
+  together; the statement already tells us everything we need).
+- A dead peer's groups, and our own, are taken at once ("mach_down").
+- Standby (``ask_resources`` me → other → done → done) moves a set between nodes;
+  ``hb_takeover SET`` makes the peer go standby on the mirrored set.
+- Graceful shutdown releases what we hold, then sends ``shutdone``.
+- ``legacy`` uses ip-request / ip-request-resp per group.
+- Two owners are never left standing: when both claim a group, a node that is in
+  transition (starting, resumed after a stall) yields; between two stable nodes the
+  group's preferred node keeps it.
+
+One group operation runs at a time; decisions are re-evaluated when it finishes.
+Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from pyhb.config.model import AutoFailback, ResourceGroup
+from pyhb.core.events import GroupAction, RscHold
+from pyhb.core.standby import StandbyMixin
+
+log = logging.getLogger(__name__)
+
+STARTING_FALLBACK = 10.0  # hb_resource.c: take local groups 10 s after RSCRCVD
+STANDBY_TIMEOUT = 10.0  # "No reply to standby request.  Standby request cancelled."
+AUTOFAILBACK_RETRY = 1.0  # "Auto failback delayed." retry period
+
+
+class RState(enum.Enum):
+    INIT = "init"
+    STARTING = "starting"
+    STABLE = "stable"
+    SHUTDOWN = "shutdown"
+
+
+@dataclass(slots=True)
+class Op:
+    op_id: int
+    action: GroupAction
+    keys: tuple[str, ...]
+    then: Callable[[frozenset[str]], None]
+
+
+Send = Callable[[str, list[tuple[str, str]], str | None], None]
+Run = Callable[[GroupAction, tuple[ResourceGroup, ...], str, bool], int]
+Log = Callable[[int, str], None]
+
+
+class Ownership(StandbyMixin):
+    """The resource-ownership state machine of one node."""
+
+    def __init__(
+        self,
+        local: str,
+        groups: tuple[ResourceGroup, ...],
+        mode: AutoFailback,
+        send: Send,
+        run: Run,
+        log_line: Log,
+    ) -> None:
+        self.local = local
+        self.groups = {g.key: g for g in groups}
+        self.mode = mode
+        self._send = send
+        self._run_effect = run
+        self._log = log_line
+        self.local_keys = frozenset(g.key for g in groups if g.node == local)
+        self.foreign_keys = frozenset(self.groups) - self.local_keys
+        self.rstate = RState.INIT
+        self.held: set[str] = set()
+        self.local_claimed = False
+        self.state: dict[str, str] = dict.fromkeys(self.groups, "stopped")
+        self.errors: dict[str, str] = {}
+        self.peer: str | None = None  # the other node we negotiate with
+        self.peer_alive = False
+        self.peer_hold: frozenset[str] = frozenset()
+        self.peer_known = False  # a full statement from the current peer instance
+        self.peer_stable = False
+        self.suspect = False  # we were frozen: our claims may be stale
+        self.busy: Op | None = None
+        self.deadline_starting: float | None = None
+        self.deadline_failback: float | None = None
+        self.failback_armed = False  # we took foreign groups because their node was gone
+        self.shutdown_requested = False
+        self.shutdown_done = False
+        self._init_standby()
+
+    # -- words and sets --------------------------------------------------------------
+
+    def keys_of(self, word: str, node: str) -> frozenset[str]:
+        """The group keys a ``rsc_hold`` word means, from ``node``'s point of view."""
+        mine = frozenset(k for k, g in self.groups.items() if g.node == node)
+        others = frozenset(self.groups) - mine
+        match word:
+            case RscHold.ALL:
+                return mine | others
+            case RscHold.LOCAL:
+                return mine
+            case RscHold.FOREIGN:
+                return others
+            case _:
+                return frozenset()
+
+    def word(self, held: Collection[str] | None = None) -> RscHold:
+        """What we hold (or would hold with ``held``), as heartbeat says it."""
+        keys = frozenset(self.held if held is None else held)
+        has_local = bool(keys & self.local_keys) or (not self.local_keys and self.local_claimed)
+        has_foreign = bool(keys & self.foreign_keys)
+        if has_local and has_foreign:
+            return RscHold.ALL
+        if has_local:
+            return RscHold.LOCAL
+        if has_foreign:
+            return RscHold.FOREIGN
+        return RscHold.NONE
+
+    def rscstatus(self) -> str:
+        """``cl_status rscstatus``: the held word, or ``transition`` while moving."""
+        if self.busy is not None or self.rstate is RState.STARTING or self.standby_active():
+            return "transition"
+        return str(self.word())
+
+    # -- effects -----------------------------------------------------------------------
+
+    def statement(
+        self,
+        *,
+        stable: bool | None = None,
+        info: str | None = None,
+        held: Collection[str] | None = None,
+    ) -> None:
+        """Send ``resource rsc_hold=<ours> rtype=full isstable=...``."""
+        if stable is None:
+            stable = self.is_stable()
+        fields = [("rsc_hold", str(self.word(held))), ("rtype", "full")]
+        fields.append(("isstable", "1" if stable else "0"))
+        if info:
+            fields.append(("info", info))
+        self._send("resource", fields, None)
+
+    def is_stable(self) -> bool:
+        return (
+            self.rstate is RState.STABLE
+            and self.busy is None
+            and not self.suspect
+            and not self.standby_active()
+        )
+
+    def run(
+        self,
+        action: GroupAction,
+        keys: Collection[str],
+        reason: str,
+        then: Callable[[frozenset[str]], None],
+        *,
+        only_running: bool = False,
+    ) -> None:
+        """Start one group operation; ``then(failed_keys)`` runs when it finishes."""
+        ordered = tuple(k for k in self.groups if k in keys)
+        if not ordered:
+            then(frozenset())
+            return
+        for k in ordered:
+            self.state[k] = "starting" if action is GroupAction.TAKE else "stopping"
+            if action is GroupAction.TAKE:
+                self.held.add(k)
+        groups = tuple(self.groups[k] for k in ordered)
+        op_id = self._run_effect(action, groups, reason, only_running)
+        self.busy = Op(op_id, action, ordered, then)
+
+    def finished(self, op_id: int, failed: Collection[str]) -> None:
+        """A group operation reported back."""
+        op = self.busy
+        if op is None or op.op_id != op_id:
+            log.warning("result of unknown resource operation %d ignored", op_id)
+            return
+        self.busy = None
+        failed_set = frozenset(failed) & frozenset(op.keys)
+        for k in op.keys:
+            if op.action is GroupAction.TAKE:
+                self.state[k] = "failed" if k in failed_set else "running"
+            else:
+                self.state[k] = "failed" if k in failed_set else "stopped"
+                if k not in failed_set:
+                    self.held.discard(k)
+            if k in failed_set:
+                verb = "start" if op.action is GroupAction.TAKE else "stop"
+                self.errors[k] = f"{verb} failed"
+                self._log(logging.CRITICAL, f"Resource group {k}: {verb} failed")
+            else:
+                self.errors.pop(k, None)
+        op.then(failed_set)
+        self.evaluate()
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def comm_up(self, peer: str | None, now: float) -> None:
+        """Communication is up: begin resource negotiation."""
+        self.peer = peer
+        self.peer_alive = peer is not None
+        if self.mode is AutoFailback.LEGACY:
+            self.rstate = RState.STABLE
+            self._legacy_start()
+            return
+        self.rstate = RState.STARTING
+        self._send("starting", [], None)
+        if peer is None:
+            self._take_everything("initial", now)
+        else:
+            self.deadline_starting = now + STARTING_FALLBACK
+            self.evaluate()
+
+    def _take_everything(self, reason: str, now: float) -> None:
+        """No other node can hold anything: take every group we do not hold."""
+        del now
+        self.local_claimed = True
+        if set(self.foreign_keys) - self.held:
+            self.failback_armed = True
+
+        def done(_failed: frozenset[str]) -> None:
+            if self.rstate is RState.STARTING:
+                self.rstate = RState.STABLE
+                self._log(logging.INFO, f"Initial resource acquisition complete ({reason})")
+            if reason == "mach_down":
+                self._send("resource", [("rsc_hold", "foreign"), ("info", "mach_down")], None)
+                self._log(logging.INFO, "mach_down takeover complete.")
+            self.statement(info="req_our_resources()" if reason != "mach_down" else None)
+
+        self.run(GroupAction.TAKE, set(self.groups) - self.held, reason, done)
+
+    def peer_dead(self, peer: str, now: float, *, graceful: bool) -> None:
+        """The peer died or shut down: everything is ours to run."""
+        if peer != self.peer:
+            return
+        held_nothing = graceful or (self.peer_known and not self.peer_hold)
+        self.peer_alive = False
+        self.peer_known = False
+        self.peer_stable = False
+        self.peer_hold = frozenset()
+        self.standby_peer_lost()
+        if self.rstate in (RState.INIT, RState.SHUTDOWN):
+            return
+        if held_nothing and not graceful:
+            self._log(logging.INFO, f"Dead node {peer} gave up resources.")
+        self._log(logging.INFO, f"Resources being acquired from {peer}.")
+        del now
+        self.evaluate()
+
+    def peer_restarted(self, peer: str) -> None:
+        """The peer came back with a new generation: forget what it said it held."""
+        if peer == self.peer:
+            self.peer_known = False
+            self.peer_stable = False
+            self.peer_hold = frozenset()
+            self.standby_peer_lost()
+
+    def peer_returned(self, peer: str) -> None:
+        """A peer we had declared dead speaks again (same generation): a healed
+        partition or a resumed process. Tell it what we hold; resolve any conflict
+        once its statement arrives."""
+        self.peer = peer
+        self.peer_alive = True
+        self.peer_known = False
+        self.peer_stable = False
+        # Failback is for a preferred node that restarts; one that comes back from a
+        # partition or a freeze does not pull its groups back (no second outage).
+        self.failback_armed = False
+        if self.mode is not AutoFailback.LEGACY and self.rstate is not RState.INIT:
+            self.statement()
+
+    def peer_up(self, peer: str) -> None:
+        """A peer became alive again after being dead (restart or return)."""
+        self.peer = peer
+        self.peer_alive = True
+
+    def on_starting(self, peer: str) -> None:
+        """The peer begins negotiating: answer with our full statement."""
+        self.peer = peer
+        self.peer_alive = True
+        self.peer_known = False
+        self.peer_stable = False
+        self.peer_hold = frozenset()
+        if self.rstate is not RState.INIT:
+            self.statement()
+
+    def on_resource(self, peer: str, hold: str, rtype: str | None, isstable: str | None) -> None:
+        """The peer tells us what it holds."""
+        if peer != self.peer:
+            self.peer = peer
+        self.peer_alive = True
+        keys = self.keys_of(hold, peer)
+        if rtype == "full" or hold == RscHold.NONE:
+            self.peer_hold = keys
+            self.peer_known = True
+        else:
+            self.peer_hold = self.peer_hold | keys
+        if isstable == "1":
+            if not self.peer_stable:
+                self._log(logging.INFO, "remote resource transition completed.")
+            self.peer_stable = True
+        elif isstable == "0":
+            self.peer_stable = False
+        self.evaluate()
+
+    def stalled(self, now: float) -> None:
+        """Our process was frozen for longer than deadtime: our claims may be stale."""
+        del now
+        if self.held and self.mode is not AutoFailback.LEGACY:
+            self.suspect = True
+            self.statement(stable=False)
+
+    def timer(self, now: float) -> None:
+        if self.deadline_starting is not None and now >= self.deadline_starting:
+            self.deadline_starting = None
+            if self.rstate is RState.STARTING:
+                self.peer_known = True  # act on what we know
+                self.evaluate()
+        if self.deadline_failback is not None and now >= self.deadline_failback:
+            self.deadline_failback = None
+            self.evaluate()
+        self.standby_timer(now)
+
+    def next_deadline(self) -> float | None:
+        times = [
+            t
+            for t in (self.deadline_starting, self.deadline_failback, self.standby_deadline)
+            if t is not None
+        ]
+        return min(times, default=None)
+
+    # -- the decision procedure -----------------------------------------------------
+
+    def evaluate(self) -> None:
+        """Decide what to do next; called after every input that may change the answer."""
+        if self.busy is not None or self.rstate is RState.INIT:
+            return
+        if self.rstate is RState.SHUTDOWN:
+            return
+        if self.shutdown_requested:
+            self._begin_shutdown()
+            return
+        if not self.peer_alive:
+            self.suspect = False
+            if set(self.groups) - self.held:
+                reason = "mach_down" if self.rstate is RState.STABLE else "initial"
+                if self.rstate is RState.STARTING:
+                    self.deadline_starting = None
+                self._take_everything(reason, 0.0)
+            elif self.rstate is RState.STARTING:
+                self.rstate = RState.STABLE
+            return
+        if self.mode is AutoFailback.LEGACY:
+            return
+        if self.rstate is RState.STARTING:
+            if self.peer_known:
+                self._resolve_start()
+            return
+        if self._resolve_conflicts():
+            return
+        self._consider_failback()
+
+    def _resolve_start(self) -> None:
+        """Take our local groups the peer does not hold; stop stale copies of the rest."""
+        self.deadline_starting = None
+        take = self.local_keys - self.peer_hold
+        stale = (set(self.groups) - take) & (self.held | set(self.groups))
+        self.local_claimed = True
+
+        def took(_failed: frozenset[str]) -> None:
+            self.rstate = RState.STABLE
+            self.suspect = False
+            if take:
+                self._log(logging.INFO, "Local Resource acquisition completed.")
+            else:
+                self._log(logging.INFO, "Local Resource acquisition completed. (none)")
+            self.statement(info="req_our_resources()")
+
+        def cleaned(_failed: frozenset[str]) -> None:
+            self.run(GroupAction.TAKE, take, "req_our_resources", took)
+
+        self.held -= stale
+        self.run(GroupAction.GIVE, stale, "startup cleanup", cleaned, only_running=True)
+
+    def _resolve_conflicts(self) -> bool:
+        """Both claim a group: the node in transition yields; else the preferred node
+        keeps it. Returns True when an operation was started."""
+        both = self.held & self.peer_hold
+        if not both:
+            if self.suspect and self.peer_known:
+                self.suspect = False
+                self.statement()
+            return False
+        if not self.peer_known:
+            return False
+        if self.suspect:
+            yield_keys = set(both)
+        elif not self.peer_stable:
+            return False  # the peer is in transition: it will yield
+        else:
+            yield_keys = {k for k in both if self.groups[k].node != self.local}
+        if not yield_keys:
+            return False
+        self._log(
+            logging.WARNING,
+            f"Resource groups held by both {self.local} and {self.peer}: "
+            f"releasing {', '.join(sorted(yield_keys))}",
+        )
+
+        def released(_failed: frozenset[str]) -> None:
+            self.suspect = False
+            self.statement()
+
+        self.run(GroupAction.GIVE, yield_keys, "conflict", released)
+        return True
+
+    def _consider_failback(self) -> None:
+        if self.mode is not AutoFailback.ON or self.standby_active() or not self.failback_armed:
+            return
+        if not (self.held & self.foreign_keys):
+            self.failback_armed = False
+            return
+        if not self.peer_stable:
+            return
+        if not self.keys_of(RscHold.LOCAL, self.peer or ""):
+            return
+        self.start_standby(RscHold.FOREIGN, auto=True)
+
+    # -- graceful shutdown -----------------------------------------------------------
+
+    def shutdown(self) -> str | None:
+        """Begin the graceful shutdown; None when accepted."""
+        self.shutdown_requested = True
+        if self.busy is not None:
+            self._log(logging.INFO, "Shutdown delayed until current resource activity finishes.")
+            return None
+        self._begin_shutdown()
+        return None
+
+    def _begin_shutdown(self) -> None:
+        self.rstate = RState.SHUTDOWN
+        self.cancel_standby()
+        if self.mode is not AutoFailback.LEGACY:
+            self._send(
+                "resource",
+                [("rsc_hold", "none"), ("rtype", "full"), ("isstable", "0"), ("info", "shutdown")],
+                None,
+            )
+        self._log(logging.INFO, "Giving up all HA resources.")
+
+        def released(_failed: frozenset[str]) -> None:
+            self.local_claimed = False
+            self._log(logging.INFO, "All HA resources relinquished.")
+            self._send("shutdone", [("st", "dead")], None)
+            self.shutdown_done = True
+
+        self.run(GroupAction.GIVE, set(self.held), "shutdown", released)
+
+    # -- legacy (auto_failback legacy): ip-request per group ---------------------------
+
+    def _legacy_start(self) -> None:
+        self.local_claimed = True
+        if not self.peer_alive:
+            self._take_everything("initial", 0.0)
+            return
+        stale = set(self.groups) - self.local_keys
+
+        def cleaned(_failed: frozenset[str]) -> None:
+            for key in sorted(self.local_keys):
+                self._send("ip-request", [("ipaddr", key)], None)
+
+        self.run(GroupAction.GIVE, stale, "startup cleanup", cleaned, only_running=True)
+
+    def on_ip_request(self, peer: str, key: str) -> None:
+        """Legacy: the peer asks for its group back. Release first, then answer."""
+        if key not in self.groups:
+            return
+
+        def answer(failed: frozenset[str], weown: str = "yes") -> None:
+            if failed:
+                return
+            self._send(
+                "ip-request-resp",
+                [("ipaddr", key), ("weown", weown), ("ok", "OK")],
+                peer,
+            )
+
+        if key in self.held:
+            self._log(logging.INFO, f"Releasing resource group {key} to {peer}")
+            self.run(GroupAction.GIVE, {key}, "ip-request", answer)
+        else:
+            answer(frozenset(), "no")
+
+    def on_ip_request_resp(self, key: str, ok: str | None) -> None:
+        """Legacy: the holder released our group; take it."""
+        if ok != "OK" or key not in self.groups or key in self.held:
+            return
+        if self.busy is not None:
+            return
+        self.run(GroupAction.TAKE, {key}, "ip-request-resp", lambda _f: None)

@@ -1,0 +1,140 @@
+"""Whole-cluster scenarios on simulated time: membership, takeover, hand-over."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyhb.config.model import AutoFailback
+from pyhb.core.events import RscHold, Shutdown, Standby, Takeover
+from tests.helpers.sim import ClusterSim, make_config
+
+VIP = "10.77.0.100/24/hb0"
+
+
+def pair(**kw: object) -> ClusterSim:
+    return ClusterSim({n: make_config(n, **kw) for n in ("a", "b")})  # type: ignore[arg-type]
+
+
+def test_two_nodes_starting_together_put_the_group_on_its_preferred_node_at_once() -> None:
+    """Both start together: the group runs on a, and only a, well within 2 s."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    took = sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    assert took < 2.0
+    sim.run_for(30)
+    assert sim.owners(VIP) == ["a"]
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "local"
+    assert "Comm_now_up(): updating status to active" in sim.log_text("b")
+
+
+def test_lone_node_takes_everything_after_initdead() -> None:
+    """A node alone declares its peer dead after initdead and takes every group."""
+    sim = pair()
+    sim.start("b")
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert 10.0 <= took < 10.5
+    assert "node a: is dead" in sim.log_text("b")
+
+
+@pytest.mark.parametrize(("mode", "final"), [(AutoFailback.ON, ["a"]), (AutoFailback.OFF, ["b"])])
+def test_returning_preferred_node_gets_its_group_back_only_with_auto_failback_on(
+    mode: AutoFailback, final: list[str]
+) -> None:
+    """b holds a's group; a joins: auto_failback on moves it back, off leaves it."""
+    sim = pair(auto_failback=mode)
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.start("a")
+    sim.run_for(5)
+    assert sim.owners(VIP) == final
+    assert all(len([n for n, r in seen.items() if VIP in r]) <= 1 for _, seen in sim.owners_seen)
+
+
+def test_killed_owner_is_replaced_within_deadtime() -> None:
+    """kill -9 of the owner: b runs the group no later than deadtime after the kill."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(3.3)
+    sim.kill("a")
+    sim.nodes["a"].running.clear()
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert 4.0 < took <= 5.0 + 0.05
+    assert "node a: is dead" in sim.log_text("b")
+
+
+def test_standby_hands_the_group_over_in_milliseconds() -> None:
+    """hb_standby on the owner moves the group to the peer after the scripts ran."""
+    sim = pair(keepalive=1000)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(2.3)
+    assert sim.request("a", Standby(RscHold.ALL)) is None
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert took < 0.1
+    sim.run_for(5)
+    assert sim.owners(VIP) == ["b"]  # auto_failback does not undo an operator standby
+    assert sim.nodes["b"].engine is not None
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "all"
+
+
+def test_takeover_pulls_the_group_to_the_asking_node() -> None:
+    """hb_takeover on b makes a go standby; b ends with the group."""
+    sim = pair(auto_failback=AutoFailback.OFF)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.request("b", Takeover(RscHold.ALL)) is None
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert took < 0.1
+
+
+def test_graceful_stop_hands_over_without_waiting_for_deadtime() -> None:
+    """Shutdown releases the group, says shutdone, and the peer takes it at once."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.request("a", Shutdown()) is None
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert took < 0.1
+    assert sim.nodes["a"].exited
+    assert "Received shutdown notice from 'a'." in sim.log_text("b")
+
+
+def test_healed_partition_converges_to_one_owner_without_restart() -> None:
+    """After a partition both hold the group; on heal the preferred node keeps it."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.cut.add(frozenset(("a", "b")))
+    sim.run_until(lambda: sim.owners(VIP) == ["a", "b"])
+    sim.cut.clear()
+    took = sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    assert took < 2.5
+    sim.run_for(10)
+    assert sim.owners(VIP) == ["a"]
+    assert "returning after partition" in sim.log_text("a")
+
+
+def test_resumed_frozen_owner_yields_to_the_node_that_kept_serving() -> None:
+    """SIGSTOP of the owner past deadtime, then SIGCONT: b keeps serving, a lets go."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.freeze("a")
+    sim.run_until(lambda: sim.owners(VIP) == ["a", "b"])
+    sim.run_for(2)
+    sim.thaw("a")
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert took < 2.0  # 2 x keepalive
+    sim.run_for(10)
+    assert sim.owners(VIP) == ["b"]
