@@ -264,9 +264,13 @@ class Engine:
 
     def _after(self) -> None:
         own = self.ownership
-        if own.shutdown_requested and own.rstate.value != "shutdown" and own.busy is None:
-            if not own.shutdown_done:
-                own.shutdown()
+        if (
+            own.shutdown_requested
+            and own.rstate.value != "shutdown"
+            and own.busy is None
+            and not own.shutdown_done
+        ):
+            own.shutdown()
         if own.shutdown_done:
             own.shutdown_done = False
             self._emit(ShutdownComplete())

@@ -91,15 +91,7 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
     if peer is None:
         bad_packet(eng, addr[0], f"message from unknown node [{src}] at {addr[0]} ignored")
         return
-    uuid = msg.get_bytes("srcuuid")
-    if uuid is not None and len(uuid) == 16:
-        peer.uuid = uuid
-    link = peer.links.get(medium) or peer.links.setdefault(medium, Link(medium))
-    link.last_heard = now.mono
-    if link.status is LinkStatus.DEAD:
-        link.status = LinkStatus.UP
-        eng._log(logging.INFO, f"Link {src}:{medium} up.")
-        eng._emit(LinkStateChanged(src, medium, LinkStatus.UP))
+    _heard(eng, peer, msg, medium, now)
     dest = msg.get("dest")
     if mtype.startswith("NS_"):
         if dest is None or dest == eng.local:
@@ -118,6 +110,18 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
     if mtype != "status" and peer.status is NodeStatus.DEAD:
         return  # a dead peer speaks again with a status first
     handler(eng, peer, msg)
+
+
+def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -> None:
+    uuid = msg.get_bytes("srcuuid")
+    if uuid is not None and len(uuid) == 16:
+        peer.uuid = uuid
+    link = peer.links.get(medium) or peer.links.setdefault(medium, Link(medium))
+    link.last_heard = now.mono
+    if link.status is LinkStatus.DEAD:
+        link.status = LinkStatus.UP
+        eng._log(logging.INFO, f"Link {peer.name}:{medium} up.")
+        eng._emit(LinkStateChanged(peer.name, medium, LinkStatus.UP))
 
 
 def _sequence_ok(

@@ -1,0 +1,81 @@
+"""``pyhb check``: validate ha.cf, authkeys and haresources and print every problem.
+
+Each issue is printed on stdout as ``CONFDIR/FILE:LINE: error|warning: message``, grouped
+by file (ha.cf, authkeys, haresources) and sorted by line; a one-line summary goes to
+stderr. Exit status: 0 no errors (warnings allowed), 1 errors, 2 a file cannot be read
+(or bad usage). Imports ``pyhb.config`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyhb.config import ConfigFileError, ConfigIssue, Severity, check_config
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_UNREADABLE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pyhb check",
+        description="Validate a heartbeat configuration directory and list every problem.",
+        epilog="exit status: 0 valid (warnings allowed), 1 errors, 2 a file cannot be read",
+    )
+    parser.add_argument("-c", "--confdir", default="/etc/ha.d", help="default: %(default)s")
+    parser.add_argument(
+        "-n", "--node", help="local node name (default: CONFDIR/nodeinfo, else uname -n)"
+    )
+    parser.add_argument(
+        "-R",
+        "--resource-dir",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="search resource scripts here instead of the default directories (repeatable)",
+    )
+    parser.add_argument(
+        "--no-interfaces",
+        action="store_true",
+        help="do not check that media interfaces exist on this machine",
+    )
+    return parser
+
+
+def sort_issues(issues: Sequence[ConfigIssue]) -> list[ConfigIssue]:
+    """Issues grouped by file in order of first appearance, then by line (stable)."""
+    rank: dict[str, int] = {}
+    for issue in issues:
+        rank.setdefault(issue.path, len(rank))
+    return sorted(issues, key=lambda i: (rank[i.path], i.line))
+
+
+def main(argv: list[str]) -> int:
+    """Run ``pyhb check``; see the module docstring for the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_UNREADABLE
+    status = EXIT_OK
+    try:
+        issues = check_config(
+            args.confdir,
+            args.node,
+            resource_dirs=args.resource_dir,
+            check_ifaces=not args.no_interfaces,
+        )
+    except ConfigFileError as exc:
+        issues, status = exc.issues, EXIT_UNREADABLE
+    for issue in sort_issues(issues):
+        print(issue)
+    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+    warnings = len(issues) - errors
+    if status == EXIT_OK and errors:
+        status = EXIT_ERRORS
+    verdict = "configuration is valid" if not errors else "configuration has errors"
+    print(f"pyhb check: {verdict} ({errors} errors, {warnings} warnings)", file=sys.stderr)
+    return status

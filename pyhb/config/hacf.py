@@ -1,0 +1,430 @@
+"""Parsing ha.cf text into ``HaConfig``, collecting every problem as a ``ConfigIssue``.
+
+Lexical rules follow heartbeat 3.0.6 (``config.c parse_config``): ``#`` anywhere starts a
+comment, no line continuation, case-sensitive directive names, option directives split on
+blanks and commas with the handler applied per token, whole-line directives, and media
+lines that take the ``udpport`` in force when they are read. After the last line the global
+checks of ``init_config`` run (media, nodes, timing relations, local node, failback mode,
+logging, autojoin). Durations are stored in milliseconds; ``params`` keeps each recorded
+value exactly as written, plus the defaults heartbeat records.
+Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``
+only (no asyncio, socket, subprocess, time or random).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from typing import TypeVar
+
+from pyhb.config.directives import (
+    ALIASES,
+    DIRECTIVES,
+    MAX_NODES,
+    Directive,
+    Kind,
+    Repeat,
+    fixed_defaults,
+)
+from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
+from pyhb.config.model import DEFAULT_UDPPORT, AutoFailback, HaConfig, Mcast, Medium
+from pyhb.config.source import ConfigIssue, Severity
+
+WHITESPACE = " \t\n\r\f"
+DELIMS = ", \t\n\r\f"
+_DELIM_RE = re.compile(r"[, \t\n\r\f]+")
+INITDEAD_ADVISED_MS = 10000
+#: Named in heartbeat's manual, but refused by the packaged 3.0.6 as illegal directives.
+NOT_AVAILABLE = frozenset({"hbaping", "tipc", "rds", "normalpoll"})
+
+_T = TypeVar("_T")
+
+
+def split_tokens(text: str) -> list[str]:
+    """Split an option value on heartbeat's delimiters (space, tab, comma, CR, LF, FF)."""
+    return [t for t in _DELIM_RE.split(text) if t]
+
+
+def strip_comment(line: str) -> str:
+    """Drop leading blanks, everything from ``#``, and everything after a CR or LF."""
+    line = line.lstrip(WHITESPACE)
+    line = line.split("#", 1)[0]
+    return re.split(r"[\r\n]", line, maxsplit=1)[0]
+
+
+class _HaCfParser:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.issues: list[ConfigIssue] = []
+        self.params: dict[str, str] = {}
+        self.values: dict[str, object] = {}
+        self.where: dict[str, int] = {}
+        self.nodes: list[str] = []
+        self.env: list[tuple[str, str]] = []
+        self.media: list[Medium] = []
+        self.udpport = DEFAULT_UDPPORT
+        self.first_udp_medium: int = 0
+        self.first_serial: int = 0
+        self.auto_failback = AutoFailback.LEGACY
+        self.apiauth: dict[str, int] = {}
+        self.warned_ignored: set[str] = set()
+        self.local_origin = ""
+        self.bad_media_lines = 0
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def error(self, line: int, message: str) -> None:
+        self.issues.append(ConfigIssue(self.path, line, Severity.ERROR, message))
+
+    def warning(self, line: int, message: str) -> None:
+        self.issues.append(ConfigIssue(self.path, line, Severity.WARNING, message))
+
+    # -- lines ------------------------------------------------------------------------------
+
+    def feed(self, text: str) -> None:
+        for lineno, raw in enumerate(text.split("\n"), start=1):
+            line = strip_comment(raw)
+            if line:
+                self.line(lineno, line)
+
+    def line(self, lineno: int, line: str) -> None:
+        name = re.split(r"[ \t\n\r\f]", line, maxsplit=1)[0]
+        rest = line[len(name) :].lstrip(DELIMS)
+        if name in ALIASES:
+            target, warn = ALIASES[name]
+            if warn:
+                self.warning(
+                    lineno,
+                    f"directive {name!r} is an old name of {target!r}; write '{target}' instead",
+                )
+            name = target
+        directive = DIRECTIVES.get(name)
+        if directive is None:
+            self.error(lineno, _unknown_message(name))
+            return
+        if directive.ignored and name not in self.warned_ignored:
+            self.warned_ignored.add(name)
+            self.warning(lineno, f"{name}: {directive.ignored}")
+        if directive.kind is Kind.OPTION:
+            tokens = split_tokens(rest)
+            if not tokens:
+                self.warning(lineno, f"{name}: no value given; the line is ignored")
+            for token in tokens:
+                self.option(directive, token, lineno)
+        elif directive.kind is Kind.WHOLE_LINE:
+            self.whole_line(directive, rest.rstrip(WHITESPACE), lineno)
+        else:
+            self.medium(directive, rest, lineno)
+
+    # -- option directives ------------------------------------------------------------------
+
+    def option(self, d: Directive, token: str, lineno: int) -> None:
+        name = d.name
+        if d.repeat is Repeat.ONCE and name in self.where:
+            self.error(
+                lineno, f"{name} may be given only once (first given on line {self.where[name]})"
+            )
+            return
+        try:
+            value = d.convert(token)
+        except ValueError as exc:
+            self.error(lineno, f"{name}: {exc}")
+            return
+        if name == "node":
+            self.add_node(str(value), lineno)
+        elif name == "env":
+            assert isinstance(value, tuple)
+            self.env.append((str(value[0]), str(value[1])))
+        elif name == "nice_failback":
+            self.nice_failback(token, lineno)
+        elif name == "auto_failback":
+            assert isinstance(value, AutoFailback)
+            self.auto_failback = value
+        elif name == "udpport":
+            if self.first_udp_medium:
+                self.warning(
+                    lineno,
+                    f"udpport {token} does not apply to the bcast/ucast media "
+                    f"defined before it (line {self.first_udp_medium}); move udpport "
+                    "above the media lines",
+                )
+            assert isinstance(value, int)
+            self.udpport = value
+        elif name == "pacemaker" and value is True:
+            self.error(
+                lineno,
+                f"pacemaker {token}: pyhb manages resources from haresources only "
+                "and cannot run Pacemaker (use 'pacemaker off' or remove the line)",
+            )
+        elif name in {"crm_daemon_dir", "crmd_spawns_pengine"} and "pacemaker" in self.where:
+            self.error(
+                lineno,
+                f"{name} must come before the pacemaker directive (line {self.where['pacemaker']})",
+            )
+        elif name == "baud" and self.first_serial:
+            self.warning(
+                lineno, f"baud must come before the serial media (line {self.first_serial})"
+            )
+        self.values[name] = value
+        self.where[name] = lineno
+        if d.record:
+            self.params[name] = token
+
+    def add_node(self, name: str, lineno: int) -> None:
+        if name in self.nodes:
+            return
+        if len(self.nodes) >= MAX_NODES:
+            self.error(lineno, f"node {name}: too many nodes (at most {MAX_NODES})")
+            return
+        self.nodes.append(name)
+
+    def nice_failback(self, token: str, lineno: int) -> None:
+        # heartbeat config.c set_nice_failback: the value itself is not used.
+        if "auto_failback" in self.where and self.auto_failback is not AutoFailback.LEGACY:
+            self.auto_failback = AutoFailback.OFF
+            result = "auto_failback off"
+        else:
+            self.auto_failback = AutoFailback.LEGACY
+            result = "auto_failback legacy"
+        self.warning(
+            lineno,
+            f"nice_failback is obsolete: 'nice_failback {token}' is taken as "
+            f"'{result}' as heartbeat does; write auto_failback on or off instead",
+        )
+
+    # -- whole-line directives --------------------------------------------------------------
+
+    def whole_line(self, d: Directive, rest: str, lineno: int) -> None:
+        words = rest.split()
+        name = d.name
+        if name in {"respawn", "failfast"}:
+            if len(words) < 2 or not words[1].startswith("/"):
+                self.error(
+                    lineno,
+                    f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
+                )
+        elif name == "stonith" and len(words) < 2:
+            self.error(lineno, f"stonith: expected 'stonith TYPE CONFIGFILE' (got {rest!r})")
+        elif name == "stonith_host" and len(words) < 3:
+            self.error(
+                lineno, f"stonith_host: expected 'stonith_host HOST TYPE PARAMS...' (got {rest!r})"
+            )
+        elif name == "apiauth":
+            self.api_auth(words, lineno)
+
+    def api_auth(self, words: list[str], lineno: int) -> None:
+        lists = [w for w in words[1:] if w.startswith(("uid=", "gid="))]
+        if not words or not lists or len(lists) != len(words) - 1:
+            self.error(
+                lineno,
+                f"apiauth: expected 'apiauth CLIENT uid=U1,U2 gid=G1,G2' with "
+                f"at least one list (got {' '.join(words)!r})",
+            )
+            return
+        client = words[0]
+        if client in self.apiauth:
+            self.error(
+                lineno,
+                f"apiauth: client {client!r} already authorised on line {self.apiauth[client]}",
+            )
+            return
+        self.apiauth[client] = lineno
+
+    # -- media ------------------------------------------------------------------------------
+
+    def medium(self, d: Directive, rest: str, lineno: int) -> None:
+        tokens = split_tokens(rest)
+        name = d.name
+        if not tokens:
+            self.warning(lineno, f"{name}: no value given; the line is ignored")
+            return
+        if name == "bcast":
+            bcasts, errors = parse_bcast(tokens, self.udpport, lineno)
+            self.add_media(bcasts, errors, lineno)
+        elif name == "ucast":
+            ucast, errors = parse_ucast(tokens, self.udpport, lineno)
+            self.add_media([ucast] if ucast else [], errors, lineno)
+        elif name == "mcast":
+            mcast, errors = parse_mcast(tokens, lineno)
+            self.add_media([mcast] if mcast else [], errors, lineno)
+        elif name == "serial":
+            self.first_serial = self.first_serial or lineno
+
+    def add_media(self, media: Sequence[Medium], errors: list[str], lineno: int) -> None:
+        for message in errors:
+            self.error(lineno, message)
+        self.bad_media_lines += bool(errors)
+        self.media.extend(media)
+        if any(not isinstance(m, Mcast) for m in media):
+            self.first_udp_medium = self.first_udp_medium or lineno
+
+    # -- global checks ----------------------------------------------------------------------
+
+    def get(self, name: str, kind: type[_T], default: _T) -> _T:
+        value = self.values.get(name, default)
+        return value if isinstance(value, kind) else default
+
+    def finish(self, local_node: str | None, origin: str) -> HaConfig:
+        self.local_origin = f"; {origin}" if origin else ""
+        for name, value in fixed_defaults().items():
+            self.params.setdefault(name, value)
+        keepalive = self.get("keepalive", int, 1000)
+        deadtime = self.get("deadtime", int, 30000)
+        autojoin = self.get("autojoin", str, "none")
+        pacemaker = self.get("pacemaker", bool, False)
+        if not self.media and not self.bad_media_lines:
+            self.error(0, "no heartbeat media defined (add a bcast, ucast or mcast line)")
+        if not self.nodes and autojoin != "any":
+            self.error(0, "no nodes defined (add a 'node NAME' line naming every cluster member)")
+        elif local_node is not None and local_node not in self.nodes and autojoin != "any":
+            self.error(
+                self.where.get("node", 0),
+                f"local node {local_node!r} is not listed in a node directive (nodes: "
+                f"{', '.join(self.nodes)}){self.local_origin}",
+            )
+        if deadtime <= 2 * keepalive:
+            self.error(
+                self.where.get("deadtime") or self.where.get("keepalive", 0),
+                f"deadtime {deadtime}ms is too small compared to keepalive "
+                f"{keepalive}ms (deadtime must be more than twice keepalive)",
+            )
+        warntime = self.get("warntime", int, 0)
+        if not warntime:
+            warntime = deadtime // 2
+            self.params["warntime"] = f"{warntime}ms"
+        elif warntime >= deadtime:
+            self.warning(
+                self.where["warntime"],
+                f"warntime {warntime}ms is not less than "
+                f"deadtime {deadtime}ms: late heartbeats will never be reported",
+            )
+        initdead = self.initdead(deadtime)
+        self.deadping(deadtime, keepalive)
+        self.params.setdefault("udpport", str(DEFAULT_UDPPORT))
+        self.failback_and_logging(autojoin, pacemaker)
+        return HaConfig(
+            node=tuple(self.nodes),
+            keepalive=keepalive,
+            deadtime=deadtime,
+            warntime=warntime,
+            initdead=initdead,
+            udpport=self.get("udpport", int, DEFAULT_UDPPORT),
+            media=tuple(self.media),
+            auto_failback=self.auto_failback,
+            logfile=self.get("logfile", str, None) if "logfile" in self.values else None,
+            debugfile=self.get("debugfile", str, None) if "debugfile" in self.values else None,
+            logfacility=self.get("logfacility", str, None)
+            if "logfacility" in self.values
+            else None,
+            use_logd=self.params.get("use_logd", "no").lower() in {"true", "on", "yes", "y", "1"},
+            debug=self.get("debug", int, 0),
+            msgfmt=self.get("msgfmt", str, "classic"),
+            hopfudge=self.get("hopfudge", int, 1),
+            max_rexmit_delay=self.get("max_rexmit_delay", int, 250),
+            log_badpack=self.get("log_badpack", bool, True),
+            syslogmsgfmt=self.get("syslogmsgfmt", bool, True),
+            hbgenmethod=self.get("hbgenmethod", str, "file"),
+            uuidfrom=self.get("uuidfrom", str, "file"),
+            pacemaker=pacemaker,
+            env=tuple(self.env),
+            params=self.params,
+        )
+
+    def initdead(self, deadtime: int) -> int:
+        if "initdead" not in self.values:
+            if deadtime > 10000:
+                initdead = deadtime
+            elif deadtime < 6000:
+                initdead = 12000
+            else:
+                initdead = 2 * deadtime
+            self.params["initdead"] = f"{initdead}ms"
+            return initdead
+        initdead = self.get("initdead", int, deadtime)
+        line = self.where["initdead"]
+        if initdead < deadtime:
+            self.error(
+                line,
+                f"initdead {initdead}ms is smaller than deadtime {deadtime}ms "
+                "(initdead must be at least deadtime)",
+            )
+        elif initdead < INITDEAD_ADVISED_MS:
+            self.warning(
+                line,
+                f"initdead {initdead}ms may be too small: it covers slow network "
+                "start-up and should be at least deadtime and at least 10 seconds",
+            )
+        return initdead
+
+    def deadping(self, deadtime: int, keepalive: int) -> None:
+        if "deadping" not in self.values:
+            self.params["deadping"] = f"{deadtime}ms"
+            return
+        deadping = self.get("deadping", int, deadtime)
+        if deadping <= 2 * keepalive:
+            self.error(
+                self.where["deadping"],
+                f"deadping {deadping}ms is too small compared "
+                f"to keepalive {keepalive}ms (it must be more than twice keepalive)",
+            )
+
+    def failback_and_logging(self, autojoin: str, pacemaker: bool) -> None:
+        if self.auto_failback is AutoFailback.LEGACY and not pacemaker:
+            if "auto_failback" in self.where:
+                self.warning(
+                    self.where["auto_failback"],
+                    "auto_failback legacy is deprecated "
+                    "(pyhb still runs it); set auto_failback on or off",
+                )
+            else:
+                self.warning(
+                    0,
+                    "auto_failback is not set: using the deprecated 'legacy' mode "
+                    "(pyhb still runs it); set auto_failback on or off",
+                )
+        if autojoin != "none" and not pacemaker:
+            self.error(
+                self.where["autojoin"],
+                f"autojoin {autojoin} conflicts with haresources "
+                "resource management (use autojoin none)",
+            )
+        facility = self.values.get("logfacility")
+        has_log = "logfile" in self.values or "debugfile" in self.values
+        has_log = has_log or facility not in {None, "none", "kern"}
+        if not has_log:
+            if self.values.get("use_logd") is False:
+                self.error(
+                    self.where["use_logd"],
+                    "use_logd is off but no logfile, debugfile "
+                    "or logfacility is set: messages would go nowhere (set one of them)",
+                )
+            elif "use_logd" not in self.values:
+                self.params["use_logd"] = "yes"
+
+
+def _unknown_message(name: str) -> str:
+    known = sorted(set(DIRECTIVES) | set(ALIASES))
+    if name in NOT_AVAILABLE:
+        hint = " (the heartbeat 3.0.6 packages do not provide it either)"
+    elif name.lower() in DIRECTIVES:
+        hint = f" (did you mean {name.lower()!r}? directive names are case-sensitive)"
+    else:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown directive {name!r}{hint}"
+
+
+def parse_hacf(
+    text: str, path: str, local_node: str | None = None, local_origin: str = ""
+) -> tuple[HaConfig, list[ConfigIssue]]:
+    """Parse ha.cf ``text`` (read from ``path``, used in messages) into an ``HaConfig``.
+
+    ``local_node`` (lower-case) is checked against the node list when given;
+    ``local_origin`` says where that name came from, for the message. The returned
+    config is best effort when issues contain errors.
+    """
+    parser = _HaCfParser(path)
+    parser.feed(text)
+    config = parser.finish(local_node, local_origin)
+    return config, parser.issues

@@ -1,0 +1,136 @@
+"""Parsing haresources into ordered ``ResourceGroup``s, and locating resource scripts.
+
+Grammar (as normalised by heartbeat's ResourceManager): ``#`` starts a comment anywhere, a
+line ending in ``\\`` continues on the next, blanks are squeezed, the first word (the
+preferred node) is lower-cased. Each further word is ``NAME`` or ``NAME::ARG::ARG``; a word
+that looks like an IPv4 address (starts with a digit and has three dots each followed by
+a digit) is shorthand for ``IPaddr::WORD``. The group key is the first resource word as
+written. Names containing ``/`` or ``..`` are refused, so a name can never leave the
+script directories. ``find_resource_script`` is the one search used by both the checker
+and the daemon. Imports stdlib, ``config.source`` and ``config.model`` only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pyhb
+from pyhb.config.model import ResourceGroup, ResourceRef
+from pyhb.config.source import ConfigIssue, Severity
+
+_IPV4_SHORTHAND = re.compile(r"[0-9].*\.[0-9].*\.[0-9].*\.[0-9].*")
+SHARED_RESOURCE_DIR = Path("/usr/share/pyhb/resource.d")
+INIT_D = Path("/etc/init.d")
+
+
+def default_resource_dirs(confdir: Path) -> tuple[Path, ...]:
+    """Where resource scripts are looked for, in order: CONFDIR/resource.d, pyhb's own
+    resource.d (a source checkout's, then the installed one), then /etc/init.d."""
+    dirs = [confdir / "resource.d"]
+    checkout = Path(pyhb.__file__).resolve().parent.parent / "resource.d"
+    if checkout.is_dir():
+        dirs.append(checkout)
+    dirs += [SHARED_RESOURCE_DIR, INIT_D]
+    return tuple(dirs)
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why ``name`` may not be used as a resource script name, or None if it may."""
+    if not name:
+        return "the resource name is empty"
+    if "/" in name or ".." in name:
+        return f"resource name {name!r} is refused: it must not contain '/' or '..'"
+    return None
+
+
+def find_resource_script(name: str, dirs: Sequence[Path]) -> Path | None:
+    """The first regular, executable file called ``name`` in ``dirs``, or None.
+
+    Unsafe names (see ``unsafe_name_reason``) never resolve."""
+    if unsafe_name_reason(name):
+        return None
+    for directory in dirs:
+        candidate = directory / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def suggest_script(name: str, dirs: Sequence[Path]) -> str | None:
+    """The existing script name closest to ``name``, if any is close."""
+    names: set[str] = set()
+    for directory in dirs:
+        try:
+            names.update(p.name for p in directory.iterdir() if p.is_file())
+        except OSError:
+            continue
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first physical line number, joined text) of each non-empty logical line."""
+    start = 0
+    pending = ""
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.split("#", 1)[0].rstrip("\r")
+        if not pending:
+            start = lineno
+        if line.endswith("\\"):
+            pending += line[:-1]
+            continue
+        joined, pending = pending + line, ""
+        if joined.strip():
+            yield start, joined
+    if pending.strip():
+        yield start, pending
+
+
+def parse_resource(word: str) -> ResourceRef:
+    """One resource word; the IPv4 shorthand becomes ``IPaddr::WORD``."""
+    text = f"IPaddr::{word}" if _IPV4_SHORTHAND.fullmatch(word) else word
+    name, *args = text.split("::")
+    return ResourceRef(name=name, args=tuple(args), text=text)
+
+
+def parse_haresources(text: str, path: str) -> tuple[tuple[ResourceGroup, ...], list[ConfigIssue]]:
+    """Parse haresources ``text`` (from ``path``, used in messages) into groups in file order.
+
+    Node names are not checked against ha.cf and scripts are not located here (see
+    ``config.validate``)."""
+    groups: list[ResourceGroup] = []
+    issues: list[ConfigIssue] = []
+    keys: dict[str, int] = {}
+    for lineno, line in logical_lines(text):
+        words = line.split()
+        node = words[0].lower()
+        if len(words) < 2:
+            issues.append(
+                ConfigIssue(path, lineno, Severity.ERROR, f"node {node!r} is given no resources")
+            )
+            continue
+        resources = tuple(parse_resource(w) for w in words[1:])
+        bad = [r for r in (unsafe_name_reason(res.name) for res in resources) if r]
+        for reason in bad:
+            issues.append(ConfigIssue(path, lineno, Severity.ERROR, reason))
+        key = words[1]
+        if key in keys:
+            issues.append(
+                ConfigIssue(
+                    path,
+                    lineno,
+                    Severity.ERROR,
+                    f"group key {key!r} is already used by the group on line "
+                    f"{keys[key]} (the first resource of each line must be "
+                    "unique)",
+                )
+            )
+            continue
+        keys[key] = lineno
+        if not bad:
+            groups.append(ResourceGroup(node=node, resources=resources, key=key, line=lineno))
+    return tuple(groups), issues

@@ -1,0 +1,80 @@
+"""Cross-file configuration checks: haresources nodes against ha.cf, resource scripts
+that must exist, and media interfaces present on this machine.
+
+Each check returns more ``ConfigIssue``s; nothing here raises. Interfaces are looked up in
+``/sys/class/net`` (no sockets). Imports stdlib and ``pyhb.config.*`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyhb.config.haresources import find_resource_script, suggest_script
+from pyhb.config.model import HaConfig, ResourceGroup
+from pyhb.config.source import ConfigIssue, Severity
+
+SYS_CLASS_NET = Path("/sys/class/net")
+
+
+def check_group_nodes(
+    groups: Sequence[ResourceGroup], path: str, nodes: Sequence[str]
+) -> list[ConfigIssue]:
+    """Every group's preferred node must be a configured ``node``."""
+    issues = []
+    for group in groups:
+        if group.node not in nodes:
+            issues.append(
+                ConfigIssue(
+                    path,
+                    group.line,
+                    Severity.ERROR,
+                    f"node {group.node!r} is not a configured node (ha.cf nodes: "
+                    f"{', '.join(nodes) or 'none'})",
+                )
+            )
+    return issues
+
+
+def check_scripts(
+    groups: Sequence[ResourceGroup], path: str, dirs: Sequence[Path]
+) -> list[ConfigIssue]:
+    """Every resource must name an executable script in ``dirs``."""
+    issues = []
+    where = ", ".join(str(d) for d in dirs)
+    for group in groups:
+        seen: set[str] = set()
+        for resource in group.resources:
+            name = resource.name
+            if name in seen or find_resource_script(name, dirs) is not None:
+                continue
+            seen.add(name)
+            close = suggest_script(name, dirs)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            issues.append(
+                ConfigIssue(
+                    path,
+                    group.line,
+                    Severity.ERROR,
+                    f"resource script {name!r} not found in {where}{hint}",
+                )
+            )
+    return issues
+
+
+def check_interfaces(ha: HaConfig, path: str, sys_net: Path = SYS_CLASS_NET) -> list[ConfigIssue]:
+    """A warning for each medium whose interface does not exist here (yet)."""
+    issues = []
+    for medium in ha.media:
+        base = medium.iface.split(":", 1)[0]
+        if not (sys_net / base).exists():
+            kind = type(medium).__name__.lower()
+            issues.append(
+                ConfigIssue(
+                    path,
+                    medium.line,
+                    Severity.WARNING,
+                    f"{kind}: interface {medium.iface!r} does not exist on this machine",
+                )
+            )
+    return issues
