@@ -1,0 +1,186 @@
+"""Authentication of heartbeat datagrams: digests, signing and verification.
+
+Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (via the
+``cryptography`` package), ``crc`` is the unkeyed CRC-32/CKSUM printed with ``%lx``.
+Every datagram carries the trailer ``LEN:IDX DIGEST,`` over the body bytes ``###\\n`` ..
+``%%%\\n``; with ``inner`` signing the body also ends with an ``auth`` field computed over
+the classic text of the other fields. Receivers check the trailer only (3.0.6 ignores the
+inner field of netstring messages); classic ``>>>`` messages are checked by their ``auth``
+field. Errors never include key material.
+Must not import asyncio, socket, subprocess, time or random.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
+
+from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
+from pyhb.wire.errors import AuthError
+from pyhb.wire.fields import F_AUTH, MAX_DATAGRAM
+from pyhb.wire.message import (
+    Decoded,
+    HaMessage,
+    classic_text,
+    decode,
+    encode_body,
+    encode_netstring,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else (crc << 1)
+        table.append(crc & 0xFFFFFFFF)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc32_cksum(data: bytes) -> int:
+    """CRC-32/CKSUM without the length suffix: poly 0x04C11DB7, init 0, MSB first, final
+    complement (HBauth/crc.c). check(b"123456789") == 0x765E7680."""
+    crc = 0
+    table = _CRC_TABLE
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[(crc >> 24) ^ byte]
+    return crc ^ 0xFFFFFFFF
+
+
+def digest(method: AuthMethod | str, key: bytes, data: bytes) -> str:
+    """The digest text heartbeat puts after the key index: lower-case hex; crc as ``%lx``
+    (no zero padding)."""
+    match AuthMethod(method):
+        case AuthMethod.SHA1:
+            mac = crypto_hmac.HMAC(key, hashes.SHA1())  # noqa: S303 - the protocol's choice
+        case AuthMethod.MD5:
+            mac = crypto_hmac.HMAC(key, hashes.MD5())  # noqa: S303 - the protocol's choice
+        case AuthMethod.CRC:
+            return f"{crc32_cksum(data):x}"
+    mac.update(data)
+    return mac.finalize().hex()
+
+
+def token(key: AuthKey, data: bytes) -> str:
+    """The auth token ``"<index> <digest>"`` of ``data`` under ``key``."""
+    return f"{key.index} {digest(key.method, key.key, data)}"
+
+
+_TOKEN = re.compile(r"(\d{1,9}) (\S+)")
+
+
+def _parse_token(text: str, where: str) -> tuple[int, str]:
+    m = _TOKEN.fullmatch(text)
+    if m is None:
+        raise AuthError(f"malformed {where} auth token (expected 'INDEX DIGEST')")
+    return int(m.group(1)), m.group(2)
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """Signs outbound messages with the active key of ``authkeys``.
+
+    ``inner=True`` (ha.cf ``msgfmt classic``, the default) makes ``auth`` the last field of
+    the body; ``inner=False`` (``msgfmt netstring``) sends no ``auth`` field at all.
+    """
+
+    authkeys: AuthKeys
+    inner: bool = True
+
+    def sign(self, msg: HaMessage) -> HaMessage:
+        """The message as it goes into the body: with or without its inner ``auth``."""
+        msg = msg.without(F_AUTH)
+        if not self.inner:
+            return msg
+        return msg.with_fields((F_AUTH, token(self.authkeys.outbound, classic_text(msg))))
+
+    def datagram(self, msg: HaMessage) -> bytes:
+        """Body plus trailer, ready to send.
+
+        Raises:
+            ValueError: if the datagram would exceed 65535 bytes.
+        """
+        body = encode_body(self.sign(msg))
+        trailer = token(self.authkeys.outbound, body).encode()
+        data = body + encode_netstring(trailer)
+        if len(data) > MAX_DATAGRAM:
+            raise ValueError(f"message of {len(data)} bytes does not fit in a datagram")
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    """Checks inbound datagrams against every configured key (spec §2.4)."""
+
+    authkeys: AuthKeys
+
+    def _key(self, index: int, where: str) -> AuthKey:
+        key = self.authkeys.get(index)
+        if key is None:
+            raise AuthError(f"{where} names key index {index}, which is not configured")
+        return key
+
+    def verify(self, data: bytes | bytearray | memoryview) -> HaMessage:
+        """Decode and authenticate one datagram; only the returned message is trustworthy.
+
+        Raises:
+            DecodeError: the datagram is oversized or not a heartbeat message.
+            AuthError: its authentication is missing, unknown or does not match.
+        """
+        decoded = decode(data)  # refuses oversized datagrams before parsing anything
+        if decoded.framing == "classic":
+            self._verify_classic(decoded)
+        else:
+            self._verify_trailer(decoded)
+        return decoded.message
+
+    def _verify_trailer(self, decoded: Decoded) -> None:
+        if decoded.trailer is None:
+            raise AuthError("missing or malformed trailer netstring after %%%")
+        index, got = _parse_token(decoded.trailer, "trailer")
+        key = self._key(index, "trailer")
+        if _same(got, digest(key.method, key.key, decoded.signed)):
+            return
+        # heartbeat 3.0.6 (cl_netstring.c is_auth_netstring -> authmethod) checks index N
+        # with the method of N but the key string of the active index: accept that too so
+        # a 3.0.6 peer in the middle of a key rotation still interoperates.
+        active = self.authkeys.outbound
+        if index != active.index and _same(got, digest(key.method, active.key, decoded.signed)):
+            log.debug("trailer of key index %d matched the active key (3.0.6 quirk)", index)
+            return
+        raise AuthError(f"trailer digest does not match key index {index} ({key.method})")
+
+    def _verify_classic(self, decoded: Decoded) -> None:
+        self.check_inner(decoded.message)
+
+    def check_inner(self, msg: HaMessage) -> None:
+        """Check the embedded ``auth`` field against the key of its own index.
+
+        Needed for classic framing; for netstring messages only a diagnostic, since 3.0.6
+        ignores the inner field there.
+
+        Raises:
+            AuthError: no ``auth`` field, unknown index or mismatch.
+        """
+        text = msg.get(F_AUTH)
+        if text is None:
+            raise AuthError("no embedded auth field")
+        index, got = _parse_token(text, "embedded")
+        key = self._key(index, "embedded auth field")
+        if not _same(got, digest(key.method, key.key, classic_text(msg))):
+            raise AuthError(f"embedded auth digest does not match key index {index} ({key.method})")
