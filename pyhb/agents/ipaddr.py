@@ -1,0 +1,391 @@
+"""The IPaddr and IPaddr2 agents: add, remove and check a service address with pyroute2.
+
+Argument syntax (heartbeat's v1 wrappers ``resource.d/IPaddr`` and ``IPaddr2``, spec §3.7),
+exactly one argument before the action::
+
+    IP[/CIDR_OR_NETMASK[/NIC[/BROADCAST]]]
+    IP/CIDR/BROADCAST          (a third part starting with a digit is the broadcast)
+
+Rules copied from the OCF agents the wrappers call:
+- IPaddr labels the address ``NIC:N`` with the first free N (so ``ip addr`` and ``ifconfig``
+  show ``eth0:0``); a NIC written ``eth0:1`` is reduced to ``eth0``. IPaddr2 labels the
+  address only when the NIC is written ``NIC:LABEL``.
+- A missing NIC or netmask is taken from the interface whose configured subnet contains the
+  address (longest prefix wins), like ``findif``; a missing broadcast is the subnet's.
+- start is idempotent (already present → success, no ARP), stop too (absent → success).
+  start sends the gratuitous ARP train (``agents.arp``): the first frame before returning.
+
+Must not import anything from pyhb outside ``pyhb.agents``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pyroute2 import AsyncIPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from pyhb.agents import arp
+from pyhb.agents.base import (
+    ACTIONS,
+    RC_ARGS,
+    RC_GENERIC,
+    TEXT_ARGS,
+    TEXT_GENERIC,
+    AgentResult,
+    UsageError,
+    failure,
+    rundir_from_env,
+    status_result,
+    success,
+)
+
+log = logging.getLogger(__name__)
+
+IFNAMSIZ = 15  # the kernel's limit on a label's length (IFNAMSIZ - 1)
+MAX_ALIAS = 512  # IPaddr's find_free_interface gives up after :511
+AF_INET = 2
+
+Kind = Literal["IPaddr", "IPaddr2"]
+TrainMode = Literal["task", "fork"]
+
+
+@dataclass(frozen=True, slots=True)
+class IpSpec:
+    """One parsed IPaddr argument; None means "derive it from the interfaces"."""
+
+    ip: str
+    prefixlen: int | None = None
+    nic: str | None = None
+    label: str | None = None  # the part after ':' in ``eth0:label``
+    broadcast: str | None = None
+
+
+def _prefixlen(text: str) -> int:
+    if text.isdigit():
+        value = int(text)
+        if value > 32:
+            raise UsageError(f"netmask /{text} is out of range 0..32")
+        return value
+    try:
+        return ipaddress.IPv4Network(f"0.0.0.0/{text}").prefixlen
+    except ValueError as exc:
+        raise UsageError(f"invalid netmask {text!r}") from exc
+
+
+def _ipv4(text: str, what: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError as exc:
+        raise UsageError(f"invalid {what} {text!r}") from exc
+
+
+def parse_ipaddr_arg(text: str) -> IpSpec:
+    """Parse ``IP[/CIDR_OR_NETMASK[/NIC[/BROADCAST]]]`` (or ``IP/CIDR/BROADCAST``)."""
+    parts = text.split("/")
+    if len(parts) > 4 or any(p == "" for p in parts[:1]):
+        raise UsageError(f"invalid address specification {text!r}")
+    ip = _ipv4(parts[0], "IP address")
+    prefixlen = _prefixlen(parts[1]) if len(parts) > 1 and parts[1] else None
+    nic: str | None = None
+    label: str | None = None
+    broadcast: str | None = None
+    third = parts[2] if len(parts) > 2 else ""
+    if third[:1].isdigit():
+        broadcast = _ipv4(third, "broadcast address")
+    elif third:
+        nic, _, rest = third.partition(":")
+        label = rest or None
+        if len(parts) > 3 and parts[3]:
+            broadcast = _ipv4(parts[3], "broadcast address")
+    return IpSpec(ip, prefixlen, nic, label, broadcast)
+
+
+@dataclass(frozen=True, slots=True)
+class AddrEntry:
+    """One IPv4 address configured on the system."""
+
+    index: int
+    ifname: str
+    address: str
+    prefixlen: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    index: int
+    ifname: str
+    mac: str
+
+
+class Netlink:
+    """A lazily opened rtnetlink handle bound to the running event loop (reopened if it changes)."""
+
+    def __init__(self) -> None:
+        self._ipr: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _handle(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._ipr is None or self._loop is not loop:
+            self.close()
+            ipr = AsyncIPRoute()
+            await ipr.setup_endpoint()
+            self._ipr, self._loop = ipr, loop
+        return self._ipr
+
+    async def links(self) -> dict[int, Link]:
+        """Every interface by index."""
+        ipr = await self._handle()
+        out: dict[int, Link] = {}
+        async for msg in await ipr.link("dump"):
+            out[msg["index"]] = Link(
+                msg["index"], msg.get("ifname") or "", msg.get("address") or ""
+            )
+        return out
+
+    async def addresses(self, links: dict[int, Link]) -> list[AddrEntry]:
+        """Every IPv4 address, with the name of its interface."""
+        ipr = await self._handle()
+        out: list[AddrEntry] = []
+        async for msg in await ipr.addr("dump", family=AF_INET):
+            link = links.get(msg["index"])
+            out.append(
+                AddrEntry(
+                    msg["index"],
+                    link.ifname if link else "",
+                    msg.get("address") or "",
+                    msg["prefixlen"],
+                    msg.get("label") or "",
+                )
+            )
+        return out
+
+    async def add(
+        self, index: int, ip: str, prefixlen: int, broadcast: str | None, label: str | None
+    ) -> None:
+        """Add ``ip/prefixlen`` to the interface ``index``."""
+        ipr = await self._handle()
+        extra: dict[str, str] = {}
+        if broadcast:
+            extra["broadcast"] = broadcast
+        if label:
+            extra["label"] = label
+        await ipr.addr("add", index=index, address=ip, prefixlen=prefixlen, **extra)
+
+    async def delete(self, index: int, ip: str, prefixlen: int) -> None:
+        """Remove ``ip/prefixlen`` from the interface ``index``."""
+        ipr = await self._handle()
+        await ipr.addr("del", index=index, address=ip, prefixlen=prefixlen)
+
+    def close(self) -> None:
+        """Close the netlink socket (a later call opens a new one)."""
+        if self._ipr is not None:
+            self._ipr.close()
+        self._ipr, self._loop = None, None
+
+
+def find_subnet(entries: Sequence[AddrEntry], ip: str, nic: str | None) -> AddrEntry | None:
+    """The configured address whose subnet contains ``ip`` (longest prefix; on ``nic`` if given)."""
+    addr = ipaddress.IPv4Address(ip)
+    best: AddrEntry | None = None
+    for e in entries:
+        if e.address == ip or (nic is not None and e.ifname != nic):
+            continue
+        if addr in ipaddress.IPv4Network(f"{e.address}/{e.prefixlen}", strict=False) and (
+            best is None or e.prefixlen > best.prefixlen
+        ):
+            best = e
+    return best
+
+
+def free_alias_label(entries: Sequence[AddrEntry], nic: str) -> str | None:
+    """``NIC:N`` with the smallest N not used as a label yet (None if it would be too long)."""
+    used = {e.label for e in entries}
+    for n in range(MAX_ALIAS):
+        label = f"{nic}:{n}"
+        if len(label) > IFNAMSIZ:
+            return None
+        if label not in used:
+            return label
+    return None
+
+
+def subnet_broadcast(ip: str, prefixlen: int) -> str | None:
+    """The directed broadcast address of ``ip/prefixlen`` (None for /31 and /32)."""
+    if prefixlen >= 31:
+        return None
+    return str(ipaddress.IPv4Network(f"{ip}/{prefixlen}", strict=False).broadcast_address)
+
+
+class IpAddrAgent:
+    """IPaddr / IPaddr2 for one process: shares the netlink handle and the GARP sender."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        netlink: Netlink,
+        garp: arp.GarpSender,
+        *,
+        rundir: Path,
+        train_mode: TrainMode = "task",
+    ) -> None:
+        self.kind = kind
+        self.netlink = netlink
+        self.garp = garp
+        self.rundir = rundir
+        self.train_mode = train_mode
+
+    async def run(self, args: tuple[str, ...], action: str) -> AgentResult:
+        """Run ``ACTION`` for the single address argument, like the v1 wrapper does."""
+        if len(args) != 1 or action not in ACTIONS:
+            return failure(
+                RC_GENERIC,
+                f"usage: {self.kind} ip-address[/netmaskbits[/interface[:label][/broadcast]]]"
+                " (start|stop|status|monitor)",
+            )
+        try:
+            spec = parse_ipaddr_arg(args[0])
+        except UsageError as exc:
+            return failure(RC_ARGS, TEXT_ARGS, f"ERROR: {exc}")
+        try:
+            if action == "start":
+                return await self.start(spec)
+            if action == "stop":
+                return await self.stop(spec)
+            return await self.status(spec)
+        except (NetlinkError, OSError) as exc:
+            log.error("%s %s %s failed: %s", self.kind, args[0], action, exc)  # noqa: TRY400 - expected, no traceback
+            return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: {exc}")
+
+    async def _state(self) -> tuple[dict[int, Link], list[AddrEntry]]:
+        links = await self.netlink.links()
+        return links, await self.netlink.addresses(links)
+
+    async def status(self, spec: IpSpec) -> AgentResult:
+        """Running if the address is configured (on the configured NIC, when one is given)."""
+        _, entries = await self._state()
+        here = [e for e in entries if e.address == spec.ip]
+        if not here:
+            return status_result(False)
+        if spec.nic is not None and all(e.ifname != spec.nic for e in here):
+            # heartbeat's IPaddr: "running on an interface instead of the configured one"
+            return failure(
+                RC_GENERIC, TEXT_GENERIC, f"ERROR: {spec.ip} is on {here[0].ifname}, not {spec.nic}"
+            )
+        return status_result(True)
+
+    async def start(self, spec: IpSpec) -> AgentResult:
+        """Add the address (unless present) and announce it with gratuitous ARP."""
+        links, entries = await self._state()
+        if any(e.address == spec.ip for e in entries):
+            return success()
+        nic, prefixlen = spec.nic, spec.prefixlen
+        if nic is None or prefixlen is None:
+            found = find_subnet(entries, spec.ip, nic)
+            if found is None:
+                return failure(
+                    RC_GENERIC, TEXT_GENERIC, f"ERROR: Unable to find nic or netmask for {spec.ip}"
+                )
+            nic = nic or found.ifname
+            prefixlen = found.prefixlen if prefixlen is None else prefixlen
+        link = next((lk for lk in links.values() if lk.ifname == nic), None)
+        if link is None:
+            return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: no such interface {nic}")
+        if self.kind == "IPaddr":
+            label = free_alias_label(entries, nic)
+        else:
+            label = f"{nic}:{spec.label}" if spec.label else None
+            if label is not None and len(label) > IFNAMSIZ:
+                return failure(
+                    RC_ARGS, TEXT_ARGS, f"ERROR: Interface label [{label}] exceeds 15 characters"
+                )
+        broadcast = spec.broadcast or subnet_broadcast(spec.ip, prefixlen)
+        try:
+            await self.netlink.add(link.index, spec.ip, prefixlen, broadcast, label)
+        except NetlinkError as exc:
+            if exc.code != errno.EEXIST:
+                raise
+        detail = f"INFO: added {spec.ip}/{prefixlen} to {nic}" + (f" as {label}" if label else "")
+        log.info("%s", detail[6:])
+        self._announce(link, spec.ip)
+        return success(detail)
+
+    def _announce(self, link: Link, ip: str) -> None:
+        if not link.mac or link.mac == "00:00:00:00:00:00":
+            return  # loopback and friends: nothing to announce
+        try:
+            if self.train_mode == "task":
+                self.garp.announce(link.ifname, ip, link.mac)
+            else:
+                frames = arp.frame_sequence(link.mac, ip, self.garp.plan)
+                arp.kill_background_train(arp.pidfile_path(self.rundir, ip))
+                self.garp.send_frame(link.ifname, frames[0])
+                if len(frames) > 1:
+                    arp.spawn_background_train(
+                        self.garp, link.ifname, frames[1:], arp.pidfile_path(self.rundir, ip)
+                    )
+        except OSError as exc:
+            # heartbeat's IPaddr: "Could not send gratuitous arps" is logged, start succeeds
+            log.error("Could not send gratuitous arps for %s on %s: %s", ip, link.ifname, exc)  # noqa: TRY400 - expected, no traceback
+
+    async def stop(self, spec: IpSpec) -> AgentResult:
+        """Cancel any ARP train for the address and remove it from every interface."""
+        self.garp.cancel(spec.ip)
+        arp.kill_background_train(arp.pidfile_path(self.rundir, spec.ip))
+        _, entries = await self._state()
+        removed: list[str] = []
+        for e in entries:
+            if e.address != spec.ip:
+                continue
+            try:
+                await self.netlink.delete(e.index, e.address, e.prefixlen)
+            except NetlinkError as exc:
+                if exc.code not in (errno.EADDRNOTAVAIL, errno.ENOENT, errno.ENODEV):
+                    raise
+            removed.append(f"INFO: removed {e.address}/{e.prefixlen} from {e.ifname}")
+        for line in removed:
+            log.info("%s", line[6:])
+        return success(*removed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python3 -m pyhb.agents.ipaddr [--kind IPaddr|IPaddr2] IPSPEC ACTION``."""
+    import sys  # noqa: PLC0415 - only the command line needs it
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    kind: Kind = "IPaddr"
+    if len(args) >= 2 and args[0] == "--kind":
+        if args[1] not in ("IPaddr", "IPaddr2"):
+            sys.stderr.write(f"unknown kind {args[1]!r}\n")
+            return RC_GENERIC
+        kind = "IPaddr2" if args[1] == "IPaddr2" else "IPaddr"
+        args = args[2:]
+    if not args:
+        args = ["usage"]
+    garp = arp.GarpSender(arp.plan_from_env())
+    netlink = Netlink()
+    agent = IpAddrAgent(kind, netlink, garp, rundir=rundir_from_env(), train_mode="fork")
+
+    async def _run() -> AgentResult:
+        try:
+            return await agent.run(tuple(args[:-1]), args[-1])
+        finally:
+            netlink.close()
+
+    result = asyncio.run(_run())
+    garp.close()
+    sys.stdout.write(result.output)
+    return result.rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""The SendArp agent: announce an address with gratuitous ARP without configuring it.
+
+Argument (heartbeat's v1 wrapper ``resource.d/SendArp``): ``IP/NIC``. start sends the
+ARP train (first frame before returning), stop cancels it, status reports whether the
+resource was started (a state file ``SendArp-IP`` in the run directory, like the OCF
+agent's pseudo-resource file).
+
+Must not import anything from pyhb outside ``pyhb.agents``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from pathlib import Path
+
+from pyhb.agents import arp
+from pyhb.agents.base import (
+    ACTIONS,
+    RC_ARGS,
+    RC_GENERIC,
+    TEXT_ARGS,
+    TEXT_GENERIC,
+    AgentResult,
+    failure,
+    rundir_from_env,
+    status_result,
+    success,
+)
+from pyhb.agents.ipaddr import TrainMode
+
+log = logging.getLogger(__name__)
+
+
+class SendArpAgent:
+    """SendArp for one process, sharing the GARP sender with IPaddr."""
+
+    def __init__(
+        self, garp: arp.GarpSender, *, rundir: Path, train_mode: TrainMode = "task"
+    ) -> None:
+        self.garp = garp
+        self.rundir = rundir
+        self.train_mode = train_mode
+
+    def _statefile(self, ip: str) -> Path:
+        return self.rundir / f"SendArp-{ip}"
+
+    async def run(self, args: tuple[str, ...], action: str) -> AgentResult:
+        """Run ``ACTION`` for ``IP/NIC``."""
+        if len(args) != 1 or action not in ACTIONS:
+            return failure(RC_GENERIC, "usage: SendArp ip-address/interface (start|stop|status)")
+        ip, _, nic = args[0].partition("/")
+        try:
+            ip = str(ipaddress.IPv4Address(ip))
+        except ValueError:
+            return failure(RC_ARGS, TEXT_ARGS, f"ERROR: invalid IP address {ip!r}")
+        if not nic:
+            return failure(RC_ARGS, TEXT_ARGS, "ERROR: an interface is required (IP/NIC)")
+        try:
+            if action in ("start", "stop"):
+                return self._start(ip, nic) if action == "start" else self._stop(ip)
+        except OSError as exc:
+            log.error("SendArp %s %s failed: %s", args[0], action, exc)  # noqa: TRY400 - expected, no traceback
+            return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: {exc}")
+        return status_result(self._statefile(ip).exists())
+
+    def _start(self, ip: str, nic: str) -> AgentResult:
+        self.rundir.mkdir(parents=True, exist_ok=True)
+        self._statefile(ip).touch()
+        mac = arp.interface_mac(nic)
+        if self.train_mode == "task":
+            self.garp.announce(nic, ip, mac)
+        else:
+            pidfile = arp.pidfile_path(self.rundir, ip)
+            arp.kill_background_train(pidfile)
+            frames = arp.frame_sequence(mac, ip, self.garp.plan)
+            self.garp.send_frame(nic, frames[0])
+            if len(frames) > 1:
+                arp.spawn_background_train(self.garp, nic, frames[1:], pidfile)
+        return success()
+
+    def _stop(self, ip: str) -> AgentResult:
+        self.garp.cancel(ip)
+        arp.kill_background_train(arp.pidfile_path(self.rundir, ip))
+        with contextlib.suppress(FileNotFoundError):
+            self._statefile(ip).unlink()
+        return success()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python3 -m pyhb.agents.sendarp IP/NIC ACTION``."""
+    import sys  # noqa: PLC0415 - only the command line needs it
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        args = ["usage"]
+    garp = arp.GarpSender(arp.plan_from_env())
+    agent = SendArpAgent(garp, rundir=rundir_from_env(), train_mode="fork")
+    result = asyncio.run(agent.run(tuple(args[:-1]), args[-1]))
+    garp.close()
+    sys.stdout.write(result.output)
+    return result.rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,276 @@
+"""Acquiring and releasing resource groups the way heartbeat's ResourceManager does.
+
+``take_group`` (spec §3.4, ``takegroup``): log ``Acquiring resource group: NODE R1 R2 ...``;
+for each resource left to right run ``status``; if it is owned (§3.3 rule) skip it, else run
+``start``. On the first failure log ``Giving up resources due to failure of R`` and stop, in
+reverse, the failed resource and every resource this call started, then report the failure.
+(heartbeat releases the whole group and later runs ``hb_standby``; pyhb leaves alone what
+was already running before the call, and the daemon decides what happens next.)
+
+``give_group`` (§3.5, ``givegroup``): log ``Releasing resource group: ...``; stop right to
+left; a failing stop is retried ``stop_retries`` times ``retry_delay`` apart (heartbeat:
+``HA_STOPRETRYMAX`` = 10, 1 s; 0 or less = for ever) with ``Retrying failed stop operation
+[R]``. If it still fails and status says the resource is still owned, the outcome is
+``STOP_FAILED``; pyhb never reboots (heartbeat does), the daemon decides.
+
+Each ``Running PATH ARGS ACTION`` / ``Return code N from PATH`` line matches heartbeat's.
+Scripts are found with ``resources.locate`` at run time; IPaddr, IPaddr2 and SendArp run
+in-process (agents built, and so scapy and pyroute2 imported, at construction).
+
+Concurrency: one group operation at a time per runner (an ``asyncio.Lock``); the daemon
+runs groups one after another anyway, as heartbeat's resource queue does.
+
+Imports asyncio, the stdlib, ``pyhb.resources.*``, ``pyhb.agents``, ``pyhb.config.model``
+and ``pyhb.core.events`` (for ``GroupAction``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyhb.agents.base import DEFAULT_RUNDIR
+from pyhb.agents.registry import AgentRegistry, build_registry
+from pyhb.config.model import ResourceGroup, ResourceRef
+from pyhb.core.events import GroupAction
+from pyhb.resources.locate import ScriptError, ScriptRefused, locate
+from pyhb.resources.plan import Action, Invocation, Timeouts, build_invocation
+from pyhb.resources.process import (
+    DEFAULT_GRACE,
+    ScriptResult,
+    run_in_process,
+    run_subprocess,
+    script_env,
+)
+from pyhb.resources.status import owned_from_status_output
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STOP_RETRIES = 10  # heartbeat's HA_STOPRETRYMAX
+DEFAULT_RETRY_DELAY = 1.0
+
+
+class GroupStatus(enum.StrEnum):
+    OK = "ok"
+    START_FAILED = "start failure"
+    STOP_FAILED = "stop failure, still running"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One script run inside a group operation (times are ``loop.time()`` readings)."""
+
+    resource: str
+    action: Action
+    rc: int | None
+    started: float
+    finished: float
+    timed_out: bool = False
+    owned: bool | None = None  # for status steps: the §3.3 verdict
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOutcome:
+    """The result of ``take_group`` / ``give_group``."""
+
+    action: GroupAction
+    key: str
+    status: GroupStatus
+    started: float
+    finished: float
+    steps: tuple[Step, ...]
+    failed: str | None = None  # the resource (as written) that failed
+    rc: int | None = None
+    output_tail: str = ""
+    still_running: tuple[str, ...] = ()  # resources whose stop failed while still owned
+
+    @property
+    def ok(self) -> bool:
+        return self.status is GroupStatus.OK
+
+
+@dataclass(slots=True)
+class _Run:
+    """Steps and the first failure of one group operation in progress."""
+
+    steps: list[Step] = field(default_factory=list)
+    still_running: list[str] = field(default_factory=list)
+
+
+class ResourceRunner:
+    """Runs resource scripts for the daemon: one invocation, or whole groups."""
+
+    def __init__(
+        self,
+        resource_dirs: Sequence[Path],
+        env: Mapping[str, str] | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        grace: float = DEFAULT_GRACE,
+        stop_retries: int = DEFAULT_STOP_RETRIES,
+        retry_delay: float = DEFAULT_RETRY_DELAY,
+        agents: AgentRegistry | None = None,
+        builtin_agents: bool = True,
+        enforce_owner: bool | None = None,
+    ) -> None:
+        self.resource_dirs = tuple(resource_dirs)
+        self.env = script_env(env or {})
+        self.timeouts = timeouts or Timeouts()
+        self.grace = grace
+        self.stop_retries = stop_retries
+        self.retry_delay = retry_delay
+        self.enforce_owner = enforce_owner
+        if agents is None and builtin_agents:
+            rundir = Path(self.env.get("HA_RSCTMP") or DEFAULT_RUNDIR)
+            agents = build_registry(rundir)
+        self.agents = agents
+        self._lock = asyncio.Lock()
+
+    def prepare(self, groups: Sequence[ResourceGroup]) -> None:
+        """Open what the built-in agents of these groups need (ARP sockets) ahead of time."""
+        if self.agents is not None:
+            self.agents.prepare((r.name, r.args) for g in groups for r in g.resources)
+
+    def close(self) -> None:
+        """Release the built-in agents' sockets and cancel their ARP trains."""
+        if self.agents is not None:
+            self.agents.close()
+
+    # -- one resource ----------------------------------------------------------------
+
+    def _path(self, ref: ResourceRef) -> tuple[str, ScriptError | None]:
+        try:
+            return str(locate(ref.name, self.resource_dirs, enforce_owner=self.enforce_owner)), None
+        except ScriptError as exc:
+            return ref.name, exc
+
+    async def run(self, ref: ResourceRef, action: Action) -> ScriptResult:
+        """Run ``action`` of one resource (status runs are not logged at info, as heartbeat)."""
+        agent = self.agents.get(ref.name) if self.agents is not None else None
+        path, problem = self._path(ref)
+        inv = build_invocation(path, ref, action, self.timeouts)
+        if action is not Action.STATUS:
+            log.info("Running %s", inv.command_text)
+        if agent is not None:
+            result = await run_in_process(inv, agent, ref.args)
+        elif problem is not None:
+            if isinstance(problem, ScriptRefused):
+                log.error("%s", problem)
+            else:
+                log.error("Cannot locate resource script %s", ref.name)
+            now = asyncio.get_running_loop().time()
+            result = ScriptResult(inv, 1, "", f"{problem}\n", now, now)
+        else:
+            result = await run_subprocess(inv, self.env, grace=self.grace)
+        if action is not Action.STATUS and not result.ok:
+            rc = "timeout" if result.timed_out else result.rc
+            log.error("Return code %s from %s", rc, path)
+        return result
+
+    async def is_owned(self, ref: ResourceRef) -> bool:
+        """Heartbeat's ``we_own_resource``: run status, read only its stdout."""
+        return owned_from_status_output((await self.run(ref, Action.STATUS)).stdout)
+
+    # -- groups ----------------------------------------------------------------------
+
+    async def take_group(self, group: ResourceGroup) -> GroupOutcome:
+        """Acquire ``group`` left to right; on failure roll back what this call started."""
+        async with self._lock:
+            return await self._take(group)
+
+    async def give_group(self, group: ResourceGroup) -> GroupOutcome:
+        """Release ``group`` right to left, retrying failing stops."""
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            log.info("Releasing resource group: %s", _group_text(group))
+            run = _Run()
+            for ref in reversed(group.resources):
+                await self._stop_with_retries(ref, run)
+            status = GroupStatus.STOP_FAILED if run.still_running else GroupStatus.OK
+            failed = run.still_running[0] if run.still_running else None
+            return GroupOutcome(
+                GroupAction.GIVE,
+                group.key,
+                status,
+                started,
+                loop.time(),
+                tuple(run.steps),
+                failed=failed,
+                still_running=tuple(run.still_running),
+            )
+
+    async def _status_step(self, ref: ResourceRef, run: _Run) -> bool:
+        result = await self.run(ref, Action.STATUS)
+        owned = owned_from_status_output(result.stdout)
+        run.steps.append(_step(result, owned))
+        return owned
+
+    async def _take(self, group: ResourceGroup) -> GroupOutcome:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        log.info("Acquiring resource group: %s", _group_text(group))
+        run = _Run()
+        started_here: list[ResourceRef] = []
+        for ref in group.resources:
+            if await self._status_step(ref, run):
+                continue
+            result = await self.run(ref, Action.START)
+            run.steps.append(_step(result))
+            if result.ok:
+                started_here.append(ref)
+                continue
+            log.critical("Giving up resources due to failure of %s", ref.text)
+            for undo in [ref, *reversed(started_here)]:
+                await self._stop_with_retries(undo, run)
+            return GroupOutcome(
+                GroupAction.TAKE,
+                group.key,
+                GroupStatus.START_FAILED,
+                started,
+                loop.time(),
+                tuple(run.steps),
+                failed=ref.text,
+                rc=result.rc,
+                output_tail=result.output_tail,
+                still_running=tuple(run.still_running),
+            )
+        return GroupOutcome(
+            GroupAction.TAKE, group.key, GroupStatus.OK, started, loop.time(), tuple(run.steps)
+        )
+
+    async def _stop_with_retries(self, ref: ResourceRef, run: _Run) -> bool:
+        """Stop ``ref`` like ``giveupresourcegroup``; True if it is stopped (or not owned)."""
+        result = await self.run(ref, Action.STOP)
+        run.steps.append(_step(result))
+        retries = 0
+        while not result.ok and (self.stop_retries <= 0 or retries < self.stop_retries):
+            await asyncio.sleep(self.retry_delay)
+            retries += 1
+            log.info("Retrying failed stop operation [%s]", ref.text)
+            result = await self.run(ref, Action.STOP)
+            run.steps.append(_step(result))
+        if result.ok:
+            return True
+        if await self._status_step(ref, run):
+            log.critical("Resource STOP failure: %s is still running (not rebooting)", ref.text)
+            run.still_running.append(ref.text)
+            return False
+        log.error("Resource script for %s probably not LSB-compliant.", ref.text)
+        log.warning("it (%s) MUST succeed on a stop when already stopped", ref.text)
+        return True
+
+
+def _group_text(group: ResourceGroup) -> str:
+    return " ".join([group.node, *(r.text for r in group.resources)])
+
+
+def _step(result: ScriptResult, owned: bool | None = None) -> Step:
+    inv: Invocation = result.invocation
+    return Step(
+        inv.label, inv.action, result.rc, result.started, result.finished, result.timed_out, owned
+    )
