@@ -1,0 +1,40 @@
+"""``hb_takeover [all|foreign|local|failback]``: ask the peer to give us resource groups.
+
+Arguments, messages and exit codes as 3.0.6's script (see ``hb_standby``). Semantics: take
+over SET (from our point of view), i.e. the peer goes standby on the mirrored set.
+
+Difference from 3.0.6 (quirk Q13): there, ``failback`` is passed through unmapped and the
+peer's helper does not know it, so the peer gives away *everything* (``all``). pyhb reads
+``failback`` as "take back our own groups" and asks the peer for ``local`` (from our point
+of view). Imports ``control.client`` only (through ``hb_standby``'s helpers).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyhb.cli.hb_standby import parse_set, send, split_run_dir
+from pyhb.core.events import RscHold
+
+#: The word on the command line -> the set we ask the peer to give us.
+TAKEOVER_SETS = {
+    "all": RscHold.ALL,
+    "foreign": RscHold.FOREIGN,
+    "local": RscHold.LOCAL,
+    "failback": RscHold.LOCAL,  # not Q13's "all"
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """hb_takeover: 0 when the daemon accepted the takeover request, else 1."""
+    prog = sys.argv[0] if sys.argv and sys.argv[0] else "hb_takeover"
+    run_dir, args = split_run_dir(sys.argv[1:] if argv is None else argv)
+    word = parse_set(prog, args)
+    if isinstance(word, int):
+        return word
+    hold = TAKEOVER_SETS[word]
+    return send("hb_takeover", run_dir, lambda client: client.takeover(hold))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

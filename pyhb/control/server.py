@@ -1,0 +1,218 @@
+"""The control socket server: answers ``cl_status``, ``hb_standby`` and ``hb_takeover``.
+
+An asyncio AF_UNIX stream server speaking ``control.protocol``. Anyone may read (the socket
+file is mode 0666, as cl_status works for every user in 3.0.6); state-changing requests are
+accepted only from uid 0, checked with ``SO_PEERCRED`` (never from anything the client says).
+A stale socket file left by a crashed daemon is removed at start; the file is removed at
+close. A broken client never takes the server down: its errors are logged and its
+connection closed.
+
+Imports ``asyncio``, ``socket``, ``control.protocol`` and ``core`` data types; never the
+engine itself (it is reached through the ``ControlTarget`` protocol).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import socket
+import stat
+import struct
+from pathlib import Path
+from typing import Protocol
+
+import pyhb
+from pyhb.control.protocol import (
+    MAX_REQUEST_LINE,
+    PERMISSION_DENIED,
+    ControlError,
+    Op,
+    Request,
+    decode_request,
+    encode_error,
+    encode_ok,
+    snapshot_to_json,
+)
+from pyhb.core.events import Command
+from pyhb.core.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+#: What ``hbparameter -p hbversion`` and ``hbstatus -v`` show when the target sets nothing:
+#: 3.0.6's own version (peers and scripts compare it) plus pyhb's.
+HBVERSION = f"3.0.6 (pyhb {pyhb.__version__})"
+
+#: A connection idle this long is closed (cl_status itself gives up after 5 s).
+IDLE_TIMEOUT = 30.0
+
+_PEERCRED = struct.Struct("3i")  # struct ucred {pid_t pid; uid_t uid; gid_t gid;}
+
+
+class ControlTarget(Protocol):
+    """What the control server drives (the daemon's engine glue)."""
+
+    def snapshot(self) -> Snapshot:
+        """The current read-only view."""
+        ...
+
+    def request(self, cmd: Command) -> str | None:
+        """Submit a command: None when accepted, else the reason it was refused."""
+        ...
+
+    def reload(self) -> str | None:
+        """Re-read the configuration: None when accepted, else the reason it was refused."""
+        ...
+
+
+def peer_uid(sock: socket.socket) -> int | None:
+    """The uid of the process at the other end of a connected AF_UNIX socket."""
+    try:
+        raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size)
+    except OSError:
+        return None
+    uid: int = _PEERCRED.unpack(raw)[1]
+    return uid
+
+
+def _remove_stale_socket(path: Path) -> None:
+    """Remove a socket file nobody listens on; refuse to touch a live one or a non-socket."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise ControlError(f"{path} exists and is not a socket; not removing it")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(str(path))
+    except OSError as exc:
+        if exc.errno not in (errno.ECONNREFUSED, errno.ENOENT):
+            raise ControlError(f"cannot probe existing socket {path}: {exc}") from exc
+        log.info("Removing stale control socket %s", path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        raise ControlError(f"another daemon is already listening on {path}")
+    finally:
+        probe.close()
+
+
+class ControlServer:
+    """The AF_UNIX control server; use ``async with ControlServer(path, target):``."""
+
+    def __init__(self, path: str | os.PathLike[str], target: ControlTarget) -> None:
+        self.path = Path(path)
+        self._target = target
+        self._server: asyncio.AbstractServer | None = None
+        self._inode: tuple[int, int] | None = None
+
+    async def start(self) -> None:
+        """Bind the socket (removing a stale one), make it world-connectable, listen."""
+        if self._server is not None:
+            return
+        self.path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        _remove_stale_socket(self.path)
+        self._server = await asyncio.start_unix_server(
+            self._serve, path=str(self.path), limit=MAX_REQUEST_LINE + 1
+        )
+        # Readable by everyone like 3.0.6's API socket; writes are policed per request.
+        os.chmod(self.path, 0o666)  # noqa: S103 - mutating requests are checked per peer uid
+        st = self.path.stat()
+        self._inode = (st.st_dev, st.st_ino)
+        log.info("Control socket listening on %s", self.path)
+
+    async def close(self) -> None:
+        """Stop listening, drop the socket file (if it is still ours)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.wait_closed(), 2.0)
+        try:
+            st = self.path.stat()
+            if (st.st_dev, st.st_ino) == self._inode:
+                self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+    async def __aenter__(self) -> ControlServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- per connection ------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        uid = peer_uid(sock) if sock is not None else None
+        try:
+            await self._converse(reader, writer, uid)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except Exception:
+            log.exception("Control connection (uid %s) failed", uid)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _converse(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, uid: int | None
+    ) -> None:
+        while True:
+            try:
+                line = await asyncio.wait_for(reader.readuntil(b"\n"), IDLE_TIMEOUT)
+            except asyncio.IncompleteReadError as exc:
+                if exc.partial.strip():
+                    writer.write(encode_error("request not terminated by a newline"))
+                    await writer.drain()
+                return
+            except asyncio.LimitOverrunError:
+                log.warning("Control request from uid %s over %d bytes", uid, MAX_REQUEST_LINE)
+                writer.write(encode_error(f"request too long (limit {MAX_REQUEST_LINE} bytes)"))
+                await writer.drain()
+                return
+            except TimeoutError:
+                return
+            writer.write(self._answer(line, uid))
+            await writer.drain()
+
+    def _answer(self, line: bytes, uid: int | None) -> bytes:
+        try:
+            request = decode_request(line)
+        except ControlError as exc:
+            log.warning("Bad control request from uid %s: %s", uid, exc)
+            return encode_error(str(exc))
+        if request.mutating and uid != 0:
+            log.warning("Refused %s request from uid %s", request.op.value, uid)
+            return encode_error(PERMISSION_DENIED)
+        try:
+            return self._dispatch(request)
+        except Exception as exc:
+            log.exception("Control request %s failed", request.op.value)
+            return encode_error(f"internal error: {exc}")
+
+    def _dispatch(self, request: Request) -> bytes:
+        if request.op is Op.PING:
+            return encode_ok(version=pyhb.__version__)
+        if request.op is Op.SNAPSHOT:
+            data = snapshot_to_json(self._target.snapshot())
+            data["params"].setdefault("hbversion", HBVERSION)
+            return encode_ok(snapshot=data)
+        if request.op is Op.RELOAD:
+            refusal = self._target.reload()
+        else:
+            cmd = request.to_command()
+            assert cmd is not None  # every other op maps to a command
+            refusal = self._target.request(cmd)
+        if refusal is not None:
+            return encode_error(refusal)
+        log.info("Control request accepted: %s %s", request.op.value, request.hold or "")
+        return encode_ok()
