@@ -1,0 +1,304 @@
+"""The asyncio transport over loopback sockets, driving a recording fake engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from pyhb.clock import Instant
+from pyhb.config.model import Ucast
+from pyhb.net.sockets import MediumSocket
+from pyhb.net.transport import Transport
+
+
+class FakeEngine:
+    """Records every call in order; tests set the deadline and the outgoing queue."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.received: list[tuple[bytes, str, tuple[str, int]]] = []
+        self.timer_nows: list[Instant] = []
+        self.timer_fired_at: list[float] = []
+        self.outbox: list[bytes] = []
+        self.deadline: float | None = None
+        self.on_timer: Callable[[Instant], None] | None = None
+        self.on_receive: Callable[[bytes], None] | None = None
+        self.got_datagram = asyncio.Event()
+        self.timer_fired = asyncio.Event()
+
+    def receive_datagram(
+        self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+    ) -> None:
+        self.calls.append("receive")
+        self.received.append((data, medium, addr))
+        self.got_datagram.set()
+        if self.on_receive is not None:
+            self.on_receive(data)
+
+    def datagrams_to_send(self, now: Instant) -> list[bytes]:
+        self.calls.append("send")
+        out, self.outbox = self.outbox, []
+        return out
+
+    def get_timer(self) -> float | None:
+        self.calls.append("get_timer")
+        return self.deadline
+
+    def handle_timer(self, now: Instant) -> None:
+        self.calls.append("timer")
+        self.timer_nows.append(now)
+        self.timer_fired_at.append(asyncio.get_running_loop().time())
+        if self.on_timer is not None:
+            self.on_timer(now)
+        self.timer_fired.set()
+
+
+def _udp_socket() -> socket.socket:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def _medium(sock: socket.socket, dest: tuple[str, int], iface: str = "lo") -> MediumSocket:
+    return MediumSocket(Ucast(iface, dest[0], dest[1]), sock, dest)
+
+
+@pytest.fixture
+def sockets() -> Iterator[list[socket.socket]]:
+    made: list[socket.socket] = []
+    yield made
+    for s in made:
+        s.close()
+
+
+def _pair(made: list[socket.socket]) -> tuple[socket.socket, socket.socket]:
+    a, b = _udp_socket(), _udp_socket()
+    made += [a, b]
+    return a, b
+
+
+def _port(s: socket.socket) -> int:
+    return int(s.getsockname()[1])
+
+
+@pytest.mark.asyncio
+async def test_received_datagram_is_fed_with_interface_name_then_output_flushed_and_timer_armed(
+    sockets: list[socket.socket],
+) -> None:
+    """A datagram reaches the engine as (data, iface, addr), then sends, events, timer follow."""
+    a_sock, b_sock = _pair(sockets)
+    engine_a, engine_b = FakeEngine(), FakeEngine()
+    ta = await Transport.open(
+        engine_a, [_medium(a_sock, ("127.0.0.1", _port(b_sock)))], on_events=lambda: None
+    )
+    tb = await Transport.open(
+        engine_b,
+        [_medium(b_sock, ("127.0.0.1", _port(a_sock)), iface="hbX")],
+        on_events=lambda: engine_b.calls.append("events"),
+    )
+    try:
+        engine_b.calls.clear()
+        engine_b.deadline = asyncio.get_running_loop().time() + 30
+        engine_a.outbox.append(b"hello")
+        ta.kick()
+        await asyncio.wait_for(engine_b.got_datagram.wait(), 5)
+        assert engine_b.received == [(b"hello", "hbX", ("127.0.0.1", _port(a_sock)))]
+        assert engine_b.calls == ["receive", "send", "events", "get_timer"]
+        assert tb.timer_deadline == engine_b.deadline
+    finally:
+        ta.close()
+        tb.close()
+
+
+@pytest.mark.asyncio
+async def test_each_outgoing_datagram_is_sent_on_every_medium(
+    sockets: list[socket.socket],
+) -> None:
+    """Two media to one receiver: every datagram arrives twice, once per medium, in order."""
+    m1, m2, sink = _udp_socket(), _udp_socket(), _udp_socket()
+    sockets += [m1, m2, sink]
+    dest = ("127.0.0.1", _port(sink))
+    engine = FakeEngine()
+    t = await Transport.open(engine, [_medium(m1, dest), _medium(m2, dest)], on_events=lambda: None)
+    try:
+        engine.outbox += [b"one", b"two"]
+        t.kick()
+        loop = asyncio.get_running_loop()
+        got = [await asyncio.wait_for(loop.sock_recvfrom(sink, 1000), 5) for _ in range(4)]
+        assert sorted((d, a[1]) for d, a in got) == sorted(
+            [(b"one", _port(m1)), (b"two", _port(m1)), (b"one", _port(m2)), (b"two", _port(m2))]
+        )
+        assert [s.sent for s in t.stats()] == [2, 2]
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_only_the_latest_deadline_fires_and_never_before_it(
+    sockets: list[socket.socket],
+) -> None:
+    """Re-arming replaces the one timer: an earlier, superseded deadline never fires."""
+    (sock, peer) = _pair(sockets)
+    engine = FakeEngine()
+    engine.on_timer = lambda now: setattr(engine, "deadline", None)
+    t = await Transport.open(engine, [_medium(sock, peer.getsockname())], on_events=lambda: None)
+    try:
+        loop = asyncio.get_running_loop()
+        engine.deadline = loop.time() + 0.01
+        t.kick()
+        engine.deadline = loop.time() + 0.08
+        t.kick()
+        later = engine.deadline
+        await asyncio.wait_for(engine.timer_fired.wait(), 5)
+        await asyncio.sleep(0.1)
+        assert len(engine.timer_nows) == 1
+        assert engine.timer_nows[0].mono >= later
+        # asyncio may run a timer up to its clock resolution early, never more.
+        assert engine.timer_fired_at[0] >= later - 0.001
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_timer_output_is_flushed_and_the_next_deadline_armed(
+    sockets: list[socket.socket],
+) -> None:
+    """Datagrams queued by handle_timer go out at once; the timer is re-armed from get_timer."""
+    sock, sink = _pair(sockets)
+    engine = FakeEngine()
+    loop = asyncio.get_running_loop()
+    next_deadline = loop.time() + 60
+
+    def on_timer(now: Instant) -> None:
+        engine.outbox.append(b"keepalive")
+        engine.deadline = next_deadline
+
+    engine.on_timer = on_timer
+    engine.deadline = loop.time()  # already due
+    t = await Transport.open(engine, [_medium(sock, sink.getsockname())], on_events=lambda: None)
+    try:
+        data, _ = await asyncio.wait_for(loop.sock_recvfrom(sink, 1000), 5)
+        assert data == b"keepalive"
+        assert t.timer_deadline == next_deadline
+        assert engine.calls[-3:] == ["timer", "send", "get_timer"]
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_no_deadline_means_no_timer(sockets: list[socket.socket]) -> None:
+    """When get_timer() returns None nothing is armed, and a later deadline arms it."""
+    sock, peer = _pair(sockets)
+    engine = FakeEngine()
+    t = await Transport.open(engine, [_medium(sock, peer.getsockname())], on_events=lambda: None)
+    try:
+        assert t.timer_deadline is None
+        engine.deadline = asyncio.get_running_loop().time() + 100
+        t.kick()
+        assert t.timer_deadline == engine.deadline
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_kick_from_on_events_is_serviced_in_the_same_pass(
+    sockets: list[socket.socket],
+) -> None:
+    """A kick() made while draining events flushes again instead of recursing."""
+    sock, sink = _pair(sockets)
+    engine = FakeEngine()
+    holder: list[Transport] = []
+    rounds = 0
+
+    def on_events() -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 2:  # the first kick after open: the daemon feeds a script result
+            engine.outbox.append(b"resource")
+            holder[0].kick()
+
+    t = await Transport.open(engine, [_medium(sock, sink.getsockname())], on_events=on_events)
+    holder.append(t)
+    try:
+        engine.calls.clear()
+        t.kick()
+        assert engine.calls == ["send", "send", "get_timer"]
+        data, _ = await asyncio.wait_for(asyncio.get_running_loop().sock_recvfrom(sink, 100), 5)
+        assert data == b"resource"
+        assert rounds == 3
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_engine_exception_is_reported_and_the_medium_keeps_receiving(
+    sockets: list[socket.socket],
+) -> None:
+    """A bug in the engine goes to on_error; the socket stays open for the next datagram."""
+    sock, peer = _pair(sockets)
+    engine = FakeEngine()
+    errors: list[Exception] = []
+
+    def on_receive(data: bytes) -> None:
+        if data == b"boom":
+            raise RuntimeError("engine bug")
+
+    engine.on_receive = on_receive
+    t = await Transport.open(
+        engine, [_medium(sock, peer.getsockname())], on_events=lambda: None, on_error=errors.append
+    )
+    try:
+        peer.sendto(b"boom", sock.getsockname())
+        await asyncio.wait_for(engine.got_datagram.wait(), 5)
+        engine.got_datagram.clear()
+        peer.sendto(b"fine", sock.getsockname())
+        await asyncio.wait_for(engine.got_datagram.wait(), 5)
+        assert [d for d, _, _ in engine.received] == [b"boom", b"fine"]
+        assert [str(e) for e in errors] == ["engine bug"]
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_send_errors_are_counted_and_logged_once_per_burst(
+    sockets: list[socket.socket], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Broadcasting without SO_BROADCAST fails each time: counted, one warning, no raise."""
+    sock, _ = _pair(sockets)
+    engine = FakeEngine()
+    medium = MediumSocket(Ucast("hbX", "255.255.255.255", 9), sock, ("255.255.255.255", 9))
+    t = await Transport.open(engine, [medium], on_events=lambda: None)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="pyhb.net.transport"):
+            for _ in range(3):
+                engine.outbox.append(b"x")
+                t.kick()
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+        assert "Is a cable unplugged on ucast hbX 255.255.255.255?" in warnings[0].getMessage()
+        (stats,) = t.stats()
+        assert (stats.send_errors, stats.failing, stats.sent) == (3, 3, 0)
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_close_cancels_the_timer_and_closes_the_sockets(
+    sockets: list[socket.socket],
+) -> None:
+    """After close() the timer never fires and the medium socket is closed."""
+    sock, peer = _pair(sockets)
+    engine = FakeEngine()
+    engine.deadline = asyncio.get_running_loop().time() + 0.01
+    t = await Transport.open(engine, [_medium(sock, peer.getsockname())], on_events=lambda: None)
+    t.close()
+    t.close()
+    await asyncio.sleep(0.05)
+    assert engine.timer_nows == []
+    assert t.timer_deadline is None
+    assert sock.fileno() == -1
