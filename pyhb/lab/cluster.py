@@ -1,0 +1,148 @@
+"""A heartbeat cluster inside a ``Lab``: configs written, daemons started and killed.
+
+Used by the integration tests and by ``pyhb demo``. Each node gets the same ha.cf,
+authkeys (mode 600) and haresources in its private /etc/ha.d, and a test service
+script ``tsvc`` in resource.d that appends ``<time> <node> <action>`` to a log in
+its private /var/lib/heartbeat, so start and stop order can be proven.
+Imports stdlib and ``pyhb.lab`` only.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyhb.lab.netns import IFACE, SUBNET, Lab, Node
+
+VIP = f"{SUBNET}.100"
+MCAST_GROUP = "239.77.0.1"
+
+TSVC = """#!/bin/sh
+# Test service: records every call with a timestamp; status from a state file.
+name="${1:-tsvc}"; action="${2:-$1}"
+[ $# -ge 2 ] || name=tsvc
+state="/var/lib/heartbeat/tsvc-$name.state"
+log=/var/lib/heartbeat/tsvc.log
+now=$(date +%s.%N)
+case "$action" in
+  start) echo "$now $(hostname) $name start" >> "$log"; : > "$state";;
+  stop) echo "$now $(hostname) $name stop" >> "$log"; rm -f "$state";;
+  status) if [ -e "$state" ]; then echo running; else echo "not running"; fi;;
+  *) exit 1;;
+esac
+exit 0
+"""
+
+
+def media_lines(medium: str, nodes: list[Node]) -> list[str]:
+    """ha.cf media lines for ``bcast``, ``ucast`` or ``mcast`` on the lab interface."""
+    if medium == "bcast":
+        return [f"bcast {IFACE}"]
+    if medium == "ucast":
+        return [f"ucast {IFACE} {n.address}" for n in nodes]
+    if medium == "mcast":
+        return [f"mcast {IFACE} {MCAST_GROUP} 694 1 0"]
+    raise ValueError(f"unknown medium {medium!r}")
+
+
+@dataclass
+class Cluster:
+    """Two or more pyhb nodes in a lab, sharing one configuration."""
+
+    lab: Lab
+    medium: str = "bcast"
+    keepalive: str = "200ms"
+    deadtime: str = "1"
+    warntime: str = "500ms"
+    initdead: str = "4"
+    auto_failback: str = "on"
+    resources: str = f"{VIP}/24/{IFACE} tsvc::one tsvc::two"
+    preferred: str = "a"
+    auth: str = "auth 1\n1 sha1 pyhb-lab-secret\n"
+    extra: list[str] = field(default_factory=list)
+    daemon: list[str] = field(default_factory=lambda: [sys.executable, "-m", "pyhb", "-f"])
+    procs: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
+
+    def configure(self) -> None:
+        nodes = list(self.lab.nodes.values())
+        lines = [
+            f"keepalive {self.keepalive}",
+            f"deadtime {self.deadtime}",
+            f"warntime {self.warntime}",
+            f"initdead {self.initdead}",
+            "udpport 694",
+            *media_lines(self.medium, nodes),
+            f"auto_failback {self.auto_failback}",
+            "logfacility none",
+            "logfile /var/lib/heartbeat/ha-log",
+            "debugfile /var/lib/heartbeat/ha-debug",
+            "node " + " ".join(self.lab.nodes),
+            *self.extra,
+        ]
+        for node in nodes:
+            etc = node.etc_dir
+            (etc / "resource.d").mkdir(parents=True, exist_ok=True)
+            (etc / "ha.cf").write_text("\n".join(lines) + "\n")
+            keys = etc / "authkeys"
+            keys.write_text(self.auth)
+            keys.chmod(0o600)
+            (etc / "haresources").write_text(f"{self.preferred} {self.resources}\n")
+            script = etc / "resource.d" / "tsvc"
+            script.write_text(TSVC)
+            script.chmod(0o755)
+
+    def start(self, name: str) -> subprocess.Popen[Any]:
+        proc = self.lab[name].spawn(self.daemon)
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str) -> None:
+        """kill -9 of the node's daemon."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop(self, name: str, timeout: float = 30) -> None:
+        """Graceful stop (SIGTERM, as ``heartbeat -k`` sends), waiting for the exit."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=timeout)
+
+    def addresses(self, name: str) -> str:
+        return self.lab[name].sh(["ip", "-4", "-o", "addr", "show", "dev", IFACE])
+
+    def has_vip(self, name: str) -> bool:
+        return f" {VIP}/" in self.addresses(name)
+
+    def owners(self) -> list[str]:
+        return [n for n in self.lab.nodes if self.has_vip(n)]
+
+    def cl_status(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.lab[name].run(["cl_status", *args])
+
+    def tool(self, name: str, *argv: str) -> subprocess.CompletedProcess[str]:
+        return self.lab[name].run(list(argv))
+
+    def service_log(self, name: str) -> list[str]:
+        path = self.lab[name].var_lib_dir / "tsvc.log"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def ha_log(self, name: str) -> str:
+        path = self.lab[name].var_lib_dir / "ha-debug"
+        return path.read_text() if path.exists() else ""
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> float:
+    """Poll until ``predicate()``; returns the seconds it took, raises TimeoutError."""
+    start = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        time.sleep(step)
