@@ -1,0 +1,223 @@
+"""The composition root: config, engine, media, resource runner and control socket on
+one asyncio loop.
+
+Everything that can fail at start (state files, sockets, the control socket) fails
+before the engine sends its first packet, with a message naming the cause.
+Exceptions are caught and logged with context only here, at the task boundaries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyhb
+from pyhb.clock import Instant
+from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
+from pyhb.control.server import ControlServer
+from pyhb.core.engine import Engine
+from pyhb.core.events import (
+    Command,
+    GroupAction,
+    LogLine,
+    RunGroups,
+    Shutdown,
+    ShutdownComplete,
+)
+from pyhb.core.snapshot import Snapshot
+from pyhb.daemon.state import loadavg, next_generation, node_uuid
+from pyhb.net.sockets import open_media
+from pyhb.net.transport import Transport
+from pyhb.resources.runner import ResourceRunner
+
+log = logging.getLogger("pyhb")
+
+PYHB_RESOURCE_DIRS = (
+    Path(pyhb.__file__).resolve().parent.parent / "resource.d",
+    Path("/usr/share/pyhb/resource.d"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Where a node keeps its files; several nodes on one host use different ones."""
+
+    confdir: Path = Path("/etc/ha.d")
+    statedir: Path = Path("/var/lib/heartbeat")
+    rundir: Path = Path("/run/heartbeat")
+    pidfile: Path = Path("/run/heartbeat.pid")
+
+    @property
+    def control_socket(self) -> Path:
+        return self.rundir / "pyhb.sock"
+
+    def resource_dirs(self) -> tuple[Path, ...]:
+        dirs = [self.confdir / "resource.d", *PYHB_RESOURCE_DIRS, Path("/etc/init.d")]
+        return tuple(d for d in dirs if d.is_dir())
+
+
+def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
+    """The HA_* environment 3.0.6 gives resource scripts (§5.5)."""
+    env = {f"HA_{k}": v for k, v in config.ha.params.items()}
+    env.update({f"HA_{k}": v for k, v in config.ha.env})
+    env.update(
+        {
+            "HA_CURHOST": config.local_node,
+            "HA_DIR": str(paths.confdir),
+            "HA_RSCTMP": str(paths.rundir / "rsctmp"),
+            "HA_LOGFILE": config.ha.logfile or "/dev/null",
+            "HA_DEBUGLOG": config.ha.debugfile or "/dev/null",
+            "HA_DATEFMT": "%Y/%m/%d_%T\t",
+            "OCF_ROOT": "/usr/lib/ocf",
+        }
+    )
+    if config.ha.auto_failback is not AutoFailback.LEGACY:
+        env["HA_NICEFAILBACK"] = "yes"
+    return env
+
+
+@dataclass
+class Daemon:
+    """One running node."""
+
+    config: ClusterConfig
+    paths: Paths = field(default_factory=Paths)
+    manage_resources: bool = True
+    engine: Engine | None = None
+    transport: Transport | None = None
+    runner: ResourceRunner | None = None
+    _done: asyncio.Future[int] | None = None
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def run(self, ready: asyncio.Future[None] | None = None) -> int:
+        """Run until shut down; returns the exit code."""
+        loop = asyncio.get_running_loop()
+        self._done = loop.create_future()
+        cfg, paths = self.config, self.paths
+        log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
+        generation = next_generation(paths.statedir, cfg.ha.hbgenmethod)
+        uuid = node_uuid(paths.statedir)
+        log.info("Heartbeat generation: %d", generation)
+        rsctmp = paths.rundir / "rsctmp"
+        shutil.rmtree(rsctmp, ignore_errors=True)
+        rsctmp.mkdir(parents=True, exist_ok=True)
+        media = open_media(cfg.ha.media)
+        self.runner = ResourceRunner(paths.resource_dirs(), script_environment(cfg, paths))
+        if self.manage_resources:
+            self.runner.prepare(cfg.groups)
+        self.engine = Engine(
+            cfg,
+            uuid=uuid,
+            generation=generation,
+            now=Instant(loop.time(), time.time()),
+            rand=random.random,
+            loadavg=loadavg,
+            manage_resources=self.manage_resources,
+        )
+        server = ControlServer(paths.control_socket, target=self)
+        await server.start()
+        self.transport = await Transport.open(self.engine, media, on_events=self._drain)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_term)
+        loop.add_signal_handler(signal.SIGHUP, self._on_hup)
+        if ready is not None and not ready.done():
+            ready.set_result(None)
+        try:
+            code = await self._done
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            await server.close()
+            self.transport.close()
+            self.runner.close()
+        log.info("%s Heartbeat shutdown complete.", cfg.local_node)
+        return code
+
+    # -- engine events -----------------------------------------------------------------
+
+    def _drain(self) -> None:
+        assert self.engine is not None
+        while (ev := self.engine.next_event()) is not None:
+            match ev:
+                case LogLine(level, text):
+                    log.log(level, "%s", text)
+                case RunGroups():
+                    task = asyncio.create_task(self._run_groups(ev))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                case ShutdownComplete():
+                    if self._done is not None and not self._done.done():
+                        self._done.set_result(0)
+                case _:
+                    pass
+
+    async def _run_groups(self, ev: RunGroups) -> None:
+        assert self.runner is not None
+        assert self.engine is not None
+        failed: list[str] = []
+        try:
+            if ev.action is GroupAction.ANNOUNCE:
+                await self._announce(ev.groups)
+                return
+            groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
+            for group in groups:
+                if ev.action is GroupAction.TAKE:
+                    outcome = await self.runner.take_group(group)
+                else:
+                    if ev.only_running and not await self._any_running(group):
+                        continue
+                    outcome = await self.runner.give_group(group)
+                if not outcome.ok:
+                    failed.append(group.key)
+        except Exception:
+            log.exception("resource operation %s (%s) failed", ev.action, ev.reason)
+            failed = [g.key for g in ev.groups]
+        if ev.action is not GroupAction.ANNOUNCE and self.transport is not None:
+            self.engine.script_finished(ev.op_id, failed, self.transport.now())
+            self.transport.kick()
+
+    async def _any_running(self, group: ResourceGroup) -> bool:
+        assert self.runner is not None
+        for ref in group.resources:
+            if await self.runner.is_owned(ref):
+                return True
+        return False
+
+    async def _announce(self, groups: tuple[ResourceGroup, ...]) -> None:
+        """Re-send gratuitous ARPs for the addresses we hold."""
+        assert self.runner is not None
+        announce = getattr(self.runner, "announce", None)
+        if announce is None:
+            return
+        for group in groups:
+            await announce(group)
+
+    # -- control target ------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        assert self.engine is not None
+        return self.engine.snapshot()
+
+    def request(self, cmd: Command) -> str | None:
+        assert self.engine is not None
+        assert self.transport is not None
+        result = self.engine.request(cmd, self.transport.now())
+        self.transport.kick()
+        return result
+
+    def reload(self) -> str | None:
+        return "reload of a running daemon is not supported yet; restart it instead"
+
+    # -- signals -------------------------------------------------------------------------
+
+    def _on_term(self) -> None:
+        self.request(Shutdown())
+
+    def _on_hup(self) -> None:
+        log.info("Configuration unchanged.")

@@ -1,0 +1,69 @@
+"""The state directory: the generation number and the node UUID.
+
+Formats are 3.0.6's so a migrating node keeps its identity: ``hb_generation`` holds the
+number right-aligned in 15 characters plus a newline, raised by one at every start
+and synced to disk; ``hb_uuid`` holds 16 raw bytes, created once. An unreadable
+generation file starts again from the current time (3.0.6 restarts at 1, which makes
+peers drop us as a replay, quirk Q9).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid as uuidlib
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def next_generation(statedir: Path, method: str = "file") -> int:
+    """Read, raise and persist the generation; ``time`` method uses the clock."""
+    now = int(time.time())
+    if method == "time":
+        return now
+    path = statedir / "hb_generation"
+    try:
+        previous = int(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        log.warning("No Previous generation - starting at %d", now + 1)
+        previous = now
+    except (ValueError, OSError):
+        log.error("BROKEN previous generation - starting at %d", now + 1)
+        previous = now
+    generation = previous + 1
+    statedir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="ascii") as fh:
+        fh.write(f"{generation:15d}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return generation
+
+
+def node_uuid(statedir: Path) -> bytes:
+    """The node's 16-byte UUID, created on first use."""
+    path = statedir / "hb_uuid"
+    try:
+        data = path.read_bytes()
+        if len(data) == 16:
+            return data
+        log.error("%s is not 16 bytes long; generating a new uuid", path)
+    except FileNotFoundError:
+        log.info("No uuid found for current node - generating a new uuid.")
+    data = uuidlib.uuid4().bytes
+    statedir.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    path.chmod(0o644)
+    return data
+
+
+def loadavg() -> str:
+    """The first line of /proc/loadavg, as 3.0.6 puts it in the ``ld`` field."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            return fh.readline().strip() or "n/a"
+    except OSError:
+        return "n/a"
