@@ -195,6 +195,11 @@ def _run(
 
         logging.getLogger("pyhb").error("%s", exc)
         code = 4
+    except Exception:
+        import logging  # noqa: PLC0415
+
+        logging.getLogger("pyhb").exception("heartbeat: unexpected internal error, exiting")
+        code = 1
     finally:
         remove_pidfile(paths.pidfile)
     if notify is not None:

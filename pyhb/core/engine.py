@@ -264,6 +264,7 @@ class Engine:
 
     def _after(self) -> None:
         own = self.ownership
+        own.poll_deferred()
         if (
             own.shutdown_requested
             and own.rstate.value != "shutdown"

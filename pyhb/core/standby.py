@@ -105,6 +105,7 @@ class StandbyMixin:
         self.standby_hold = RscHold.NONE
         self.standby_deadline: float | None = None
         self.standby_auto = False
+        self.deferred_request: tuple[str, RscHold, float] | None = None
         self.now = 0.0
 
     def standby_active(self) -> bool:
@@ -169,17 +170,39 @@ class StandbyMixin:
             self._finish()
 
     def _their_request(self, peer: str, hold: RscHold) -> None:
-        if self.standby_active() or not self.is_stable():
+        if self.standby_active():
             self._log(
                 logging.INFO,
                 f"standby message [me] from {peer} ignored.  local resources in flux.",
             )
+            return
+        if not self.is_stable():
+            # Heartbeat drops the request and the peer's hb_standby silently times out;
+            # answer it as soon as the local transition is over instead.
+            self._log(
+                logging.INFO,
+                f"standby message [me] from {peer} deferred: local resources in flux.",
+            )
+            self.deferred_request = (peer, hold, self.now + STANDBY_REPLY_TIMEOUT)
             return
         self._log(logging.INFO, f"{peer} wants to go standby [{hold}]")
         self.standby = StandbyState.OTHER
         self.standby_hold = hold
         self.standby_deadline = self.now + STANDBY_TOTAL_TIMEOUT
         self._send("ask_resources", [("rsc_hold", str(hold)), ("info", "other")], None)
+
+    def poll_deferred(self) -> None:
+        """Answer a peer's standby request deferred while local resources were in flux."""
+        pending = self.deferred_request
+        if pending is None:
+            return
+        peer, hold, deadline = pending
+        if not self.peer_alive or self.peer != peer or self.now >= deadline:
+            self.deferred_request = None
+            return
+        if self.is_stable():
+            self.deferred_request = None
+            self._their_request(peer, hold)
 
     def _give_our_set(self, peer: str, hold: RscHold) -> None:
         self._log(logging.INFO, f"standby: {peer} can take our {hold} resources")
@@ -231,5 +254,6 @@ class StandbyMixin:
 
     def standby_peer_lost(self) -> None:
         """The peer died or restarted mid-hand-over: the dead-peer path takes over."""
+        self.deferred_request = None
         self.standby = StandbyState.NOT
         self.standby_deadline = None

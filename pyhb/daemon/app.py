@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import shutil
 import signal
@@ -34,6 +35,7 @@ from pyhb.core.snapshot import Snapshot
 from pyhb.daemon.state import loadavg, next_generation, node_uuid
 from pyhb.net.sockets import open_media
 from pyhb.net.transport import Transport
+from pyhb.resources.process import default_path
 from pyhb.resources.runner import ResourceRunner
 
 log = logging.getLogger("pyhb")
@@ -63,8 +65,17 @@ class Paths:
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The HA_* environment 3.0.6 gives resource scripts (§5.5)."""
-    env = {f"HA_{k}": v for k, v in config.ha.params.items()}
+    """The HA_* environment 3.0.6 gives resource scripts (§5.5), and the daemon's PATH.
+
+    Scripts inherit the PATH the daemon was started with, as under Heartbeat, followed by
+    the directory of pyhb's own Python (its agents) and the system directories.
+    """
+    path = [p for p in os.environ.get("PATH", "").split(":") if p]
+    for extra in default_path().split(":"):
+        if extra not in path:
+            path.append(extra)
+    env = {"PATH": ":".join(path)}
+    env.update({f"HA_{k}": v for k, v in config.ha.params.items()})
     env.update({f"HA_{k}": v for k, v in config.ha.env})
     env.update(
         {

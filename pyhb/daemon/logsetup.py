@@ -64,6 +64,8 @@ def configure(ha: HaConfig | None, *, stderr: bool, debug: int = 0) -> None:
         root.removeHandler(old)
         old.close()
     root.setLevel(logging.DEBUG if debug or (ha and (ha.debug or ha.debugfile)) else logging.INFO)
+    for noisy in ("pyroute2", "scapy", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     node = socket.gethostname()
     fmt = HeartbeatFormatter(node, syslogmsgfmt=ha.syslogmsgfmt if ha else True)
     if stderr:

@@ -96,8 +96,8 @@ class Cluster:
             script.write_text(TSVC)
             script.chmod(0o755)
 
-    def start(self, name: str) -> subprocess.Popen[Any]:
-        proc = self.lab[name].spawn(self.daemon)
+    def start(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen[Any]:
+        proc = self.lab[name].spawn(self.daemon, env=env)
         self.procs[name] = proc
         return proc
 
@@ -120,7 +120,21 @@ class Cluster:
         return f" {VIP}/" in self.addresses(name)
 
     def owners(self) -> list[str]:
-        return [n for n in self.lab.nodes if self.has_vip(n)]
+        """Nodes whose daemon runs and that hold the VIP.
+
+        A node whose daemon was killed keeps what it had configured, as a real host would
+        until it reboots; see ``reboot``.
+        """
+        return [n for n in self.lab.nodes if n in self.procs and self.has_vip(n)]
+
+    def reboot(self, name: str) -> None:
+        """What a reboot does to a stopped node: its VIP and test-service state are gone."""
+        if name in self.procs:
+            raise ValueError(f"node {name} is still running")
+        node = self.lab[name]
+        node.sh(["ip", "-4", "addr", "flush", "to", f"{VIP}/32", "dev", IFACE], check=False)
+        for state in node.var_lib_dir.glob("tsvc-*.state"):
+            state.unlink()
 
     def cl_status(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         return self.lab[name].run(["cl_status", *args])
@@ -133,7 +147,7 @@ class Cluster:
         return path.read_text().splitlines() if path.exists() else []
 
     def ha_log(self, name: str) -> str:
-        path = self.lab[name].var_lib_dir / "ha-debug"
+        path = self.lab[name].var_lib_dir / "ha-log"
         return path.read_text() if path.exists() else ""
 
 

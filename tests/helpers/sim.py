@@ -92,6 +92,7 @@ class ClusterSim:
         self._order = itertools.count()
         self.latency = 0.0005
         self.script_time = 0.010
+        self.script_times: dict[str, float] = {}  # per-node override of script_time
         self.loss: dict[tuple[str, str], float] = {}  # (src, dst) -> drop probability
         self.cut: set[frozenset[str]] = set()
         self.failing: set[tuple[str, str]] = set()  # (node, key) whose start fails
@@ -249,4 +250,5 @@ class ClusterSim:
                 engine.script_finished(ev.op_id, failed, self.instant())
                 self._service(node)
 
-        self.at(self.now + self.script_time * len(ev.groups), done)
+        script_time = self.script_times.get(node.name, self.script_time)
+        self.at(self.now + script_time * len(ev.groups), done)

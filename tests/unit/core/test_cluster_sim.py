@@ -138,3 +138,23 @@ def test_resumed_frozen_owner_yields_to_the_node_that_kept_serving() -> None:
     assert took < 2.0  # 2 x keepalive
     sim.run_for(10)
     assert sim.owners(VIP) == ["b"]
+
+
+def test_standby_asked_while_the_peer_is_in_flux_is_answered_when_it_settles() -> None:
+    """hb_standby right after start-up, while b still runs its own start-up transition:
+    b defers the request instead of dropping it (Heartbeat drops it and the standby
+    times out after 10 s), and the group moves as soon as b is stable."""
+    sim = pair()
+    sim.script_times = {"a": 0.01, "b": 1.0}  # b's status scripts are slow
+    sim.start("a")
+    sim.start("b")
+    a, b = sim.nodes["a"].engine, sim.nodes["b"].engine
+    assert a is not None
+    assert b is not None
+    sim.run_until(lambda: sim.owners(VIP) == ["a"] and a.ownership.is_stable())
+    assert b.ownership.busy is not None
+    assert sim.request("a", Standby(RscHold.ALL)) is None
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert "deferred: local resources in flux" in sim.log_text("b")
+    assert took < 2.5  # b's remaining 1 s of flux, then its 1 s take
+    assert "Standby request cancelled" not in sim.log_text("a")
