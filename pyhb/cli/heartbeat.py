@@ -175,7 +175,13 @@ def _run(
     assert isinstance(config, ClusterConfig)
     logsetup.configure(config.ha, stderr=not detached, debug=args.debug)
     write_pidfile(paths.pidfile)
-    daemon = Daemon(config, paths, manage_resources=not args.no_resources)
+    daemon = Daemon(
+        config,
+        paths,
+        manage_resources=not args.no_resources,
+        log_to_stderr=not detached,
+        debug=args.debug,
+    )
 
     async def main_task() -> int:
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -234,6 +234,28 @@ class Engine:
         self.ownership.timer(t)
         self._after()
 
+    def reconfigure(self, config: ClusterConfig, now: Instant) -> None:
+        """Apply a reloaded configuration's timings and authkeys; the rest stays as started.
+
+        A peer whose advertised dead time was our old deadtime gets the new one; the next
+        status goes out at once so peers see the new ``dt`` without waiting a keepalive.
+        """
+        self._enter(now)
+        ha = config.ha
+        old_deadtime = self.deadtime
+        self.keepalive = ha.keepalive / 1000
+        self.deadtime = ha.deadtime / 1000
+        self.warntime = ha.warntime / 1000
+        self.initdead = ha.initdead / 1000
+        for p in self.peers:
+            if p.dt == old_deadtime:
+                p.dt = self.deadtime
+        self._signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
+        self._verifier = Verifier(config.authkeys)
+        self.config = config
+        self._next_status = now.mono
+        self._after()
+
     def request(self, cmd: Command, now: Instant) -> str | None:
         """An operator command; None when accepted, else the reason it was refused."""
         self._enter(now)

@@ -9,6 +9,7 @@ Exceptions are caught and logged with context only here, at the task boundaries.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import random
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pyhb
 from pyhb.clock import Instant
+from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
@@ -32,10 +34,12 @@ from pyhb.core.events import (
     ShutdownComplete,
 )
 from pyhb.core.snapshot import Snapshot
+from pyhb.daemon import logsetup
+from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import loadavg, next_generation, node_uuid
 from pyhb.net.sockets import open_media
 from pyhb.net.transport import Transport
-from pyhb.resources.process import default_path
+from pyhb.resources.process import default_path, script_env
 from pyhb.resources.runner import ResourceRunner
 
 log = logging.getLogger("pyhb")
@@ -100,6 +104,8 @@ class Daemon:
     config: ClusterConfig
     paths: Paths = field(default_factory=Paths)
     manage_resources: bool = True
+    log_to_stderr: bool = False
+    debug: int = 0
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
@@ -223,7 +229,43 @@ class Daemon:
         return result
 
     def reload(self) -> str | None:
-        return "reload of a running daemon is not supported yet; restart it instead"
+        """Re-read the configuration; apply what can change live (see ``daemon.reload``)."""
+        assert self.engine is not None
+        assert self.transport is not None
+        try:
+            new = load_config(self.paths.confdir, self.config.local_node)
+        except ConfigError as exc:
+            for issue in exc.issues:
+                log.error("%s", issue)
+            log.error("Config errors: configuration NOT reloaded; still running on the old one")
+            return f"configuration not reloaded: {len(exc.issues)} problem(s), see the log"
+        plan = plan_reload(self.config, new)
+        if plan.unchanged:
+            log.info("Configuration unchanged.")
+            return None
+        live = dataclasses.replace(
+            self.config.ha,
+            params=new.ha.params,
+            **{name: getattr(new.ha, name) for name in plan.changed},
+        )
+        merged = dataclasses.replace(self.config, ha=live, authkeys=new.authkeys)
+        if {"logfile", "debugfile", "logfacility", "use_logd", "debug"} & set(plan.changed):
+            logsetup.configure(merged.ha, stderr=self.log_to_stderr, debug=self.debug)
+        self.engine.reconfigure(merged, self.transport.now())
+        self.transport.kick()
+        if self.runner is not None:
+            self.runner.env = script_env(script_environment(merged, self.paths))
+        self.config = merged
+        applied = [*plan.changed, *(["authkeys"] if plan.authkeys_changed else [])]
+        if applied:
+            log.info("Configuration reloaded: %s", ", ".join(applied))
+        if plan.needs_restart:
+            log.warning(
+                "Changed %s: takes effect at the next restart (service heartbeat restart); "
+                "running on the old values until then",
+                ", ".join(plan.needs_restart),
+            )
+        return None
 
     # -- signals -------------------------------------------------------------------------
 
@@ -231,4 +273,4 @@ class Daemon:
         self.request(Shutdown())
 
     def _on_hup(self) -> None:
-        log.info("Configuration unchanged.")
+        self.reload()

@@ -21,6 +21,7 @@ from pyhb.lab.netns import IFACE, SUBNET, Lab, Node
 
 VIP = f"{SUBNET}.100"
 MCAST_GROUP = "239.77.0.1"
+PYHB_TOOLS = frozenset({"cl_status", "hb_standby", "hb_takeover", "heartbeat"})
 
 TSVC = """#!/bin/sh
 # Test service: records every call with a timestamp; status from a state file.
@@ -137,10 +138,14 @@ class Cluster:
             state.unlink()
 
     def cl_status(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.lab[name].run(["cl_status", *args])
+        return self.tool(name, "cl_status", *args)
 
     def tool(self, name: str, *argv: str) -> subprocess.CompletedProcess[str]:
-        return self.lab[name].run(list(argv))
+        """Run a command in the node; pyhb's own tools run from this Python, whatever PATH says."""
+        cmd = list(argv)
+        if cmd and cmd[0] in PYHB_TOOLS:
+            cmd = [sys.executable, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
+        return self.lab[name].run(cmd)
 
     def service_log(self, name: str) -> list[str]:
         path = self.lab[name].var_lib_dir / "tsvc.log"
