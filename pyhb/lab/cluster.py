@@ -22,6 +22,14 @@ from pyhb.lab.netns import IFACE, SUBNET, Lab, Node
 VIP = f"{SUBNET}.100"
 MCAST_GROUP = "239.77.0.1"
 PYHB_TOOLS = frozenset({"cl_status", "hb_standby", "hb_takeover", "heartbeat"})
+# The reference implementation, from Debian's heartbeat package; -f keeps it in the foreground.
+REAL_HEARTBEAT = ("/usr/libexec/heartbeat/heartbeat", "-f")
+REAL_TOOLS = {
+    "cl_status": "/usr/bin/cl_status",
+    "hb_standby": "/usr/share/heartbeat/hb_standby",
+    "hb_takeover": "/usr/share/heartbeat/hb_takeover",
+    "heartbeat": "/usr/libexec/heartbeat/heartbeat",
+}
 
 TSVC = """#!/bin/sh
 # Test service: records every call with a timestamp; status from a state file.
@@ -68,6 +76,7 @@ class Cluster:
     extra: list[str] = field(default_factory=list)
     daemon: list[str] = field(default_factory=lambda: [sys.executable, "-m", "pyhb", "-f"])
     procs: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
+    real: set[str] = field(default_factory=set)  # nodes running the real Heartbeat 3.0.6
 
     def configure(self) -> None:
         nodes = list(self.lab.nodes.values())
@@ -98,7 +107,8 @@ class Cluster:
             script.chmod(0o755)
 
     def start(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen[Any]:
-        proc = self.lab[name].spawn(self.daemon, env=env)
+        argv = list(REAL_HEARTBEAT) if name in self.real else self.daemon
+        proc = self.lab[name].spawn(argv, env=env)
         self.procs[name] = proc
         return proc
 
@@ -141,9 +151,12 @@ class Cluster:
         return self.tool(name, "cl_status", *args)
 
     def tool(self, name: str, *argv: str) -> subprocess.CompletedProcess[str]:
-        """Run a command in the node; pyhb's own tools run from this Python, whatever PATH says."""
+        """Run a command in the node: on a ``real`` node Heartbeat's own tools, elsewhere
+        pyhb's, run from this Python whatever PATH says."""
         cmd = list(argv)
-        if cmd and cmd[0] in PYHB_TOOLS:
+        if cmd and name in self.real and cmd[0] in REAL_TOOLS:
+            cmd[0] = REAL_TOOLS[cmd[0]]
+        elif cmd and cmd[0] in PYHB_TOOLS:
             cmd = [sys.executable, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
         return self.lab[name].run(cmd)
 
