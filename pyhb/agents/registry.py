@@ -52,7 +52,7 @@ class AgentRegistry:
             if nic and nic not in done:
                 try:
                     self.garp.prepare(nic)
-                except OSError:
+                except (OSError, ValueError):  # scapy: ValueError for an unknown interface
                     continue
                 done.append(nic)
         return done

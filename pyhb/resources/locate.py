@@ -96,3 +96,31 @@ def locate(name: str, dirs: Sequence[Path], *, enforce_owner: bool | None = None
                 raise ScriptRefused(f"refusing resource script {candidate}: {problem}")
         return candidate
     raise ScriptNotFound(f"Cannot locate resource script {name}")
+
+
+# Heartbeat's stock resource.d wrappers for the agents pyhb runs in-process: text that
+# identifies them (read once, at start, never at takeover).
+STOCK_WRAPPER_MARKERS: dict[str, bytes] = {
+    "IPaddr": b"wrapper of OCF RA IPaddr,",
+    "IPaddr2": b"wrapper of OCF RA IPaddr2,",
+    "SendArp": b"convert it to calling OCF counterpart",
+}
+
+
+def builtin_may_replace(name: str, path: Path) -> bool:
+    """May pyhb's built-in agent ``name`` stand in for the script found at ``path``?
+
+    Yes for pyhb's own agent and for Heartbeat's unmodified stock wrapper; no for anything
+    else, so a site's own script of that name is run as it always was.
+    """
+    if path.parent.resolve() in {pyhb_agent_dir().resolve(), SYSTEM_AGENT_DIR}:
+        return True
+    marker = STOCK_WRAPPER_MARKERS.get(name)
+    if marker is None:
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return marker in head

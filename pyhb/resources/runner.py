@@ -33,11 +33,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyhb.agents.base import DEFAULT_RUNDIR
+from pyhb.agents.base import DEFAULT_RUNDIR, InProcessAgent
 from pyhb.agents.registry import AgentRegistry, build_registry
 from pyhb.config.model import ResourceGroup, ResourceRef
 from pyhb.core.events import GroupAction
-from pyhb.resources.locate import ScriptError, ScriptRefused, locate
+from pyhb.resources.locate import ScriptError, ScriptRefused, builtin_may_replace, locate
 from pyhb.resources.plan import Action, Invocation, Timeouts, build_invocation
 from pyhb.resources.process import (
     DEFAULT_GRACE,
@@ -119,6 +119,7 @@ class ResourceRunner:
     ) -> None:
         self.resource_dirs = tuple(resource_dirs)
         self.env = script_env(env or {})
+        self._builtin_ok: dict[str, bool] = {}
         self.timeouts = timeouts or Timeouts()
         self.grace = grace
         self.stop_retries = stop_retries
@@ -132,8 +133,27 @@ class ResourceRunner:
 
     def prepare(self, groups: Sequence[ResourceGroup]) -> None:
         """Open what the built-in agents of these groups need (ARP sockets) ahead of time."""
-        if self.agents is not None:
-            self.agents.prepare((r.name, r.args) for g in groups for r in g.resources)
+        if self.agents is None:
+            return
+        for ref in (r for g in groups for r in g.resources):
+            self._builtin(ref)
+        self.agents.prepare((r.name, r.args) for g in groups for r in g.resources)
+
+    def _builtin(self, ref: ResourceRef) -> InProcessAgent | None:
+        """The built-in agent to run for ``ref``, if it may replace the script found."""
+        agent = self.agents.get(ref.name) if self.agents is not None else None
+        if agent is None:
+            return None
+        path, problem = self._path(ref)
+        if problem is not None:
+            return agent  # no script of that name anywhere: the built-in one is it
+        allowed = self._builtin_ok.get(path)
+        if allowed is None:
+            allowed = builtin_may_replace(ref.name, Path(path))
+            self._builtin_ok[path] = allowed
+            if not allowed:
+                log.info("%s is a site script: it runs instead of pyhb's built-in agent", path)
+        return agent if allowed else None
 
     def close(self) -> None:
         """Release the built-in agents' sockets and cancel their ARP trains."""
@@ -150,7 +170,7 @@ class ResourceRunner:
 
     async def run(self, ref: ResourceRef, action: Action) -> ScriptResult:
         """Run ``action`` of one resource (status runs are not logged at info, as heartbeat)."""
-        agent = self.agents.get(ref.name) if self.agents is not None else None
+        agent = self._builtin(ref)
         path, problem = self._path(ref)
         inv = build_invocation(path, ref, action, self.timeouts)
         if action is not Action.STATUS:

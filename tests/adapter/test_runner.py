@@ -264,3 +264,37 @@ async def test_builtin_names_run_in_process_not_as_scripts(env: Env, tmp_path: P
     assert fake.calls == [(("10.77.0.9/24/eth9",), "start")]
     assert await runner.is_owned(ref("IPaddr::10.77.0.9/24/eth9")) is True
     runner.close()
+
+
+@pytest.mark.asyncio
+async def test_heartbeats_stock_wrapper_is_replaced_by_the_builtin_agent(
+    env: Env, tmp_path: Path
+) -> None:
+    """/etc/ha.d/resource.d/IPaddr as the heartbeat package ships it: run in-process."""
+    env.script("IPaddr", "#!/bin/sh\n# Description:\twrapper of OCF RA IPaddr, based on ...\n")
+    base = build_registry(tmp_path)
+    fake = FakeAgent()
+    runner = env.runner(agents=AgentRegistry({"IPaddr": fake}, base.garp, base.netlink))
+    runner.prepare([group("IPaddr::10.77.0.9/24/eth9")])
+    result = await runner.run(ref("IPaddr::10.77.0.9/24/eth9"), Action.START)
+    assert result.in_process
+    assert fake.calls == [(("10.77.0.9/24/eth9",), "start")]
+    runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_sites_own_script_named_ipaddr_runs_instead_of_the_builtin(
+    env: Env, tmp_path: Path
+) -> None:
+    """A site's own resource.d/IPaddr is not silently replaced: it runs as a script."""
+    env.service("IPaddr")
+    base = build_registry(tmp_path)
+    fake = FakeAgent()
+    runner = env.runner(agents=AgentRegistry({"IPaddr": fake}, base.garp, base.netlink))
+    runner.prepare([group("IPaddr::10.77.0.9/24/eth9")])
+    result = await runner.run(ref("IPaddr::10.77.0.9/24/eth9"), Action.START)
+    assert result.ok
+    assert not result.in_process
+    assert fake.calls == []
+    assert env.call_lines() == ["IPaddr 10.77.0.9/24/eth9 start"]
+    runner.close()
