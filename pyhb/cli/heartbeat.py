@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import logging
 import os
 import signal
 import socket
@@ -149,8 +150,10 @@ def _daemonize(config: object, paths: Paths, args: argparse.Namespace) -> int:
     if os.fork() > 0:
         os.close(wfd)
         with os.fdopen(rfd, "rb") as status:
-            byte = status.read(1)
-        return byte[0] if byte else 1
+            report = status.read()
+        if len(report) > 1:  # the detached daemon failed before it was ready: say why
+            sys.stderr.write(report[1:].decode(errors="replace"))
+        return report[0] if report else 1
     os.close(rfd)
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -174,6 +177,9 @@ def _run(
 
     assert isinstance(config, ClusterConfig)
     logsetup.configure(config.ha, stderr=not detached, debug=args.debug)
+    early = _EarlyErrors()
+    if notify is not None:
+        logging.getLogger().addHandler(early)
     write_pidfile(paths.pidfile)
     daemon = Daemon(
         config,
@@ -186,36 +192,49 @@ def _run(
     async def main_task() -> int:
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if notify is not None:
-            ready.add_done_callback(lambda _f: _notify(notify, 0))
+            ready.add_done_callback(lambda _f: _ready(notify, early))
         return await daemon.run(ready)
 
     try:
         code = asyncio.run(main_task())
     except PyhbError as exc:
-        import logging  # noqa: PLC0415
-
         logging.getLogger("pyhb").error("%s", exc)
         code = 1
     except PermissionError as exc:
-        import logging  # noqa: PLC0415
-
         logging.getLogger("pyhb").error("%s", exc)
         code = 4
     except Exception:
-        import logging  # noqa: PLC0415
-
         logging.getLogger("pyhb").exception("heartbeat: unexpected internal error, exiting")
         code = 1
     finally:
         remove_pidfile(paths.pidfile)
-    if notify is not None:
-        _notify(notify, code)
+    if notify is not None and not early.done:
+        _notify(notify, code, "".join(f"{line}\n" for line in early.lines))
     return code
 
 
-def _notify(fd: int, code: int) -> None:
+class _EarlyErrors(logging.Handler):
+    """Warnings and errors logged before a detached daemon is ready, for the starting shell."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+        self.done = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.done and record.levelno >= logging.ERROR:
+            self.lines.append(f"ERROR: {record.getMessage()}")
+
+
+def _ready(fd: int, early: _EarlyErrors) -> None:
+    early.done = True
+    logging.getLogger().removeHandler(early)
+    _notify(fd, 0)
+
+
+def _notify(fd: int, code: int, text: str = "") -> None:
     try:
-        os.write(fd, bytes([code]))
+        os.write(fd, bytes([code]) + text.encode())
         os.close(fd)
     except OSError:
         pass
