@@ -10,7 +10,6 @@ same ha.cf, authkeys and haresources.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable
 
@@ -46,7 +45,7 @@ def _status(cluster: Cluster, me: str, other: str) -> str:
 def _both_active(cluster: Cluster, timeout: float = 20) -> None:
     """Each node's own cl_status reports the other ``active``."""
     for me, other in (("a", "b"), ("b", "a")):
-        wait_for(lambda: _status(cluster, me, other) == "active", timeout, step=0.2)
+        wait_for(lambda m=me, o=other: _status(cluster, m, o) == "active", timeout, step=0.2)
 
 
 def _trouble(cluster: Cluster, name: str) -> list[str]:
@@ -72,8 +71,13 @@ def test_steady_state_on_every_medium(make_cluster: ClusterFactory, auth: str) -
     steady = 60.0 if auth == "sha1" else 10.0
     clusters = [
         make_cluster(
-            real={"a"}, medium=medium, auth=KEYS[auth],
-            keepalive="200ms", warntime="1", deadtime="2", initdead="4",
+            real={"a"},
+            medium=medium,
+            auth=KEYS[auth],
+            keepalive="200ms",
+            warntime="1",
+            deadtime="2",
+            initdead="4",
         )  # fmt: skip
         for medium in MEDIA
     ]
@@ -82,7 +86,7 @@ def test_steady_state_on_every_medium(make_cluster: ClusterFactory, auth: str) -
         cluster.start("b")
     for cluster in clusters:
         _both_active(cluster)
-        wait_for(lambda: cluster.owners() == ["a"], 20)
+        wait_for(lambda c=cluster: c.owners() == ["a"], 20)
     time.sleep(steady)
     for cluster in clusters:
         assert _status(cluster, "a", "b") == "active", cluster.medium
@@ -91,3 +95,91 @@ def test_steady_state_on_every_medium(make_cluster: ClusterFactory, auth: str) -
         for name in ("a", "b"):
             assert _trouble(cluster, name) == [], (cluster.medium, name)
         assert all(proc.poll() is None for proc in cluster.procs.values())
+
+
+def _actions(cluster: Cluster, node: str) -> list[str]:
+    """``tsvc`` calls on ``node`` as ``"name action"``, in order."""
+    return [" ".join(line.split()[2:]) for line in cluster.service_log(node)]
+
+
+def _hands_over(cluster: Cluster, to: str, action: Callable[[], object], timeout: float) -> float:
+    """Run ``action``; seconds until ``to`` alone holds the VIP and runs tsvc::two."""
+    starts = _actions(cluster, to).count("two start")
+    start = time.monotonic()
+    action()
+    wait_for(lambda: cluster.owners() == [to], timeout)
+    wait_for(lambda: _actions(cluster, to).count("two start") > starts, timeout)
+    return time.monotonic() - start
+
+
+def _tool_ok(cluster: Cluster, node: str, *argv: str) -> Callable[[], None]:
+    def run() -> None:
+        res = cluster.tool(node, *argv)
+        assert res.returncode == 0, res
+
+    return run
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("real", ["a", "b"], ids=["real-preferred", "pyhb-preferred"])
+def test_failover_both_ways(make_cluster: ClusterFactory, real: str) -> None:
+    """The preferred node ``a`` is the real Heartbeat (then pyhb on ``b``), or pyhb (then
+    the real one on ``b``); ucast, sha1, keepalive 200 ms, deadtime 1 s, auto_failback on.
+
+    In that one cluster: hb_takeover on ``b`` pulls the group over and hb_standby on ``b``
+    gives it back, hb_standby and hb_takeover on ``a`` do the same the other way; kill -9 of
+    ``a`` moves the VIP and group to ``b`` within deadtime + 1.5 s; when ``a`` comes back
+    auto_failback returns the group to it; a graceful stop of ``a`` hands the group to
+    ``b``, and of ``b`` leaves ``a`` owning it. Each step's tool is the node's own
+    (the package's hb_standby/hb_takeover on the real node)."""
+    deadtime = 1.0
+    cluster = make_cluster(
+        real={real}, medium="ucast", auth=KEYS["sha1"],
+        keepalive="200ms", warntime="500ms", deadtime="1", initdead="4",
+    )  # fmt: skip
+    a_started = time.monotonic()
+    cluster.start("a")
+    cluster.start("b")
+    _both_active(cluster)
+    wait_for(lambda: cluster.owners() == ["a"], 20)
+    wait_for(lambda: _actions(cluster, "a") == ["one start", "two start"], 10)
+    timings: dict[str, float] = {}
+
+    timings["hb_takeover on b"] = _hands_over(
+        cluster, "b", _tool_ok(cluster, "b", "hb_takeover", "all"), 15
+    )
+    timings["hb_standby on b"] = _hands_over(cluster, "a", _tool_ok(cluster, "b", "hb_standby"), 15)
+    timings["hb_standby on a"] = _hands_over(cluster, "b", _tool_ok(cluster, "a", "hb_standby"), 15)
+    timings["hb_takeover on a"] = _hands_over(
+        cluster, "a", _tool_ok(cluster, "a", "hb_takeover", "all"), 15
+    )
+    assert _actions(cluster, "b") == ["one start", "two start", "two stop", "one stop"] * 2
+
+    # kill -9 of a: b takes the VIP and the group. Both implementations advertise
+    # deadtime + 2 s during their first 5 s, so a must have run longer than that.
+    time.sleep(max(0.0, a_started + 6 - time.monotonic()))
+    timings["kill -9 of a"] = took = _hands_over(cluster, "b", lambda: cluster.kill("a"), 10)
+    assert took <= deadtime + 1.5, took
+    assert cluster.lab.client is not None
+    assert cluster.lab.client.ping(VIP, count=1, wait=2).received == 1
+    assert _status(cluster, "b", "a") == "dead"
+
+    # a comes back (rebooted): auto_failback on returns the group to it.
+    cluster.reboot("a")
+    timings["failback to a"] = _hands_over(cluster, "a", lambda: cluster.start("a"), 40)
+    _both_active(cluster)
+
+    # Graceful stop of a: it releases, b takes over; a back again takes it back.
+    timings["stop of a"] = _hands_over(cluster, "b", lambda: cluster.stop("a"), 30)
+    assert not cluster.has_vip("a")
+    wait_for(lambda: _status(cluster, "b", "a") == "dead", 5)
+    timings["failback after stop"] = _hands_over(cluster, "a", lambda: cluster.start("a"), 40)
+    _both_active(cluster)
+
+    # Graceful stop of b (not holding the group): a keeps it and sees b dead.
+    cluster.stop("b")
+    wait_for(lambda: _status(cluster, "a", "b") == "dead", 5)
+    assert cluster.owners() == ["a"]
+    print({k: round(v, 2) for k, v in timings.items()})
+    for name in ("a", "b"):
+        assert not [x for x in _trouble(cluster, name) if "authentication" in x.lower()]
