@@ -69,16 +69,21 @@ class Paths:
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The HA_* environment 3.0.6 gives resource scripts (§5.5), and the daemon's PATH.
+    """The environment 3.0.6 gives resource scripts (§5.5): the daemon's own, then HA_*.
 
-    Scripts inherit the PATH the daemon was started with, as under Heartbeat, followed by
-    the directory of pyhb's own Python (its agents) and the system directories.
+    As under Heartbeat, scripts inherit the environment the daemon was started with; its
+    PATH is followed by the directory of pyhb's own Python (its agents) and the system
+    directories, and the HA_* variables (and OCF_ROOT) are set on top.
     """
     path = [p for p in os.environ.get("PATH", "").split(":") if p]
     for extra in default_path().split(":"):
         if extra not in path:
             path.append(extra)
-    env = {"PATH": ":".join(path)}
+    # Heartbeat's children inherit the daemon's environment (the unit's EnvironmentFile,
+    # /etc/sysconfig/heartbeat, is how sites hand e.g. OCF_AGENTS to the package's OCF
+    # wrapper); the HA_* variables are set on top of it.
+    env = dict(os.environ)
+    env["PATH"] = ":".join(path)
     env.update({f"HA_{k}": v for k, v in config.ha.params.items()})
     env.update({f"HA_{k}": v for k, v in config.ha.env})
     env.update(
