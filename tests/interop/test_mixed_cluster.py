@@ -9,6 +9,7 @@ same ha.cf, authkeys and haresources.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -183,3 +184,72 @@ def test_failover_both_ways(make_cluster: ClusterFactory, real: str) -> None:
     print({k: round(v, 2) for k, v in timings.items()})
     for name in ("a", "b"):
         assert not [x for x in _trouble(cluster, name) if "authentication" in x.lower()]
+
+
+OCF_VIP_INSTANCE = f"""# OCF instance file read by the package's resource.d/OCF wrapper
+OCF_RESKEY_ip={VIP}
+OCF_RESKEY_cidr_netmask=24
+OCF_RESKEY_nic=hb0
+"""
+
+
+def _rules(cluster: Cluster, node: str) -> str:
+    return cluster.lab[node].sh(["iptables", "-w", "-S", "INPUT"])
+
+
+@pytest.mark.timeout(120)
+def test_package_wrappers_and_ocf_agents_run_under_pyhb(make_cluster: ClusterFactory) -> None:
+    """pyhb (preferred ``a``) next to the real Heartbeat (``b``) runs the group
+    ``OCF::IPaddr2::vip portblock::tcp::8080::block tsvc::one``: the package's ``OCF``
+    wrapper driving resource-agents' OCF ``IPaddr2`` (the VIP, from
+    /etc/ha.d/conf/OCF/IPaddr2/vip, with OCF_AGENTS from the daemons' environment), and
+    the package's ``portblock`` wrapper driving the OCF ``portblock`` agent (an iptables
+    DROP rule for TCP 8080 in the node's namespace). The group serves the
+    client from pyhb, moves to the real node with hb_standby and comes back with
+    hb_takeover, both run on pyhb's side."""
+    cluster = make_cluster(
+        real={"b"}, medium="bcast", auth=KEYS["sha1"],
+        keepalive="200ms", warntime="500ms", deadtime="1", initdead="4",
+        resources="OCF::IPaddr2::vip portblock::tcp::8080::block tsvc::one",
+    )  # fmt: skip
+    for node in cluster.lab.nodes.values():
+        conf = node.etc_dir / "conf" / "OCF" / "IPaddr2"
+        conf.mkdir(parents=True)
+        (conf / "vip").write_text(OCF_VIP_INSTANCE)
+    # The package's OCF wrapper finds its agent under $OCF_AGENTS, which neither daemon
+    # sets: a site gives it in the daemon's environment (the unit's EnvironmentFile).
+    env = dict(os.environ, OCF_AGENTS="/usr/lib/ocf/resource.d")
+    cluster.start("a", env)
+    cluster.start("b", env)
+    _both_active(cluster)
+    wait_for(lambda: _actions(cluster, "a") == ["one start"], 20)
+    assert cluster.owners() == ["a"]
+    # IPaddr2 adds the address without an alias label (pyhb's built-in IP agent and
+    # the IPaddr wrapper would label it hb0:0): the resource-agents script ran.
+    assert "hb0:0" not in cluster.addresses("a")
+    log = cluster.ha_log("a")
+    assert "Running /etc/ha.d/resource.d/OCF IPaddr2 vip start" in log
+    assert "Running /etc/ha.d/resource.d/portblock tcp 8080 block start" in log
+    assert "--dports 8080 -j DROP" in _rules(cluster, "a")
+    assert "--dports 8080 -j DROP" not in _rules(cluster, "b")
+    assert cluster.lab.client is not None
+    assert cluster.lab.client.ping(VIP, count=1, wait=2).received == 1
+
+    res = cluster.tool("a", "hb_standby")
+    assert res.returncode == 0, res
+    wait_for(lambda: cluster.owners() == ["b"], 15)
+    wait_for(lambda: _actions(cluster, "b") == ["one start"], 10)
+    assert _actions(cluster, "a") == ["one start", "one stop"]
+    assert "Running /etc/ha.d/resource.d/OCF IPaddr2 vip stop" in cluster.ha_log("a")
+    # The real node's portblock start added its rule; a's stop could not remove its own:
+    # with iptables 1.8.9 the agent's status pattern ("tcp" in the prot column, which now
+    # reads "6") never matches, under either daemon.
+    assert "--dports 8080 -j DROP" in _rules(cluster, "b")
+    assert cluster.lab.client.ping(VIP, count=1, wait=2).received == 1
+
+    res = cluster.tool("a", "hb_takeover", "all")
+    assert res.returncode == 0, res
+    wait_for(lambda: cluster.owners() == ["a"], 15)
+    wait_for(lambda: _actions(cluster, "a") == ["one start", "one stop", "one start"], 10)
+    assert cluster.lab.client.ping(VIP, count=1, wait=2).received == 1
+    assert not [line for line in cluster.ha_log("a").splitlines() if "ERROR" in line]
