@@ -23,6 +23,7 @@ import pyhb
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
+from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
@@ -145,6 +146,13 @@ class Daemon:
         server = ControlServer(paths.control_socket, target=self)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
+        # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
+        # their requests here.
+        fifo = FifoReader(paths.statedir / "fifo", target=self)
+        try:
+            fifo.start()
+        except OSError as exc:
+            log.error("Cannot open FIFO %s: %s", fifo.path, exc)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -155,6 +163,7 @@ class Daemon:
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            fifo.close()
             await server.close()
             self.transport.close()
             self.runner.close()
