@@ -96,7 +96,8 @@ def test_rolling_migration_from_heartbeat_to_pyhb(make_cluster: ClusterFactory) 
     Step 3: start pyhb on ``a``: auto_failback returns the group to it. Through every step
     the client's pings to the VIP go unanswered for at most one deadtime, and never do two
     nodes hold the VIP at once; after each step each node's own cl_status reports the
-    other active."""
+    other active. Then the package's /usr/share/heartbeat/hb_standby and hb_takeover, run
+    on the migrated ``a``, move the group to ``b`` and back under the same watch."""
     cluster = make_cluster(
         real={"a", "b"}, medium="bcast", auth="auth 1\n1 sha1 pyhb-migration-secret\n",
         keepalive="200ms", warntime="1", deadtime=f"{DEADTIME:g}", initdead="10",
@@ -142,6 +143,16 @@ def test_rolling_migration_from_heartbeat_to_pyhb(make_cluster: ClusterFactory) 
         wait_for(lambda: client.ping(VIP, count=1, wait=1).received == 1, 10)
         time.sleep(1)
         steps.append(("replace a, failback", t0, time.time()))
+
+        # The package's own hb_standby and hb_takeover, still installed, drive pyhb.
+        for tool, owner in (("hb_standby", "b"), ("hb_takeover", "a")):
+            t0 = time.time()
+            res = cluster.lab["a"].run([f"/usr/share/heartbeat/{tool}"], timeout=10)
+            assert res.returncode == 0, res
+            wait_for(lambda o=owner: cluster.owners() == [o], 15)
+            wait_for(lambda: client.ping(VIP, count=1, wait=1).received == 1, 10)
+            time.sleep(1)
+            steps.append((f"package {tool} on a", t0, time.time()))
     finally:
         replies = watch.stop()
 
