@@ -85,6 +85,9 @@ class Cluster:
             f"deadtime {self.deadtime}",
             f"warntime {self.warntime}",
             f"initdead {self.initdead}",
+            # Before the media, as ha.cf(5) asks. Heartbeat 3.0.6 still prints "udpport
+            # setting must precede media statements" on stderr for any udpport line, even
+            # a first one (checked in the lab); the port is used all the same.
             "udpport 694",
             *media_lines(self.medium, nodes),
             f"auto_failback {self.auto_failback}",
