@@ -169,7 +169,8 @@ class Cluster:
 
     def ha_log(self, name: str) -> str:
         path = self.lab[name].var_lib_dir / "ha-log"
-        return path.read_text() if path.exists() else ""
+        # Heartbeat dumps rejected packets into its log, binary bytes and all.
+        return path.read_text(errors="replace") if path.exists() else ""
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> float:

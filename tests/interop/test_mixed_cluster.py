@@ -53,7 +53,7 @@ def _trouble(cluster: Cluster, name: str) -> list[str]:
     lines = cluster.ha_log(name).splitlines()
     debug = cluster.lab[name].var_lib_dir / "ha-debug"
     if debug.exists():
-        lines += debug.read_text().splitlines()
+        lines += debug.read_text(errors="replace").splitlines()
     return [line for line in lines if TROUBLE.search(line)]
 
 
