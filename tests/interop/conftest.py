@@ -4,12 +4,14 @@ A test here gets a ``make_cluster`` factory: a two-node ``Cluster`` in a fresh l
 ``real`` nodes run ``/usr/libexec/heartbeat/heartbeat -f`` with their own private
 /etc/ha.d, /var/lib/heartbeat and /run, the others pyhb, all with one configuration.
 Every daemon is killed and every namespace removed after the test, even when it fails;
-the tail of each node's ha-log is printed for the failure report.
+the tail of each node's ha-log is printed for the failure report (and with
+``PYHB_INTEROP_LOGS=DIR`` every node's logs are kept in DIR).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -50,7 +52,15 @@ def make_cluster(interop_ready: None) -> Iterator[ClusterFactory]:
         return cluster
 
     yield make
+    keep = os.environ.get("PYHB_INTEROP_LOGS")  # a directory to keep every node's logs in
     for cluster in clusters:
+        if keep:
+            for name, node in cluster.lab.nodes.items():
+                dest = Path(keep) / f"{cluster.lab.prefix}{name}"
+                dest.mkdir(parents=True, exist_ok=True)
+                for log in ("ha-log", "ha-debug", "tsvc.log"):
+                    if (node.var_lib_dir / log).exists():
+                        shutil.copy(node.var_lib_dir / log, dest / log)
         for proc in cluster.procs.values():
             proc.kill()
             proc.wait(timeout=10)

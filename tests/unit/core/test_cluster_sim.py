@@ -158,3 +158,48 @@ def test_standby_asked_while_the_peer_is_in_flux_is_answered_when_it_settles() -
     assert "deferred: local resources in flux" in sim.log_text("b")
     assert took < 2.5  # b's remaining 1 s of flux, then its 1 s take
     assert "Standby request cancelled" not in sim.log_text("a")
+
+
+def _statements(sim: ClusterSim, node: str, since: int) -> list[tuple[str, str | None]]:
+    """``resource`` messages ``node`` sent after ``sim.wire[since]``: (rsc_hold, info)."""
+    from pyhb.wire.message import decode
+
+    out = []
+    for _, src, data in sim.wire[since:]:
+        msg = decode(data).message
+        if src == node and msg.type == "resource":
+            out.append((msg.get("rsc_hold") or "", msg.get("info")))
+    return out
+
+
+def test_a_node_without_groups_of_its_own_that_gives_up_all_holds_none() -> None:
+    """b (no haresources line of its own) pulls a's group with hb_takeover all, then gives
+    it back with hb_standby all: like Heartbeat 3.0.6 it then says it holds ``none``, in
+    its standby statement and after; saying ``local`` made a real peer holding ``all``
+    log "Both machines own foreign resources!"."""
+    sim = pair(auto_failback=AutoFailback.ON)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.request("b", Takeover(RscHold.ALL)) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.run_for(1)
+    assert sim.nodes["b"].engine is not None
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "all"
+    mark = len(sim.wire)
+    assert sim.request("b", Standby(RscHold.ALL)) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    said = _statements(sim, "b", mark)
+    assert said[0] == ("none", "standby")
+    assert {hold for hold, _ in said} == {"none"}
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "none"
+
+    # Taking everything back (a goes standby all) restores b's claim to all, as in 3.0.6.
+    mark = len(sim.wire)
+    assert sim.request("a", Standby(RscHold.ALL)) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.run_for(1)
+    assert _statements(sim, "b", mark)[-1][0] == "all"
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "all"
