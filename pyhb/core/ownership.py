@@ -81,6 +81,7 @@ class Ownership(StandbyMixin):
         self.rstate = RState.INIT
         self.held: set[str] = set()
         self.local_claimed = False
+        self.foreign_claimed = False
         self.state: dict[str, str] = dict.fromkeys(self.groups, "stopped")
         self.errors: dict[str, str] = {}
         self.peer: str | None = None  # the other node we negotiate with
@@ -117,7 +118,9 @@ class Ownership(StandbyMixin):
         """What we hold (or would hold with ``held``), as heartbeat says it."""
         keys = frozenset(self.held if held is None else held)
         has_local = bool(keys & self.local_keys) or (not self.local_keys and self.local_claimed)
-        has_foreign = bool(keys & self.foreign_keys)
+        has_foreign = bool(keys & self.foreign_keys) or (
+            not self.foreign_keys and self.foreign_claimed
+        )
         if has_local and has_foreign:
             return RscHold.ALL
         if has_local:
@@ -226,6 +229,7 @@ class Ownership(StandbyMixin):
         """No other node can hold anything: take every group we do not hold."""
         del now
         self.local_claimed = True
+        self.foreign_claimed = True
         if set(self.foreign_keys) - self.held:
             self.failback_armed = True
 
@@ -461,6 +465,7 @@ class Ownership(StandbyMixin):
 
         def released(_failed: frozenset[str]) -> None:
             self.local_claimed = False
+            self.foreign_claimed = False
             self._log(logging.INFO, "All HA resources relinquished.")
             self._send("shutdone", [("st", "dead")], None)
             self.shutdown_done = True

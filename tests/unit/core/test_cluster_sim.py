@@ -172,7 +172,7 @@ def _statements(sim: ClusterSim, node: str, since: int) -> list[tuple[str, str |
     return out
 
 
-def test_a_node_without_groups_of_its_own_that_gives_up_all_holds_none() -> None:
+def test_standby_claims_follow_the_sets_given_and_taken_not_the_groups() -> None:
     """b (no haresources line of its own) pulls a's group with hb_takeover all, then gives
     it back with hb_standby all: like Heartbeat 3.0.6 it then says it holds ``none``, in
     its standby statement and after; saying ``local`` made a real peer holding ``all``
@@ -195,6 +195,11 @@ def test_a_node_without_groups_of_its_own_that_gives_up_all_holds_none() -> None
     assert said[0] == ("none", "standby")
     assert {hold for hold, _ in said} == {"none"}
     assert sim.nodes["b"].engine.snapshot().rscstatus == "none"
+    # a took b's all: like 3.0.6 it claims all (a real b would otherwise log "No one owns
+    # our local resources!"), though no haresources line names b.
+    assert _statements(sim, "a", mark)[-1][0] == "all"
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
 
     # Taking everything back (a goes standby all) restores b's claim to all, as in 3.0.6.
     mark = len(sim.wire)
@@ -203,3 +208,16 @@ def test_a_node_without_groups_of_its_own_that_gives_up_all_holds_none() -> None
     sim.run_for(1)
     assert _statements(sim, "b", mark)[-1][0] == "all"
     assert sim.nodes["b"].engine.snapshot().rscstatus == "all"
+    assert _statements(sim, "a", mark)[0] == ("none", "standby")
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "none"
+
+
+def test_a_lone_node_claims_all_even_without_foreign_groups() -> None:
+    """a (the only haresources line) alone after initdead: it claims all, as 3.0.6 sets
+    both bits when it takes everything; a graceful stop then says none."""
+    sim = pair()
+    sim.start("a")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
