@@ -221,3 +221,32 @@ def test_a_lone_node_claims_all_even_without_foreign_groups() -> None:
     sim.run_for(1)
     assert sim.nodes["a"].engine is not None
     assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
+
+
+def test_a_node_joining_a_peer_that_claims_all_says_none_until_the_claim_fails_back() -> None:
+    """b stops gracefully; a takes its (empty) foreign set and claims all. When b starts
+    again it says ``none`` (a holds its local set), a gives the foreign claim back with
+    an automatic standby, and both end claiming ``local``, as two 3.0.6 nodes do;
+    before, b claimed ``local`` at once and a real a logged "Both machines own foreign
+    resources!". The group never leaves a."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.request("b", Shutdown()) is None
+    sim.run_until(lambda: sim.nodes["b"].exited)
+    sim.run_for(1)
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
+    mark = len(sim.wire)
+    sim.nodes["b"].exited = False
+    sim.start("b")
+    sim.run_for(5)
+    said = _statements(sim, "b", mark)
+    assert said[0][0] == "none"
+    assert said[-1][0] == "local"
+    assert "a wants to go standby [foreign]" in sim.log_text("a")
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "local"
+    assert sim.owners(VIP) == ["a"]
+    assert all(seen.get("b") != {VIP} for _, seen in sim.owners_seen[-50:])
