@@ -17,6 +17,7 @@ from collections.abc import Callable
 import pytest
 
 from pyhb.lab.cluster import VIP, Cluster, wait_for
+from tests.interop.common import disagreements
 
 pytestmark = [pytest.mark.netns, pytest.mark.interop]
 
@@ -132,7 +133,9 @@ def test_failover_both_ways(make_cluster: ClusterFactory, real: str) -> None:
     ``a`` moves the VIP and group to ``b`` within deadtime + 1.5 s; when ``a`` comes back
     auto_failback returns the group to it; a graceful stop of ``a`` hands the group to
     ``b``, and of ``b`` leaves ``a`` owning it. Each step's tool is the node's own
-    (the package's hb_standby/hb_takeover on the real node)."""
+    (the package's hb_standby/hb_takeover on the real node). Neither log complains of an
+    ownership disagreement ("Both machines own foreign resources!", "No one owns our
+    local resources!", a standby message ignored)."""
     deadtime = 1.0
     cluster = make_cluster(
         real={real}, medium="ucast", auth=KEYS["sha1"],
@@ -189,6 +192,7 @@ def test_failover_both_ways(make_cluster: ClusterFactory, real: str) -> None:
     print({k: round(v, 2) for k, v in timings.items()})
     for name in ("a", "b"):
         assert not [x for x in _trouble(cluster, name) if "authentication" in x.lower()]
+    assert disagreements(cluster) == []
 
 
 OCF_VIP_INSTANCE = f"""# OCF instance file read by the package's resource.d/OCF wrapper
@@ -258,3 +262,4 @@ def test_package_wrappers_and_ocf_agents_run_under_pyhb(make_cluster: ClusterFac
     wait_for(lambda: _actions(cluster, "a") == ["one start", "one stop", "one start"], 10)
     assert cluster.lab.client.ping(VIP, count=1, wait=2).received == 1
     assert not [line for line in cluster.ha_log("a").splitlines() if "ERROR" in line]
+    assert disagreements(cluster) == []

@@ -21,6 +21,7 @@ import pytest
 
 from pyhb.lab.cluster import VIP, Cluster, wait_for
 from pyhb.lab.netns import Host
+from tests.interop.common import disagreements
 
 pytestmark = [pytest.mark.netns, pytest.mark.interop]
 
@@ -97,7 +98,8 @@ def test_rolling_migration_from_heartbeat_to_pyhb(make_cluster: ClusterFactory) 
     the client's pings to the VIP go unanswered for at most one deadtime, and never do two
     nodes hold the VIP at once; after each step each node's own cl_status reports the
     other active. Then the package's /usr/share/heartbeat/hb_standby and hb_takeover, run
-    on the migrated ``a``, move the group to ``b`` and back under the same watch."""
+    on the migrated ``a``, move the group to ``b`` and back under the same watch. No log
+    complains of an ownership disagreement."""
     cluster = make_cluster(
         real={"a", "b"}, medium="bcast", auth="auth 1\n1 sha1 pyhb-migration-secret\n",
         keepalive="200ms", warntime="1", deadtime=f"{DEADTIME:g}", initdead="10",
@@ -165,5 +167,6 @@ def test_rolling_migration_from_heartbeat_to_pyhb(make_cluster: ClusterFactory) 
         assert outage <= DEADTIME, (name, outage)
     # Both nodes now run pyhb and still know each other as before.
     assert not cluster.real
+    assert disagreements(cluster) == []
     assert _status(cluster, "a", "b") == "active"
     assert _status(cluster, "b", "a") == "active"
