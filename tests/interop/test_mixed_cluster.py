@@ -159,8 +159,8 @@ def test_failover_both_ways(make_cluster: ClusterFactory, real: str) -> None:
     )
     assert _actions(cluster, "b") == ["one start", "two start", "two stop", "one stop"] * 2
 
-    # kill -9 of a: b takes the VIP and the group. Both implementations advertise
-    # deadtime + 2 s during their first 5 s, so a must have run longer than that.
+    # kill -9 of a: b takes the VIP and the group. Heartbeat advertises deadtime + 2 s
+    # during its first 5 s (and pyhb honours it), so a must have run longer than that.
     time.sleep(max(0.0, a_started + 6 - time.monotonic()))
     group_starts = _actions(cluster, "b").count("two start")
     killed = time.monotonic()
