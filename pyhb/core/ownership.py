@@ -81,11 +81,13 @@ class Ownership(StandbyMixin):
         self.rstate = RState.INIT
         self.held: set[str] = set()
         self.local_claimed = False
+        self.foreign_claimed = False
         self.state: dict[str, str] = dict.fromkeys(self.groups, "stopped")
         self.errors: dict[str, str] = {}
         self.peer: str | None = None  # the other node we negotiate with
         self.peer_alive = False
         self.peer_hold: frozenset[str] = frozenset()
+        self.peer_claims_ours = False  # the peer's word includes its foreign set (ours)
         self.peer_known = False  # a full statement from the current peer instance
         self.peer_stable = False
         self.suspect = False  # we were frozen: our claims may be stale
@@ -117,7 +119,9 @@ class Ownership(StandbyMixin):
         """What we hold (or would hold with ``held``), as heartbeat says it."""
         keys = frozenset(self.held if held is None else held)
         has_local = bool(keys & self.local_keys) or (not self.local_keys and self.local_claimed)
-        has_foreign = bool(keys & self.foreign_keys)
+        has_foreign = bool(keys & self.foreign_keys) or (
+            not self.foreign_keys and self.foreign_claimed
+        )
         if has_local and has_foreign:
             return RscHold.ALL
         if has_local:
@@ -226,7 +230,8 @@ class Ownership(StandbyMixin):
         """No other node can hold anything: take every group we do not hold."""
         del now
         self.local_claimed = True
-        if set(self.foreign_keys) - self.held:
+        self.foreign_claimed = True
+        if set(self.foreign_keys) - self.held or not self.foreign_keys:
             self.failback_armed = True
 
         def done(_failed: frozenset[str]) -> None:
@@ -249,6 +254,7 @@ class Ownership(StandbyMixin):
         self.peer_known = False
         self.peer_stable = False
         self.peer_hold = frozenset()
+        self.peer_claims_ours = False
         self.standby_peer_lost()
         if self.rstate in (RState.INIT, RState.SHUTDOWN):
             return
@@ -264,6 +270,7 @@ class Ownership(StandbyMixin):
             self.peer_known = False
             self.peer_stable = False
             self.peer_hold = frozenset()
+            self.peer_claims_ours = False
             self.standby_peer_lost()
 
     def peer_returned(self, peer: str) -> None:
@@ -292,6 +299,7 @@ class Ownership(StandbyMixin):
         self.peer_known = False
         self.peer_stable = False
         self.peer_hold = frozenset()
+        self.peer_claims_ours = False
         if self.rstate is not RState.INIT:
             self.statement()
 
@@ -301,11 +309,14 @@ class Ownership(StandbyMixin):
             self.peer = peer
         self.peer_alive = True
         keys = self.keys_of(hold, peer)
+        claims_ours = hold in (RscHold.ALL, RscHold.FOREIGN)
         if rtype == "full" or hold == RscHold.NONE:
             self.peer_hold = keys
+            self.peer_claims_ours = claims_ours
             self.peer_known = True
         else:
             self.peer_hold = self.peer_hold | keys
+            self.peer_claims_ours = self.peer_claims_ours or claims_ours
         if isstable == "1":
             if not self.peer_stable:
                 self._log(logging.INFO, "remote resource transition completed.")
@@ -353,7 +364,9 @@ class Ownership(StandbyMixin):
             return
         if not self.peer_alive:
             self.suspect = False
-            if set(self.groups) - self.held:
+            # 3.0.6 takes over the dead peer's set even when it already runs every group:
+            # from then on it claims all (and fails the claim back when the peer returns).
+            if set(self.groups) - self.held or not (self.local_claimed and self.foreign_claimed):
                 reason = "mach_down" if self.rstate is RState.STABLE else "initial"
                 if self.rstate is RState.STARTING:
                     self.deadline_starting = None
@@ -376,7 +389,9 @@ class Ownership(StandbyMixin):
         self.deadline_starting = None
         take = self.local_keys - self.peer_hold
         stale = (set(self.groups) - take) & (self.held | set(self.groups))
-        self.local_claimed = True
+        # As 3.0.6: our local set is claimed unless the peer says it holds it (then we
+        # hold none until it fails back, even when no haresources line names us).
+        self.local_claimed = not self.peer_claims_ours
 
         def took(_failed: frozenset[str]) -> None:
             self.rstate = RState.STABLE
@@ -428,12 +443,12 @@ class Ownership(StandbyMixin):
     def _consider_failback(self) -> None:
         if self.mode is not AutoFailback.ON or self.standby_active() or not self.failback_armed:
             return
-        if not (self.held & self.foreign_keys):
+        # With no foreign groups the claim alone is given back, as 3.0.6 does, so that
+        # both nodes end up claiming their own local set.
+        if not (self.held & self.foreign_keys) and (self.foreign_keys or not self.foreign_claimed):
             self.failback_armed = False
             return
         if not self.peer_stable:
-            return
-        if not self.keys_of(RscHold.LOCAL, self.peer or ""):
             return
         self.start_standby(RscHold.FOREIGN, auto=True)
 
@@ -461,6 +476,7 @@ class Ownership(StandbyMixin):
 
         def released(_failed: frozenset[str]) -> None:
             self.local_claimed = False
+            self.foreign_claimed = False
             self._log(logging.INFO, "All HA resources relinquished.")
             self._send("shutdone", [("st", "dead")], None)
             self.shutdown_done = True

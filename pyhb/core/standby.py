@@ -63,6 +63,8 @@ class StandbyMixin:
     peer: str | None
     peer_alive: bool
     held: set[str]
+    local_claimed: bool
+    foreign_claimed: bool
     busy: object
     mode: AutoFailback
     now: float
@@ -207,6 +209,12 @@ class StandbyMixin:
     def _give_our_set(self, peer: str, hold: RscHold) -> None:
         self._log(logging.INFO, f"standby: {peer} can take our {hold} resources")
         give = self.keys_of(hold, self.local) & self.held
+        # 3.0.6 holds words, not groups: giving up a set clears its claim even when no
+        # haresources line falls into it (so giving up all leaves ``none``).
+        if hold in (RscHold.ALL, RscHold.LOCAL):
+            self.local_claimed = False
+        if hold in (RscHold.ALL, RscHold.FOREIGN):
+            self.foreign_claimed = False
         self.standby_deadline = self.now + STANDBY_TOTAL_TIMEOUT
         self.statement(stable=False, info="standby", held=self.held - give)
         self._log(logging.INFO, f"give up {hold} HA resources (standby).")
@@ -222,6 +230,11 @@ class StandbyMixin:
     def _take_their_set(self, peer: str, hold: RscHold) -> None:
         self._log(logging.INFO, f"standby: acquire [{hold}] resources from {peer}")
         take = self.keys_of(hold, peer) - self.held
+        # The peer's foreign set is our local one and its local set our foreign one.
+        if hold in (RscHold.ALL, RscHold.FOREIGN):
+            self.local_claimed = True
+        if hold in (RscHold.ALL, RscHold.LOCAL):
+            self.foreign_claimed = True
 
         def acquired(_failed: frozenset[str]) -> None:
             self._log(logging.INFO, f"Standby resource acquisition done [{hold}].")

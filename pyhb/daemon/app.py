@@ -23,6 +23,7 @@ import pyhb
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
+from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
@@ -69,16 +70,21 @@ class Paths:
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The HA_* environment 3.0.6 gives resource scripts (§5.5), and the daemon's PATH.
+    """The environment 3.0.6 gives resource scripts (§5.5): the daemon's own, then HA_*.
 
-    Scripts inherit the PATH the daemon was started with, as under Heartbeat, followed by
-    the directory of pyhb's own Python (its agents) and the system directories.
+    As under Heartbeat, scripts inherit the environment the daemon was started with; its
+    PATH is followed by the directory of pyhb's own Python (its agents) and the system
+    directories, and the HA_* variables (and OCF_ROOT) are set on top.
     """
     path = [p for p in os.environ.get("PATH", "").split(":") if p]
     for extra in default_path().split(":"):
         if extra not in path:
             path.append(extra)
-    env = {"PATH": ":".join(path)}
+    # Heartbeat's children inherit the daemon's environment (the unit's EnvironmentFile,
+    # /etc/sysconfig/heartbeat, is how sites hand e.g. OCF_AGENTS to the package's OCF
+    # wrapper); the HA_* variables are set on top of it.
+    env = dict(os.environ)
+    env["PATH"] = ":".join(path)
     env.update({f"HA_{k}": v for k, v in config.ha.params.items()})
     env.update({f"HA_{k}": v for k, v in config.ha.env})
     env.update(
@@ -140,6 +146,13 @@ class Daemon:
         server = ControlServer(paths.control_socket, target=self)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
+        # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
+        # their requests here.
+        fifo = FifoReader(paths.statedir / "fifo", target=self)
+        try:
+            fifo.start()
+        except OSError as exc:
+            log.error("Cannot open FIFO %s: %s", fifo.path, exc)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -150,6 +163,7 @@ class Daemon:
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            fifo.close()
             await server.close()
             self.transport.close()
             self.runner.close()

@@ -85,6 +85,9 @@ class Cluster:
             f"deadtime {self.deadtime}",
             f"warntime {self.warntime}",
             f"initdead {self.initdead}",
+            # Before the media, as ha.cf(5) asks. Heartbeat 3.0.6 still prints "udpport
+            # setting must precede media statements" on stderr for any udpport line, even
+            # a first one (checked in the lab); the port is used all the same.
             "udpport 694",
             *media_lines(self.medium, nodes),
             f"auto_failback {self.auto_failback}",
@@ -166,7 +169,8 @@ class Cluster:
 
     def ha_log(self, name: str) -> str:
         path = self.lab[name].var_lib_dir / "ha-log"
-        return path.read_text() if path.exists() else ""
+        # Heartbeat dumps rejected packets into its log, binary bytes and all.
+        return path.read_text(errors="replace") if path.exists() else ""
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> float:

@@ -98,6 +98,7 @@ class ClusterSim:
         self.failing: set[tuple[str, str]] = set()  # (node, key) whose start fails
         self.nodes: dict[str, Node] = {}
         self.history: list[tuple[float, str, str]] = []  # (time, node, line)
+        self.wire: list[tuple[float, str, bytes]] = []  # (time, sender, datagram)
         self.owners_seen: list[tuple[float, dict[str, set[str]]]] = []
         for name, cfg in configs.items():
             self.nodes[name] = Node(name, None, cfg, generation=1000)
@@ -199,6 +200,7 @@ class ClusterSim:
         self._service(node)
 
     def _transmit(self, src: str, data: bytes) -> None:
+        self.wire.append((self.now, src, data))
         for dst in self.nodes:
             if dst != src and frozenset((src, dst)) in self.cut:
                 continue

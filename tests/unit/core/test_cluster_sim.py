@@ -158,3 +158,95 @@ def test_standby_asked_while_the_peer_is_in_flux_is_answered_when_it_settles() -
     assert "deferred: local resources in flux" in sim.log_text("b")
     assert took < 2.5  # b's remaining 1 s of flux, then its 1 s take
     assert "Standby request cancelled" not in sim.log_text("a")
+
+
+def _statements(sim: ClusterSim, node: str, since: int) -> list[tuple[str, str | None]]:
+    """``resource`` messages ``node`` sent after ``sim.wire[since]``: (rsc_hold, info)."""
+    from pyhb.wire.message import decode
+
+    out = []
+    for _, src, data in sim.wire[since:]:
+        msg = decode(data).message
+        if src == node and msg.type == "resource":
+            out.append((msg.get("rsc_hold") or "", msg.get("info")))
+    return out
+
+
+def test_standby_claims_follow_the_sets_given_and_taken_not_the_groups() -> None:
+    """b (no haresources line of its own) pulls a's group with hb_takeover all, then gives
+    it back with hb_standby all: like Heartbeat 3.0.6 it then says it holds ``none``, in
+    its standby statement and after; saying ``local`` made a real peer holding ``all``
+    log "Both machines own foreign resources!"."""
+    sim = pair(auto_failback=AutoFailback.ON)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.request("b", Takeover(RscHold.ALL)) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.run_for(1)
+    assert sim.nodes["b"].engine is not None
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "all"
+    mark = len(sim.wire)
+    assert sim.request("b", Standby(RscHold.ALL)) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    said = _statements(sim, "b", mark)
+    assert said[0] == ("none", "standby")
+    assert {hold for hold, _ in said} == {"none"}
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "none"
+    # a took b's all: like 3.0.6 it claims all (a real b would otherwise log "No one owns
+    # our local resources!"), though no haresources line names b.
+    assert _statements(sim, "a", mark)[-1][0] == "all"
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
+
+    # Taking everything back (a goes standby all) restores b's claim to all, as in 3.0.6.
+    mark = len(sim.wire)
+    assert sim.request("a", Standby(RscHold.ALL)) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.run_for(1)
+    assert _statements(sim, "b", mark)[-1][0] == "all"
+    assert sim.nodes["b"].engine.snapshot().rscstatus == "all"
+    assert _statements(sim, "a", mark)[0] == ("none", "standby")
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "none"
+
+
+def test_a_lone_node_claims_all_even_without_foreign_groups() -> None:
+    """a (the only haresources line) alone after initdead: it claims all, as 3.0.6 sets
+    both bits when it takes everything; a graceful stop then says none."""
+    sim = pair()
+    sim.start("a")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
+
+
+def test_a_node_joining_a_peer_that_claims_all_says_none_until_the_claim_fails_back() -> None:
+    """b stops gracefully; a takes its (empty) foreign set and claims all. When b starts
+    again it says ``none`` (a holds its local set), a gives the foreign claim back with
+    an automatic standby, and both end claiming ``local``, as two 3.0.6 nodes do;
+    before, b claimed ``local`` at once and a real a logged "Both machines own foreign
+    resources!". The group never leaves a."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    assert sim.request("b", Shutdown()) is None
+    sim.run_until(lambda: sim.nodes["b"].exited)
+    sim.run_for(1)
+    assert sim.nodes["a"].engine is not None
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "all"
+    mark = len(sim.wire)
+    sim.nodes["b"].exited = False
+    sim.start("b")
+    sim.run_for(5)
+    said = _statements(sim, "b", mark)
+    assert said[0][0] == "none"
+    assert said[-1][0] == "local"
+    assert "a wants to go standby [foreign]" in sim.log_text("a")
+    assert sim.nodes["a"].engine.snapshot().rscstatus == "local"
+    assert sim.owners(VIP) == ["a"]
+    assert all(seen.get("b") != {VIP} for _, seen in sim.owners_seen[-50:])
