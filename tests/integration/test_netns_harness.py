@@ -154,12 +154,12 @@ def test_teardown_leaves_no_namespace_process_or_mount(
     lab = make_lab(("a", "b"), client=True)
     sleeper = lab["a"].spawn(["sleep", "300"])
     daemonised = lab["b"].spawn(["sh", "-c", "setsid sleep 300 & sleep 300"])
-    assert namespace_pids(lab["a"].ns)
     root = str(lab.root)
     deadline = time.monotonic() + 5
     while Path(f"/proc/{sleeper.pid}/cmdline").read_bytes() != b"sleep\x00300\x00":
         assert time.monotonic() < deadline
         time.sleep(0.01)
+    assert namespace_pids(lab["a"].ns)  # only once the child has entered the namespace
     mounts_while_running = Path(f"/proc/{sleeper.pid}/mountinfo").read_text()
     lab.close()
     lab.close()
