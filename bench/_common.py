@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyhb.lab.cluster import VIP, Cluster, wait_for
+from pyhb.lab.cluster import PYHB_TOOLS, REAL_TOOLS, VIP, Cluster, wait_for
 from pyhb.lab.netns import IFACE, Host, Lab, Node
 
 KINDS = ("heartbeat", "pyhb")
@@ -530,3 +530,25 @@ def pick(results: dict[str, list[Failover]], kind: str, attr: str) -> list[float
         if t is not None:
             out.append(t - f.killed)
     return out
+
+
+def tool_argv(c: Cluster, name: str, argv: Sequence[str]) -> list[str]:
+    """The command ``Cluster.tool`` would run on ``name`` (Heartbeat's or pyhb's tool)."""
+    cmd = list(argv)
+    if name in c.real and cmd[0] in REAL_TOOLS:
+        cmd[0] = REAL_TOOLS[cmd[0]]
+    elif cmd[0] in PYHB_TOOLS:
+        cmd = [sys.executable, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
+    return c.lab[name].wrap(cmd)
+
+
+def launch_tool(c: Cluster, name: str, argv: Sequence[str]) -> subprocess.Popen[str]:
+    """Start a tool in the node without waiting for it."""
+    return subprocess.Popen(
+        tool_argv(c, name, argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )

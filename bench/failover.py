@@ -6,7 +6,7 @@ gratuitous ARP and answers. Measured from the kill, at each keepalive/deadtime s
 the VIP configured on the survivor and the first echo reply. The lost node then reboots
 and rejoins, and the next run loses the other node.
 
-    sudo python -m bench.failover [--runs 5] [--settings 1s/5,200ms/1,100ms/500ms]
+    sudo python -m bench.failover [--runs 5] [--settings 1/5,200ms/1,100ms/500ms]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bench._common import (
     timings,
 )
 
-DEFAULT_SETTINGS = "1s/5,200ms/1,100ms/500ms"
+DEFAULT_SETTINGS = "1/5,200ms/1,100ms/500ms"
 
 
 def series(kind: str, keepalive: str, deadtime: str, runs: int) -> list[Failover]:
