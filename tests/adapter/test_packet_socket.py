@@ -25,7 +25,7 @@ def test_packet_socket_sends_a_whole_arp_frame_on_the_interface() -> None:
 
 @needs_root
 def test_packet_socket_on_an_unknown_interface_raises_oserror() -> None:
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No such device"):
         packet_socket("nosuch9")
 
 
