@@ -150,6 +150,7 @@ def _sequence_ok(
         eng._log(logging.INFO, f"Heartbeat restart on node {peer.name}")
         peer.gone_gen = None
         peer.restarted_since_dead = True
+        peer.acked = 0
         eng.ownership.peer_restarted(peer.name)
     if known is None:
         peer.restarted_since_dead = True  # first contact: a join, not a return
@@ -281,6 +282,23 @@ def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             )
 
 
+def _on_ackmsg(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    """A peer got everything of ours up to ``ackseq``: free history every live peer has.
+
+    As heartbeat.c's ack handling: history is kept back to the lowest ack of the live
+    peers; with no live peer, or one without flow control (no ``protocol`` field), only
+    the MAXMSGHIST cap applies.
+    """
+    seq = _hex(msg.get("ackseq"))
+    if seq is None or seq >= eng.history.next_seq or seq <= peer.acked:
+        return
+    peer.acked = seq
+    live = eng.peers.live()
+    if not live or not all(p.protocol for p in live):
+        return
+    eng.history.release_through(min(p.acked for p in live))
+
+
 def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     seq = _hex(msg.get("firstseq"))
     if seq is not None and seq in peer.tracker.missing:
@@ -301,6 +319,7 @@ HANDLERS: dict[str, Handler] = {
     "ip-request-resp": _on_ip_request_resp,
 }
 NS_HANDLERS: dict[str, Handler] = {
+    "NS_ackmsg": _on_ackmsg,
     "NS_rexmit": _on_rexmit,
     "NS_nak_rexmit": _on_nak_rexmit,
 }

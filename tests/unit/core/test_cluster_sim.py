@@ -6,6 +6,7 @@ import pytest
 
 from pyhb.config.model import AutoFailback
 from pyhb.core.events import RscHold, Shutdown, Standby, Takeover
+from pyhb.core.seqno import Lookup, SendHistory
 from tests.helpers.sim import ClusterSim, make_config
 
 VIP = "10.77.0.100/24/hb0"
@@ -158,3 +159,38 @@ def test_standby_asked_while_the_peer_is_in_flux_is_answered_when_it_settles() -
     assert "deferred: local resources in flux" in sim.log_text("b")
     assert took < 2.5  # b's remaining 1 s of flux, then its 1 s take
     assert "Standby request cancelled" not in sim.log_text("a")
+
+
+def test_send_history_is_freed_up_to_the_lowest_ack_of_live_peers() -> None:
+    """Acked messages leave the retransmit history, so it stays small while peers ack."""
+    sim = pair(keepalive=200)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(300)  # 1500 heartbeats: far more than the 500-message cap
+    for name in ("a", "b"):
+        engine = sim.nodes[name].engine
+        assert engine is not None
+        assert engine.history.next_seq > 1000
+        assert len(engine.history) <= 25  # an ack every 10 messages, plus what is in flight
+
+
+def test_send_history_keeps_the_cap_when_the_peer_is_dead() -> None:
+    """With no live peer nothing is acknowledged: history fills to MAXMSGHIST and stops."""
+    sim = pair(keepalive=200)
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.run_for(200)
+    engine = sim.nodes["b"].engine
+    assert engine is not None
+    assert len(engine.history) == 500
+
+
+def test_history_release_forgets_only_acknowledged_seqs() -> None:
+    h = SendHistory()
+    for _ in range(30):
+        h.record(h.allocate(), b"x")
+    h.release_through(20)
+    assert len(h) == 10
+    assert h.lookup(20, 0.0)[0] is Lookup.TOO_LOW
+    assert h.lookup(21, 0.0) == (Lookup.FOUND, b"x")
