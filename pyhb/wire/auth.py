@@ -1,7 +1,7 @@
 """Authentication of heartbeat datagrams: digests, signing and verification.
 
-Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (via the
-``cryptography`` package), ``crc`` is the unkeyed CRC-32/CKSUM printed with ``%lx``.
+Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (OpenSSL one-shot
+``hmac.digest``), ``crc`` is the unkeyed CRC-32/CKSUM printed with ``%lx``.
 Every datagram carries the trailer ``LEN:IDX DIGEST,`` over the body bytes ``###\\n`` ..
 ``%%%\\n``; with ``inner`` signing the body also ends with an ``auth`` field computed over
 the classic text of the other fields. Receivers check the trailer only (3.0.6 ignores the
@@ -16,9 +16,6 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
 from pyhb.wire.errors import AuthError
@@ -61,15 +58,14 @@ def crc32_cksum(data: bytes) -> int:
 def digest(method: AuthMethod | str, key: bytes, data: bytes) -> str:
     """The digest text heartbeat puts after the key index: lower-case hex; crc as ``%lx``
     (no zero padding)."""
+    # hmac.digest is OpenSSL's one-shot HMAC: no per-message object to build.
     match AuthMethod(method):
         case AuthMethod.SHA1:
-            mac = crypto_hmac.HMAC(key, hashes.SHA1())  # noqa: S303 - the protocol's choice
+            return hmac.digest(key, data, "sha1").hex()  # the protocol's choice
         case AuthMethod.MD5:
-            mac = crypto_hmac.HMAC(key, hashes.MD5())  # noqa: S303 - the protocol's choice
+            return hmac.digest(key, data, "md5").hex()  # the protocol's choice
         case AuthMethod.CRC:
             return f"{crc32_cksum(data):x}"
-    mac.update(data)
-    return mac.finalize().hex()
 
 
 def token(key: AuthKey, data: bytes) -> str:
