@@ -48,6 +48,7 @@ from pyhb.wire.auth import Signer, Verifier
 
 log = logging.getLogger(__name__)
 
+RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
 REQNODES_PERIOD = 1.0  # 3.0.6 re-sends reqnodes every second until answered
 
 
@@ -93,6 +94,9 @@ class Engine:
         self.peers = PeerTable.build(config.peers, self.media, self.deadtime, rexmit, rand)
         self.own_links = {m: LinkStatus.DEAD for m in self.media}
         self._outbox: list[bytes] = []
+        # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
+        # our own without decoding and authenticating it again.
+        self._recent_sent: deque[bytes] = deque(maxlen=RECENT_SENT)
         self._events: deque[Event] = deque()
         self._next_status = now.mono
         self._reqnodes_due: float | None = None
@@ -190,7 +194,12 @@ class Engine:
         """Datagrams queued since the last call; each goes out on every medium."""
         del now
         out, self._outbox = self._outbox, []
+        self._recent_sent.extend(out)
         return out
+
+    def sent_recently(self, data: bytes) -> bool:
+        """True if ``data`` is byte for byte one of our last datagrams to go out."""
+        return data in self._recent_sent
 
     def next_event(self) -> Event | None:
         """The next event or effect for the shell, or None."""

@@ -55,6 +55,10 @@ def receive_datagram(
 ) -> None:
     """One UDP payload from ``addr`` on ``medium`` (the interface name)."""
     eng._enter(now)
+    if eng.sent_recently(data):  # our own, looped back: nothing to decode or check
+        _heard_self(eng, medium)
+        eng._after()
+        return
     try:
         msg = eng._verifier.verify(data)
     except (DecodeError, AuthError) as exc:
@@ -83,9 +87,7 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
         bad_packet(eng, addr[0], f"process_clustermsg: missing from/ts/type from {addr[0]}")
         return
     if src == eng.local:
-        if eng.own_links.get(medium) is LinkStatus.DEAD:
-            eng.own_links[medium] = LinkStatus.UP
-            eng._log(logging.INFO, f"Link {src}:{medium} up.")
+        _heard_self(eng, medium)
         return
     peer = eng.peers.get(src)
     if peer is None:
@@ -110,6 +112,13 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
     if mtype != "status" and peer.status is NodeStatus.DEAD:
         return  # a dead peer speaks again with a status first
     handler(eng, peer, msg)
+
+
+def _heard_self(eng: Engine, medium: str) -> None:
+    """One of our own packets came back on ``medium``: that link works."""
+    if eng.own_links.get(medium) is LinkStatus.DEAD:
+        eng.own_links[medium] = LinkStatus.UP
+        eng._log(logging.INFO, f"Link {eng.local}:{medium} up.")
 
 
 def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -> None:

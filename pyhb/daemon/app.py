@@ -36,7 +36,7 @@ from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.reload import plan_reload
-from pyhb.daemon.state import loadavg, next_generation, node_uuid
+from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.net.sockets import open_media
 from pyhb.net.transport import Transport
 from pyhb.resources.process import default_path, script_env
@@ -111,7 +111,7 @@ class Daemon:
             generation=generation,
             now=Instant(loop.time(), time.time()),
             rand=random.random,
-            loadavg=loadavg,
+            loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
         server = ControlServer(paths.control_socket, target=self)

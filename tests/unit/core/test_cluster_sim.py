@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyhb.config.model import AutoFailback
-from pyhb.core.events import RscHold, Shutdown, Standby, Takeover
+from pyhb.core.events import LinkStatus, RscHold, Shutdown, Standby, Takeover
 from pyhb.core.seqno import Lookup, SendHistory
 from tests.helpers.sim import ClusterSim, make_config
 
@@ -194,3 +194,29 @@ def test_history_release_forgets_only_acknowledged_seqs() -> None:
     assert len(h) == 10
     assert h.lookup(20, 0.0)[0] is Lookup.TOO_LOW
     assert h.lookup(21, 0.0) == (Lookup.FOUND, b"x")
+
+
+class _CountingVerifier:
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def verify(self, data: bytes) -> object:
+        self.calls += 1
+        return self.inner.verify(data)  # type: ignore[attr-defined]
+
+
+def test_own_looped_back_datagrams_bring_the_link_up_without_being_verified() -> None:
+    """A node alone hears only itself: its link comes up, nothing is decoded."""
+    sim = pair()
+    sim.start("a")
+    engine = sim.nodes["a"].engine
+    assert engine is not None
+    counting = _CountingVerifier(engine._verifier)
+    engine._verifier = counting  # type: ignore[assignment]
+    sim.run_for(5)
+    assert engine.own_links["hb0"] is LinkStatus.UP
+    assert counting.calls == 0
+    sim.start("b")
+    sim.run_for(5)
+    assert counting.calls > 0  # b's datagrams are still decoded and authenticated
