@@ -45,6 +45,7 @@ from pyhb.core.peers import PeerTable
 from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
+from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Engine:
         ha = config.ha
         self.config = config
         self.local = config.local_node
+        self.local_raw = self.local.encode(TEXT_ENCODING, TEXT_ERRORS)  # as on the wire
         self.keepalive = ha.keepalive / 1000
         self.deadtime = ha.deadtime / 1000
         self.warntime = ha.warntime / 1000

@@ -26,6 +26,7 @@ from pyhb.core.events import (
 from pyhb.core.peers import Link
 from pyhb.core.seqno import MAX_REXMIT_PER_REQUEST, Lookup, Verdict
 from pyhb.wire.errors import AuthError, DecodeError
+from pyhb.wire.message import peek_ack_dest
 
 if TYPE_CHECKING:
     from pyhb.clock import Instant
@@ -59,6 +60,9 @@ def receive_datagram(
         _heard_self(eng, medium)
         eng._after()
         return
+    dest = peek_ack_dest(data)
+    if dest is not None and dest != eng.local_raw:
+        return  # another node's acknowledgement: nothing in it concerns us
     try:
         msg = eng._verifier.verify(data)
     except (DecodeError, AuthError) as exc:

@@ -246,6 +246,29 @@ def decode(data: bytes | bytearray | memoryview) -> Decoded:
     raise DecodeError("no message start marker (###\\n or >>>\\n)")
 
 
+_ACK_PREFIX = b"###\n14:(0)t=NS_ackmsg,"
+_DEST_FIELD = b"(0)dest="
+
+
+def peek_ack_dest(buf: bytes) -> bytes | None:
+    """The ``dest`` of an ``NS_ackmsg`` laid out as 3.0.6 and pyhb send it (``t`` first,
+    ``dest`` second), read without decoding the rest; None for anything else.
+
+    Lets a receiver drop acknowledgements meant for another node cheaply: nothing in
+    them concerns it. Nothing here is authenticated.
+    """
+    if not buf.startswith(_ACK_PREFIX):
+        return None
+    pos = len(_ACK_PREFIX)
+    colon = buf.find(b":", pos, pos + _MAX_LEN_DIGITS + 1)
+    if colon < 0 or not buf[pos:colon].isdigit():
+        return None
+    end = colon + 1 + int(buf[pos:colon])
+    if end >= len(buf) or buf[end] != 0x2C or not buf.startswith(_DEST_FIELD, colon + 1):
+        return None
+    return buf[colon + 1 + len(_DEST_FIELD) : end]
+
+
 def _peel_netstring(buf: bytes, pos: int) -> tuple[int, int]:
     """Find the netstring at ``pos``: returns (content start, content end); the comma is
     at content end.

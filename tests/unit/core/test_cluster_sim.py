@@ -220,3 +220,29 @@ def test_own_looped_back_datagrams_bring_the_link_up_without_being_verified() ->
     sim.start("b")
     sim.run_for(5)
     assert counting.calls > 0  # b's datagrams are still decoded and authenticated
+
+
+def test_acks_for_other_nodes_are_dropped_before_decoding() -> None:
+    """In a three-node cluster each node only verifies the acks addressed to it."""
+    names = ("a", "b", "c")
+    sim = ClusterSim({n: make_config(n, names, keepalive=200) for n in names})
+    for n in names:
+        sim.start(n)
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    engine = sim.nodes["c"].engine
+    assert engine is not None
+    seen: list[str | None] = []
+    inner = engine._verifier
+
+    class Recording:
+        def verify(self, data: bytes) -> object:
+            msg = inner.verify(data)
+            if msg.type == "NS_ackmsg":
+                seen.append(msg.get("dest"))
+            return msg
+
+    engine._verifier = Recording()  # type: ignore[assignment]
+    sim.run_for(30)
+    assert seen
+    assert set(seen) == {"c"}
+    assert len(engine.history) <= 25  # c's own history is still freed by the acks it gets
