@@ -396,6 +396,17 @@ def rss_bytes(pids: Sequence[int]) -> int:
     return total
 
 
+def anon_bytes(pids: Sequence[int]) -> int:
+    """RssAnon summed: the private heap, where anything retained per message would show."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
 def pss_bytes(pids: Sequence[int]) -> int:
     total = 0
     for pid in pids:

@@ -1,11 +1,11 @@
-"""Idle footprint: RSS summed over every process of the daemon, CPU over 60 s.
+"""Idle footprint: RSS summed over every process of the daemon, CPU over 120 s.
 
 A Heartbeat pair and a pyhb pair run at the same time (two labs) at keepalive 200 ms,
 idle after start-up (the VIP up on node a). Every process in a node's namespace belongs
 to its daemon; their RSS (and PSS) is summed and sampled every 10 s, and their CPU time
 (user + system, with reaped children) counted over the window.
 
-    sudo python -m bench.footprint [--duration 60] [--keepalive 200ms] [--deadtime 1]
+    sudo python -m bench.footprint [--duration 120] [--keepalive 200ms] [--deadtime 1]
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections.abc import Callable
 
 from bench._common import (
     Table,
+    anon_bytes,
     base_parser,
     cluster,
     cpu_seconds,
@@ -37,34 +39,50 @@ def measure(
 ) -> dict[str, dict[str, float]]:
     nodes = ("a", "b")
     pids = {k: {n: node_pids(c, n) for n in nodes} for k, c in clusters.items()}
-    rss: dict[str, list[int]] = {k: [] for k in clusters}
-    cpu0 = {k: sum(cpu_seconds(pids[k][n]) for n in nodes) for k in clusters}
+
+    def per_node(k: str, fn: Callable[[list[int]], float]) -> float:
+        return sum(fn(pids[k][n]) for n in nodes) / len(nodes)
+
+    samples: dict[str, list[tuple[float, float, float]]] = {k: [] for k in clusters}
+    cpu0 = {k: per_node(k, cpu_seconds) for k in clusters}
     t0 = time.monotonic()
     while True:
-        for k in clusters:
-            rss[k].append(sum(rss_bytes(pids[k][n]) for n in nodes) // len(nodes))
         elapsed = time.monotonic() - t0
+        for k in clusters:
+            samples[k].append((elapsed, per_node(k, rss_bytes), per_node(k, anon_bytes)))
         if elapsed >= duration:
             break
         time.sleep(min(step, duration - elapsed))
     elapsed = time.monotonic() - t0
     out = {}
     for k in clusters:
-        cpu = sum(cpu_seconds(pids[k][n]) for n in nodes) - cpu0[k]
+        s = samples[k]
+
+        def growth(
+            col: int, first: int, last: int, s: list[tuple[float, float, float]] = s
+        ) -> float:
+            return (s[last][col] - s[first][col]) * 60 / max(s[last][0] - s[first][0], 1e-9)
+
+        # the sample closest to 60 s before the end starts the "last minute" window
+        late = min(range(len(s)), key=lambda i: abs(s[i][0] - (s[-1][0] - 60)))
         out[k] = {
-            "cpu": cpu / elapsed / len(nodes) * 100,
-            "rss": rss[k][-1],
-            "pss": sum(pss_bytes(pids[k][n]) for n in nodes) / len(nodes),
-            "growth": (rss[k][-1] - rss[k][0]) * 60 / elapsed,
+            "cpu": (per_node(k, cpu_seconds) - cpu0[k]) / elapsed * 100,
+            "rss": s[-1][1],
+            "pss": per_node(k, pss_bytes),
+            "growth": growth(1, 0, -1),
+            "anon_growth": growth(2, 0, -1),
+            "late_growth": growth(1, late, -1),
+            "late_anon_growth": growth(2, late, -1),
             "procs": sum(len(pids[k][n]) for n in nodes) / len(nodes),
         }
-        say(f"{k}: RSS samples per node (kB): {[r // 1024 for r in rss[k]]}")
+        say(f"{k}: RSS per node every {step:g} s (kB): {[int(r[1]) // 1024 for r in s]}")
+        say(f"{k}: RssAnon per node (kB): {[int(r[2]) // 1024 for r in s]}")
     return out
 
 
 def main() -> int:
     p = base_parser(__doc__.splitlines()[0])
-    p.add_argument("--duration", type=float, default=60, help="seconds measured (default 60)")
+    p.add_argument("--duration", type=float, default=120, help="seconds measured (default 120)")
     p.add_argument("--keepalive", default="200ms")
     p.add_argument("--deadtime", default="1")
     p.add_argument("--warmup", type=float, default=10, help="idle seconds before measuring")
@@ -89,7 +107,20 @@ def main() -> int:
     table.add("CPU, % of one core", hb.get("cpu"), py.get("cpu"), "%", "<= 0.7 x Heartbeat")
     table.add("RSS, all daemon processes", hb.get("rss"), py.get("rss"), "MB", "<= 64 MB")
     table.add("PSS, all daemon processes", hb.get("pss"), py.get("pss"), "MB")
-    table.add("RSS growth per 60 s", hb.get("growth"), py.get("growth"), "kB", "flat")
+    table.add("RSS growth per 60 s, whole window", hb.get("growth"), py.get("growth"), "kB")
+    table.add(
+        "RSS growth per 60 s, last 60 s", hb.get("late_growth"), py.get("late_growth"), "kB", "flat"
+    )
+    table.add(
+        "RssAnon growth per 60 s, whole window", hb.get("anon_growth"), py.get("anon_growth"), "kB"
+    )
+    table.add(
+        "RssAnon growth per 60 s, last 60 s",
+        hb.get("late_anon_growth"),
+        py.get("late_anon_growth"),
+        "kB",
+        "flat",
+    )
     table.add("daemon processes", hb.get("procs"), py.get("procs"), "")
     print_report([table], ["bench.footprint", *sys.argv[1:]])
     return 0
