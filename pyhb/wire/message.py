@@ -142,14 +142,14 @@ class HaMessage:
         """A copy where each pair overwrites the first field of its name in place, or is
         appended if the name is absent."""
         fields = list(self.fields)
-        for name, value in pairs:
+        for name, value in (_check_pair(p) for p in pairs):  # ours are checked already
             for i, (n, _) in enumerate(fields):
                 if n == name:
                     fields[i] = (name, value)
                     break
             else:
                 fields.append((name, value))
-        return HaMessage(tuple(fields))
+        return HaMessage._trusted(tuple(fields))
 
     def without(self, name: str) -> HaMessage:
         """A copy without any field called ``name``."""

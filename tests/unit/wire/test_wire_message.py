@@ -284,3 +284,10 @@ def test_decoded_messages_equal_messages_built_through_the_checked_constructor()
     decoded = decode(encode_body(msg)).message
     assert decoded == msg
     assert decoded.fields == HaMessage(decoded.fields).fields
+
+
+def test_with_fields_still_refuses_bad_new_pairs() -> None:
+    with pytest.raises(ValueError, match="invalid field name"):
+        _msg().with_fields(("a=b", "x"))
+    with pytest.raises(TypeError):
+        _msg().with_fields(("n", 3))  # type: ignore[arg-type]
