@@ -11,7 +11,8 @@ a pid file, like ``send_arp -p``) when run as a script. ``stop`` of the same add
 either.
 
 Owns: frame building, the per-interface socket cache, train scheduling and cancellation.
-Must not import anything from pyhb outside ``pyhb.agents``. scapy is imported here, once.
+Must not import anything from pyhb outside ``pyhb.agents``. Frames go out on a plain
+AF_PACKET socket bound to the interface (no scapy: it would cost the daemon ~20 MB).
 """
 
 from __future__ import annotations
@@ -28,10 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-import scapy.arch  # noqa: F401 - sets conf.L2socket for this platform
-from scapy.config import conf as scapy_conf
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ PIDFILE_PREFIX = "send_arp-"
 
 
 class FrameSocket(Protocol):
-    """The part of a scapy L2 socket we use."""
+    """The part of a link-layer socket we use."""
 
     def send(self, x: bytes) -> int: ...
 
@@ -116,24 +114,19 @@ def interface_mac(iface: str) -> str:
     return Path(f"/sys/class/net/{iface}/address").read_text(encoding="ascii").strip()
 
 
-def _scapy_socket(iface: str) -> FrameSocket:
-    # scapy warns that it cannot guess the link type because scapy.layers.l2 (a further
-    # 0.2 s of imports) is not loaded; we only send ready-made bytes, so that is harmless.
-    scapy_log = logging.getLogger("scapy.runtime")
-    level = scapy_log.level
-    scapy_log.setLevel(logging.ERROR)
+def packet_socket(iface: str) -> FrameSocket:
+    """A raw AF_PACKET socket bound to ``iface`` that sends whole Ethernet frames.
+
+    Protocol 0 on the socket and in the bind: the kernel delivers it no frames at all,
+    so nothing piles up in a receive buffer nobody reads.
+    """
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     try:
-        # scapy types send() as taking a Packet; it sends bytes unchanged.
-        sock: Any = scapy_conf.L2socket(iface=iface, type=ETH_P_ARP)
-    finally:
-        scapy_log.setLevel(level)
-    # We only send: keep the receive queue as small as the kernel allows so that ARP
-    # traffic seen on the interface does not pile up in a buffer nobody reads.
-    ins = getattr(sock, "ins", None)
-    if isinstance(ins, socket.socket):
-        ins.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
-    frame_socket: FrameSocket = sock
-    return frame_socket
+        sock.bind((iface, 0))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class GarpSender:
@@ -143,7 +136,7 @@ class GarpSender:
         self, plan: GarpPlan | None = None, socket_factory: SocketFactory | None = None
     ) -> None:
         self.plan = plan or GarpPlan()
-        self._factory: SocketFactory = socket_factory or _scapy_socket
+        self._factory: SocketFactory = socket_factory or packet_socket
         self._sockets: dict[str, FrameSocket] = {}
         self._trains: dict[str, asyncio.Task[None]] = {}
 

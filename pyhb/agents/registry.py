@@ -1,8 +1,8 @@
 """The in-process agent registry: resource names the daemon runs without forking.
 
-Everything these agents need (pyroute2, scapy) is imported when this module is imported,
+Everything these agents need (pyroute2) is imported when this module is imported,
 and ``build_registry`` opens nothing until first use except what ``prepare`` asks for, so
-a takeover pays for neither imports nor process start-up (DESIGN: "scapy is heavy").
+a takeover pays for neither imports nor process start-up.
 
 Must not import anything from pyhb outside ``pyhb.agents``.
 """
@@ -52,7 +52,7 @@ class AgentRegistry:
             if nic and nic not in done:
                 try:
                     self.garp.prepare(nic)
-                except (OSError, ValueError):  # scapy: ValueError for an unknown interface
+                except (OSError, ValueError):  # an unknown interface
                     continue
                 done.append(nic)
         return done

@@ -13,9 +13,7 @@ stopped daemon says so instead of starting it (quirk Q16); ``-k`` gives up after
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
-import logging
 import os
 import signal
 import socket
@@ -24,12 +22,11 @@ import time
 from pathlib import Path
 
 import pyhb
-from pyhb.config import load_config
-from pyhb.config.source import ConfigError
-from pyhb.daemon import logsetup
-from pyhb.daemon.app import Daemon, Paths
-from pyhb.daemon.pidfile import read_pid, remove_pidfile, running_pid, write_pidfile
-from pyhb.errors import PyhbError
+from pyhb.daemon.paths import Paths
+from pyhb.daemon.pidfile import read_pid, running_pid
+
+# -k, -s and -V import only the above: a stop hands over as soon as the signal is sent,
+# not after loading the daemon and config stack. -r and starting import the rest.
 
 VERSION_LINE = f"3.0.6 (pyhb {pyhb.__version__})"
 
@@ -73,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return _stop(paths, args.stop_timeout)
     if args.reload:
         return _reload(paths, args.node)
-    return _start(args, paths)
+    from pyhb.cli.daemon_start import start  # noqa: PLC0415 - the daemon stack, only to start
+
+    return start(args, paths)
 
 
 def _status(paths: Paths, node: str | None) -> int:
@@ -112,6 +111,9 @@ def _reload(paths: Paths, node: str | None) -> int:
     if pid is None:
         print("heartbeat is not running; nothing to reload", file=sys.stderr)
         return 7
+    from pyhb.config import load_config  # noqa: PLC0415 - only -r needs the config stack
+    from pyhb.config.source import ConfigError  # noqa: PLC0415
+
     try:
         load_config(paths.confdir, node)
     except ConfigError as exc:
@@ -121,123 +123,6 @@ def _reload(paths: Paths, node: str | None) -> int:
     print(f"Signalling heartbeat pid {pid} to reread config files")
     os.kill(pid, signal.SIGHUP)
     return 0
-
-
-def _start(args: argparse.Namespace, paths: Paths) -> int:
-    logsetup.configure(None, stderr=True, debug=args.debug)
-    try:
-        config = load_config(paths.confdir, args.node)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        print("ERROR: Configuration error, heartbeat not started.", file=sys.stderr)
-        return 6
-    if args.check:
-        return 0
-    if args.verbose:
-        print(config.ha)
-    pid = running_pid(paths.pidfile)
-    if pid is not None:
-        print(f"heartbeat: already running [pid {pid}].", file=sys.stderr)
-        return 0
-    if args.foreground:
-        return _run(config, paths, args, detached=False)
-    return _daemonize(config, paths, args)
-
-
-def _daemonize(config: object, paths: Paths, args: argparse.Namespace) -> int:
-    rfd, wfd = os.pipe()
-    if os.fork() > 0:
-        os.close(wfd)
-        with os.fdopen(rfd, "rb") as status:
-            report = status.read()
-        if len(report) > 1:  # the detached daemon failed before it was ready: say why
-            sys.stderr.write(report[1:].decode(errors="replace"))
-        return report[0] if report else 1
-    os.close(rfd)
-    os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.umask(0o022)
-    os.chdir("/")
-    code = _run(config, paths, args, detached=True, notify=wfd)
-    os._exit(code)
-
-
-def _run(
-    config: object,
-    paths: Paths,
-    args: argparse.Namespace,
-    *,
-    detached: bool,
-    notify: int | None = None,
-) -> int:
-    from pyhb.config.model import ClusterConfig  # noqa: PLC0415
-
-    assert isinstance(config, ClusterConfig)
-    logsetup.configure(config.ha, stderr=not detached, debug=args.debug)
-    early = _EarlyErrors()
-    if notify is not None:
-        logging.getLogger().addHandler(early)
-    write_pidfile(paths.pidfile)
-    daemon = Daemon(
-        config,
-        paths,
-        manage_resources=not args.no_resources,
-        log_to_stderr=not detached,
-        debug=args.debug,
-    )
-
-    async def main_task() -> int:
-        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if notify is not None:
-            ready.add_done_callback(lambda _f: _ready(notify, early))
-        return await daemon.run(ready)
-
-    try:
-        code = asyncio.run(main_task())
-    except PyhbError as exc:
-        logging.getLogger("pyhb").error("%s", exc)
-        code = 1
-    except PermissionError as exc:
-        logging.getLogger("pyhb").error("%s", exc)
-        code = 4
-    except Exception:
-        logging.getLogger("pyhb").exception("heartbeat: unexpected internal error, exiting")
-        code = 1
-    finally:
-        remove_pidfile(paths.pidfile)
-    if notify is not None and not early.done:
-        _notify(notify, code, "".join(f"{line}\n" for line in early.lines))
-    return code
-
-
-class _EarlyErrors(logging.Handler):
-    """Warnings and errors logged before a detached daemon is ready, for the starting shell."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.lines: list[str] = []
-        self.done = False
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if not self.done and record.levelno >= logging.ERROR:
-            self.lines.append(f"ERROR: {record.getMessage()}")
-
-
-def _ready(fd: int, early: _EarlyErrors) -> None:
-    early.done = True
-    logging.getLogger().removeHandler(early)
-    _notify(fd, 0)
-
-
-def _notify(fd: int, code: int, text: str = "") -> None:
-    try:
-        os.write(fd, bytes([code]) + text.encode())
-        os.close(fd)
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":

@@ -45,9 +45,11 @@ from pyhb.core.peers import PeerTable
 from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
+from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
 
 log = logging.getLogger(__name__)
 
+RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
 REQNODES_PERIOD = 1.0  # 3.0.6 re-sends reqnodes every second until answered
 
 
@@ -68,6 +70,7 @@ class Engine:
         ha = config.ha
         self.config = config
         self.local = config.local_node
+        self.local_raw = self.local.encode(TEXT_ENCODING, TEXT_ERRORS)  # as on the wire
         self.keepalive = ha.keepalive / 1000
         self.deadtime = ha.deadtime / 1000
         self.warntime = ha.warntime / 1000
@@ -93,6 +96,9 @@ class Engine:
         self.peers = PeerTable.build(config.peers, self.media, self.deadtime, rexmit, rand)
         self.own_links = {m: LinkStatus.DEAD for m in self.media}
         self._outbox: list[bytes] = []
+        # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
+        # our own without decoding and authenticating it again.
+        self._recent_sent: deque[bytes] = deque(maxlen=RECENT_SENT)
         self._events: deque[Event] = deque()
         self._next_status = now.mono
         self._reqnodes_due: float | None = None
@@ -190,7 +196,12 @@ class Engine:
         """Datagrams queued since the last call; each goes out on every medium."""
         del now
         out, self._outbox = self._outbox, []
+        self._recent_sent.extend(out)
         return out
+
+    def sent_recently(self, data: bytes) -> bool:
+        """True if ``data`` is byte for byte one of our last datagrams to go out."""
+        return data in self._recent_sent
 
     def next_event(self) -> Event | None:
         """The next event or effect for the shell, or None."""

@@ -26,6 +26,7 @@ from pyhb.core.events import (
 from pyhb.core.peers import Link
 from pyhb.core.seqno import MAX_REXMIT_PER_REQUEST, Lookup, Verdict
 from pyhb.wire.errors import AuthError, DecodeError
+from pyhb.wire.message import peek_ack_dest
 
 if TYPE_CHECKING:
     from pyhb.clock import Instant
@@ -55,6 +56,13 @@ def receive_datagram(
 ) -> None:
     """One UDP payload from ``addr`` on ``medium`` (the interface name)."""
     eng._enter(now)
+    if eng.sent_recently(data):  # our own, looped back: nothing to decode or check
+        _heard_self(eng, medium)
+        eng._after()
+        return
+    dest = peek_ack_dest(data)
+    if dest is not None and dest != eng.local_raw:
+        return  # another node's acknowledgement: nothing in it concerns us
     try:
         msg = eng._verifier.verify(data)
     except (DecodeError, AuthError) as exc:
@@ -83,9 +91,7 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
         bad_packet(eng, addr[0], f"process_clustermsg: missing from/ts/type from {addr[0]}")
         return
     if src == eng.local:
-        if eng.own_links.get(medium) is LinkStatus.DEAD:
-            eng.own_links[medium] = LinkStatus.UP
-            eng._log(logging.INFO, f"Link {src}:{medium} up.")
+        _heard_self(eng, medium)
         return
     peer = eng.peers.get(src)
     if peer is None:
@@ -110,6 +116,13 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
     if mtype != "status" and peer.status is NodeStatus.DEAD:
         return  # a dead peer speaks again with a status first
     handler(eng, peer, msg)
+
+
+def _heard_self(eng: Engine, medium: str) -> None:
+    """One of our own packets came back on ``medium``: that link works."""
+    if eng.own_links.get(medium) is LinkStatus.DEAD:
+        eng.own_links[medium] = LinkStatus.UP
+        eng._log(logging.INFO, f"Link {eng.local}:{medium} up.")
 
 
 def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -> None:
@@ -150,6 +163,7 @@ def _sequence_ok(
         eng._log(logging.INFO, f"Heartbeat restart on node {peer.name}")
         peer.gone_gen = None
         peer.restarted_since_dead = True
+        peer.acked = 0
         eng.ownership.peer_restarted(peer.name)
     if known is None:
         peer.restarted_since_dead = True  # first contact: a join, not a return
@@ -281,6 +295,23 @@ def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             )
 
 
+def _on_ackmsg(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    """A peer got everything of ours up to ``ackseq``: free history every live peer has.
+
+    As heartbeat.c's ack handling: history is kept back to the lowest ack of the live
+    peers; with no live peer, or one without flow control (no ``protocol`` field), only
+    the MAXMSGHIST cap applies.
+    """
+    seq = _hex(msg.get("ackseq"))
+    if seq is None or seq >= eng.history.next_seq or seq <= peer.acked:
+        return
+    peer.acked = seq
+    live = eng.peers.live()
+    if not live or not all(p.protocol for p in live):
+        return
+    eng.history.release_through(min(p.acked for p in live))
+
+
 def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     seq = _hex(msg.get("firstseq"))
     if seq is not None and seq in peer.tracker.missing:
@@ -301,6 +332,7 @@ HANDLERS: dict[str, Handler] = {
     "ip-request-resp": _on_ip_request_resp,
 }
 NS_HANDLERS: dict[str, Handler] = {
+    "NS_ackmsg": _on_ackmsg,
     "NS_rexmit": _on_rexmit,
     "NS_nak_rexmit": _on_nak_rexmit,
 }

@@ -44,6 +44,7 @@ class Peer:
     protocol: bool = True  # it sends protocol=1 (flow control / reqnodes in use)
     gone_gen: int | None = None  # the generation that said shutdone
     restarted_since_dead: bool = False  # a new generation appeared since it died
+    acked: int = 0  # the highest of our seqs it acknowledged (NS_ackmsg), this generation
 
     @property
     def alive(self) -> bool:

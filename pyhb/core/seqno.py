@@ -143,6 +143,19 @@ class SendHistory:
             old, _ = self._sent.popitem(last=False)
             self._resent_at.pop(old, None)
 
+    def release_through(self, seq: int) -> None:
+        """Forget every kept datagram up to ``seq``: every live peer acknowledged them."""
+        sent = self._sent
+        while sent:
+            first = next(iter(sent))
+            if first > seq:
+                break
+            del sent[first]
+            self._resent_at.pop(first, None)
+
+    def __len__(self) -> int:
+        return len(self._sent)
+
     def lookup(self, seq: int, now: float) -> tuple[Lookup, bytes | None]:
         """Find one requested seq; rate-limits resends of the same seq."""
         if seq >= self.next_seq:

@@ -17,7 +17,6 @@ import shutil
 import signal
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyhb
 from pyhb.clock import Instant
@@ -36,37 +35,15 @@ from pyhb.core.events import (
 )
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup
+from pyhb.daemon.paths import Paths
 from pyhb.daemon.reload import plan_reload
-from pyhb.daemon.state import loadavg, next_generation, node_uuid
+from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.net.sockets import open_media
 from pyhb.net.transport import Transport
 from pyhb.resources.process import default_path, script_env
 from pyhb.resources.runner import ResourceRunner
 
 log = logging.getLogger("pyhb")
-
-PYHB_RESOURCE_DIRS = (
-    Path(pyhb.__file__).resolve().parent.parent / "resource.d",
-    Path("/usr/share/pyhb/resource.d"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Paths:
-    """Where a node keeps its files; several nodes on one host use different ones."""
-
-    confdir: Path = Path("/etc/ha.d")
-    statedir: Path = Path("/var/lib/heartbeat")
-    rundir: Path = Path("/run/heartbeat")
-    pidfile: Path = Path("/run/heartbeat.pid")
-
-    @property
-    def control_socket(self) -> Path:
-        return self.rundir / "pyhb.sock"
-
-    def resource_dirs(self) -> tuple[Path, ...]:
-        dirs = [self.confdir / "resource.d", *PYHB_RESOURCE_DIRS, Path("/etc/init.d")]
-        return tuple(d for d in dirs if d.is_dir())
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
@@ -140,7 +117,7 @@ class Daemon:
             generation=generation,
             now=Instant(loop.time(), time.time()),
             rand=random.random,
-            loadavg=loadavg,
+            loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
         server = ControlServer(paths.control_socket, target=self)

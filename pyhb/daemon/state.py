@@ -9,6 +9,7 @@ peers drop us as a replay, quirk Q9).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -60,10 +61,38 @@ def node_uuid(statedir: Path) -> bytes:
     return data
 
 
+class LoadAvg:
+    """Reads the first line of /proc/loadavg, as 3.0.6 puts it in the ``ld`` field.
+
+    The file stays open and is re-read with one ``pread`` at offset 0 per call (the
+    kernel regenerates it), instead of open/read/close for every heartbeat.
+    """
+
+    def __init__(self, path: str = "/proc/loadavg") -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def __call__(self) -> str:
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            data = os.pread(self._fd, 256, 0)
+        except OSError:
+            self.close()
+            return "n/a"
+        return data.split(b"\n", 1)[0].strip().decode("ascii", "replace") or "n/a"
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
 def loadavg() -> str:
-    """The first line of /proc/loadavg, as 3.0.6 puts it in the ``ld`` field."""
+    """The first line of /proc/loadavg (opening it each time; see ``LoadAvg``)."""
+    reader = LoadAvg()
     try:
-        with open("/proc/loadavg", encoding="ascii") as fh:
-            return fh.readline().strip() or "n/a"
-    except OSError:
-        return "n/a"
+        return reader()
+    finally:
+        reader.close()

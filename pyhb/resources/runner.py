@@ -15,7 +15,7 @@ left; a failing stop is retried ``stop_retries`` times ``retry_delay`` apart (he
 
 Each ``Running PATH ARGS ACTION`` / ``Return code N from PATH`` line matches heartbeat's.
 Scripts are found with ``resources.locate`` at run time; IPaddr, IPaddr2 and SendArp run
-in-process (agents built, and so scapy and pyroute2 imported, at construction).
+in-process (agents built, and so pyroute2 imported, at construction).
 
 Concurrency: one group operation at a time per runner (an ``asyncio.Lock``); the daemon
 runs groups one after another anyway, as heartbeat's resource queue does.

@@ -1,7 +1,7 @@
 """Authentication of heartbeat datagrams: digests, signing and verification.
 
-Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (via the
-``cryptography`` package), ``crc`` is the unkeyed CRC-32/CKSUM printed with ``%lx``.
+Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (RFC 2104 over
+hashlib, per-key pads cached), ``crc`` is the unkeyed CRC-32/CKSUM printed with ``%lx``.
 Every datagram carries the trailer ``LEN:IDX DIGEST,`` over the body bytes ``###\\n`` ..
 ``%%%\\n``; with ``inner`` signing the body also ends with an ``auth`` field computed over
 the classic text of the other fields. Receivers check the trailer only (3.0.6 ignores the
@@ -12,13 +12,12 @@ Must not import asyncio, socket, subprocess, time or random.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as crypto_hmac
+from typing import Any
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
 from pyhb.wire.errors import AuthError
@@ -58,18 +57,39 @@ def crc32_cksum(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
+_HMAC_BLOCK = 64  # SHA-1 and MD5 both hash 64-byte blocks
+_pads: dict[tuple[str, bytes], tuple[Any, Any]] = {}
+
+
+def _hmac_hex(name: str, key: bytes, data: bytes) -> str:
+    """HMAC (RFC 2104) of ``data`` in lower-case hex, from per-key inner and outer hash
+    states prepared once: each message then costs two hash copies, not a key setup."""
+    pads = _pads.get((name, key))
+    if pads is None:
+        k = hashlib.new(name, key).digest() if len(key) > _HMAC_BLOCK else key
+        k = k.ljust(_HMAC_BLOCK, b"\0")
+        inner = hashlib.new(name, bytes(b ^ 0x36 for b in k), usedforsecurity=False)
+        outer = hashlib.new(name, bytes(b ^ 0x5C for b in k), usedforsecurity=False)
+        if len(_pads) >= 16:  # keys come from authkeys: a handful at most
+            _pads.clear()
+        pads = _pads[(name, key)] = (inner, outer)
+    h = pads[0].copy()
+    h.update(data)
+    o = pads[1].copy()
+    o.update(h.digest())
+    return str(o.hexdigest())
+
+
 def digest(method: AuthMethod | str, key: bytes, data: bytes) -> str:
     """The digest text heartbeat puts after the key index: lower-case hex; crc as ``%lx``
     (no zero padding)."""
     match AuthMethod(method):
         case AuthMethod.SHA1:
-            mac = crypto_hmac.HMAC(key, hashes.SHA1())  # noqa: S303 - the protocol's choice
+            return _hmac_hex("sha1", key, data)
         case AuthMethod.MD5:
-            mac = crypto_hmac.HMAC(key, hashes.MD5())  # noqa: S303 - the protocol's choice
+            return _hmac_hex("md5", key, data)
         case AuthMethod.CRC:
             return f"{crc32_cksum(data):x}"
-    mac.update(data)
-    return mac.finalize().hex()
 
 
 def token(key: AuthKey, data: bytes) -> str:

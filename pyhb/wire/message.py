@@ -100,6 +100,14 @@ class HaMessage:
         object.__setattr__(self, "fields", tuple(_check_pair(p) for p in self.fields))
 
     @classmethod
+    def _trusted(cls, fields: tuple[Pair, ...]) -> HaMessage:
+        """A message from pairs already known valid (built by the decoder or from a
+        valid message), skipping the per-field checks of the public constructor."""
+        msg = object.__new__(cls)
+        object.__setattr__(msg, "fields", fields)
+        return msg
+
+    @classmethod
     def of(cls, *pairs: Pair) -> HaMessage:
         """Build a message from ``(name, value)`` pairs, in order."""
         return cls(pairs)
@@ -134,18 +142,18 @@ class HaMessage:
         """A copy where each pair overwrites the first field of its name in place, or is
         appended if the name is absent."""
         fields = list(self.fields)
-        for name, value in pairs:
+        for name, value in (_check_pair(p) for p in pairs):  # ours are checked already
             for i, (n, _) in enumerate(fields):
                 if n == name:
                     fields[i] = (name, value)
                     break
             else:
                 fields.append((name, value))
-        return HaMessage(tuple(fields))
+        return HaMessage._trusted(tuple(fields))
 
     def without(self, name: str) -> HaMessage:
         """A copy without any field called ``name``."""
-        return HaMessage(tuple(p for p in self.fields if p[0] != name))
+        return HaMessage._trusted(tuple(p for p in self.fields if p[0] != name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +246,29 @@ def decode(data: bytes | bytearray | memoryview) -> Decoded:
     raise DecodeError("no message start marker (###\\n or >>>\\n)")
 
 
+_ACK_PREFIX = b"###\n14:(0)t=NS_ackmsg,"
+_DEST_FIELD = b"(0)dest="
+
+
+def peek_ack_dest(buf: bytes) -> bytes | None:
+    """The ``dest`` of an ``NS_ackmsg`` laid out as 3.0.6 and pyhb send it (``t`` first,
+    ``dest`` second), read without decoding the rest; None for anything else.
+
+    Lets a receiver drop acknowledgements meant for another node cheaply: nothing in
+    them concerns it. Nothing here is authenticated.
+    """
+    if not buf.startswith(_ACK_PREFIX):
+        return None
+    pos = len(_ACK_PREFIX)
+    colon = buf.find(b":", pos, pos + _MAX_LEN_DIGITS + 1)
+    if colon < 0 or not buf[pos:colon].isdigit():
+        return None
+    end = colon + 1 + int(buf[pos:colon])
+    if end >= len(buf) or buf[end] != 0x2C or not buf.startswith(_DEST_FIELD, colon + 1):
+        return None
+    return buf[colon + 1 + len(_DEST_FIELD) : end]
+
+
 def _peel_netstring(buf: bytes, pos: int) -> tuple[int, int]:
     """Find the netstring at ``pos``: returns (content start, content end); the comma is
     at content end.
@@ -285,17 +316,43 @@ def _parse_field(item: bytes, pos: int) -> Pair:
 
 
 def _decode_netstring(buf: bytes) -> Decoded:
+    # The common case (every field "LEN:(0)NAME=VALUE," or "(1)") is parsed inline, with
+    # the same checks as _peel_netstring/_parse_field; anything else goes through them.
     pos = len(NETSTRING_START)
+    size = len(buf)
     fields: list[Pair] = []
+    append = fields.append
+    find = buf.find
     while not buf.startswith(NETSTRING_END, pos):
-        if pos >= len(buf):
+        if pos >= size:
             raise DecodeError("message body not terminated by %%%\\n")
-        start, end = _peel_netstring(buf, pos)
-        fields.append(_parse_field(buf[start:end], pos))
+        colon = find(b":", pos, pos + _MAX_LEN_DIGITS + 1)
+        digits = buf[pos:colon] if colon > pos else b""
+        if (
+            digits.isdigit()
+            and (len(digits) == 1 or digits[0] != 0x30)
+            and (end := colon + 1 + int(digits)) < size
+            and buf[end] == 0x2C  # ","
+            and end - colon > _MIN_FIELD_LEN  # the item is at least "(T)N="
+            and buf[colon + 1] == 0x28  # "("
+            and buf[colon + 3] == 0x29  # ")"
+            and buf[colon + 2] in (0x30, 0x31)  # "0" string, "1" binary
+            and (eq := find(b"=", colon + 4, end)) > colon + 4
+            and find(b"\0", colon + 4, eq) < 0
+        ):
+            name = buf[colon + 4 : eq].decode(TEXT_ENCODING, TEXT_ERRORS)
+            raw = buf[eq + 1 : end]
+            if buf[colon + 2] == 0x30:
+                append((name, raw.decode(TEXT_ENCODING, TEXT_ERRORS)))
+            else:
+                append((name, raw))
+        else:
+            start, end = _peel_netstring(buf, pos)
+            append(_parse_field(buf[start:end], pos))
         pos = end + 1
     body_end = pos + len(NETSTRING_END)
     trailer: str | None = None
-    if body_end < len(buf):
+    if body_end < size:
         try:
             start, end = _peel_netstring(buf, body_end)
         except DecodeError:
@@ -303,7 +360,7 @@ def _decode_netstring(buf: bytes) -> Decoded:
         else:
             trailer = _to_text(buf[start:end])
     # Bytes after the trailer are ignored, as 3.0.6 does.
-    return Decoded(HaMessage(tuple(fields)), "netstring", buf[:body_end], trailer)
+    return Decoded(HaMessage._trusted(tuple(fields)), "netstring", buf[:body_end], trailer)
 
 
 def _parse_classic_line(line: bytes, pos: int) -> Pair:

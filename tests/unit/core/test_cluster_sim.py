@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pyhb.config.model import AutoFailback
-from pyhb.core.events import RscHold, Shutdown, Standby, Takeover
+from pyhb.core.events import LinkStatus, RscHold, Shutdown, Standby, Takeover
+from pyhb.core.seqno import Lookup, SendHistory
 from tests.helpers.sim import ClusterSim, make_config
 
 VIP = "10.77.0.100/24/hb0"
@@ -250,3 +251,90 @@ def test_a_node_joining_a_peer_that_claims_all_says_none_until_the_claim_fails_b
     assert sim.nodes["a"].engine.snapshot().rscstatus == "local"
     assert sim.owners(VIP) == ["a"]
     assert all(seen.get("b") != {VIP} for _, seen in sim.owners_seen[-50:])
+
+
+def test_send_history_is_freed_up_to_the_lowest_ack_of_live_peers() -> None:
+    """Acked messages leave the retransmit history, so it stays small while peers ack."""
+    sim = pair(keepalive=200)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(300)  # 1500 heartbeats: far more than the 500-message cap
+    for name in ("a", "b"):
+        engine = sim.nodes[name].engine
+        assert engine is not None
+        assert engine.history.next_seq > 1000
+        assert len(engine.history) <= 25  # an ack every 10 messages, plus what is in flight
+
+
+def test_send_history_keeps_the_cap_when_the_peer_is_dead() -> None:
+    """With no live peer nothing is acknowledged: history fills to MAXMSGHIST and stops."""
+    sim = pair(keepalive=200)
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.run_for(200)
+    engine = sim.nodes["b"].engine
+    assert engine is not None
+    assert len(engine.history) == 500
+
+
+def test_history_release_forgets_only_acknowledged_seqs() -> None:
+    h = SendHistory()
+    for _ in range(30):
+        h.record(h.allocate(), b"x")
+    h.release_through(20)
+    assert len(h) == 10
+    assert h.lookup(20, 0.0)[0] is Lookup.TOO_LOW
+    assert h.lookup(21, 0.0) == (Lookup.FOUND, b"x")
+
+
+class _CountingVerifier:
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def verify(self, data: bytes) -> object:
+        self.calls += 1
+        return self.inner.verify(data)  # type: ignore[attr-defined]
+
+
+def test_own_looped_back_datagrams_bring_the_link_up_without_being_verified() -> None:
+    """A node alone hears only itself: its link comes up, nothing is decoded."""
+    sim = pair()
+    sim.start("a")
+    engine = sim.nodes["a"].engine
+    assert engine is not None
+    counting = _CountingVerifier(engine._verifier)
+    engine._verifier = counting  # type: ignore[assignment]
+    sim.run_for(5)
+    assert engine.own_links["hb0"] is LinkStatus.UP
+    assert counting.calls == 0
+    sim.start("b")
+    sim.run_for(5)
+    assert counting.calls > 0  # b's datagrams are still decoded and authenticated
+
+
+def test_acks_for_other_nodes_are_dropped_before_decoding() -> None:
+    """In a three-node cluster each node only verifies the acks addressed to it."""
+    names = ("a", "b", "c")
+    sim = ClusterSim({n: make_config(n, names, keepalive=200) for n in names})
+    for n in names:
+        sim.start(n)
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    engine = sim.nodes["c"].engine
+    assert engine is not None
+    seen: list[str | None] = []
+    inner = engine._verifier
+
+    class Recording:
+        def verify(self, data: bytes) -> object:
+            msg = inner.verify(data)
+            if msg.type == "NS_ackmsg":
+                seen.append(msg.get("dest"))
+            return msg
+
+    engine._verifier = Recording()  # type: ignore[assignment]
+    sim.run_for(30)
+    assert seen
+    assert set(seen) == {"c"}
+    assert len(engine.history) <= 25  # c's own history is still freed by the acks it gets

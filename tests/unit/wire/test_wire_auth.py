@@ -247,3 +247,12 @@ def test_classic_auth_uses_the_true_key_of_its_index() -> None:
     assert Verifier(ROTATION).verify(encode_classic(good)) == good
     with pytest.raises(AuthError):
         Verifier(ROTATION).verify(encode_classic(quirk))
+
+
+@pytest.mark.parametrize("method", ["sha1", "md5"])
+@pytest.mark.parametrize("key", [b"", b"k", b"pyhb-lab-secret", b"x" * 64, b"y" * 65, b"z" * 200])
+def test_hmac_digests_equal_the_standard_library_hmac(method: str, key: bytes) -> None:
+    for data in (b"", b"###\n%%%\n", bytes(range(256)) * 3):
+        want = hmac.new(key, data, method).hexdigest()
+        assert digest(method, key, data) == want
+        assert digest(method, key, data) == want  # cached pads give the same answer

@@ -258,3 +258,36 @@ def test_classic_decoding_skips_empty_lines_and_accepts_a_trailing_nul() -> None
     """Empty lines between fields are skipped; a NUL after <<< is accepted."""
     decoded = decode(b">>>\n\nt=status\n\n\nst=up\n<<<\n\0")
     assert decoded.message == HaMessage.of(("t", "status"), ("st", "up"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"2:(0,",  # item shorter than "(T)N=" at the very end of the datagram
+        b"3:(0),",  # no name, no "="
+        b"4:(0)=,",  # empty name
+        b"5:(0)ab,",  # no "="
+        b"5:(9)a=,",  # unknown type
+        b"6:(0)a\x00=,",  # NUL in the name
+        b"05:(0)a=,",  # leading zero in the length
+        b"9:(0)a=b,",  # length past the comma
+        b"x:(0)a=b,",  # not a length
+    ],
+)
+def test_malformed_fields_raise_decode_error_only(body: bytes) -> None:
+    with pytest.raises(DecodeError):
+        decode(b"###\n" + body + b"%%%\n")
+
+
+def test_decoded_messages_equal_messages_built_through_the_checked_constructor() -> None:
+    msg = HaMessage.of(("t", "status"), ("srcuuid", b"\x00\x01=,"), ("x", ""), ("t", "again"))
+    decoded = decode(encode_body(msg)).message
+    assert decoded == msg
+    assert decoded.fields == HaMessage(decoded.fields).fields
+
+
+def test_with_fields_still_refuses_bad_new_pairs() -> None:
+    with pytest.raises(ValueError, match="invalid field name"):
+        _msg().with_fields(("a=b", "x"))
+    with pytest.raises(TypeError):
+        _msg().with_fields(("n", 3))  # type: ignore[arg-type]

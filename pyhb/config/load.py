@@ -1,0 +1,167 @@
+"""Loading and checking a configuration directory: the body of ``pyhb.config``."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyhb.config.authkeys import mode_issue, parse_authkeys
+from pyhb.config.hacf import parse_hacf
+from pyhb.config.haresources import default_resource_dirs, parse_haresources
+from pyhb.config.model import ClusterConfig
+from pyhb.config.source import ConfigError, ConfigIssue, Severity
+from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
+
+__all__ = [
+    "ConfigError",
+    "ConfigFileError",
+    "ConfigIssue",
+    "Severity",
+    "check_config",
+    "load_config",
+    "local_node_name",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFDIR = Path("/etc/ha.d")
+
+
+class ConfigFileError(ConfigError):
+    """A configuration file is missing or cannot be read; carries every issue found."""
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    shown: str
+    text: str | None
+    mode: int
+
+
+def _read(path: Path) -> tuple[_File, ConfigIssue | None]:
+    shown = str(path)
+    try:
+        with path.open("rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            data = handle.read()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {reason}")
+        return _File(shown, None, 0), issue
+    return _File(shown, data.decode("utf-8", "surrogateescape"), mode), None
+
+
+def local_node_name(confdir: Path | str, node_name: str | None = None) -> str:
+    """The local node's name, lower-cased: ``node_name`` if given, else the first line of
+    CONFDIR/nodeinfo if present, else ``uname -n``."""
+    return _local_node(Path(confdir), node_name)[0]
+
+
+def _local_node(confdir: Path, node_name: str | None) -> tuple[str, str]:
+    """(name, where the name came from)."""
+    if node_name:
+        return node_name.strip().lower(), "the local node name was given explicitly"
+    nodeinfo = confdir / "nodeinfo"
+    try:
+        first = nodeinfo.read_text(errors="replace").split("\n", 1)[0].strip()
+    except OSError:
+        first = ""
+    if first:
+        return first.lower(), f"the local node name comes from {nodeinfo}"
+    return os.uname().nodename.lower(), "the local node name comes from uname -n"
+
+
+def _collect(
+    confdir: Path | str,
+    node_name: str | None,
+    resource_dirs: Sequence[Path] | None,
+    interfaces: bool,
+) -> tuple[ClusterConfig | None, list[ConfigIssue], bool]:
+    root = Path(confdir)
+    local, origin = _local_node(root, node_name)
+    dirs = tuple(resource_dirs) if resource_dirs is not None else default_resource_dirs(root)
+    issues: list[ConfigIssue] = []
+    unreadable = False
+
+    hacf, problem = _read(root / "ha.cf")
+    ha = None
+    if problem:
+        issues.append(problem)
+        unreadable = True
+    elif hacf.text is not None:
+        ha, found = parse_hacf(hacf.text, hacf.shown, local, origin)
+        issues += found
+
+    keyfile, problem = _read(root / "authkeys")
+    keys = None
+    if problem:
+        issues.append(problem)
+        unreadable = True
+    elif keyfile.text is not None:
+        refused = mode_issue(keyfile.shown, keyfile.mode)
+        issues += [refused] if refused else []
+        keys, found = parse_authkeys(keyfile.text, keyfile.shown)
+        issues += found
+
+    resfile, problem = _read(root / "haresources")
+    groups = None
+    if problem:
+        issues.append(problem)
+        unreadable = True
+    elif resfile.text is not None:
+        groups, found = parse_haresources(resfile.text, resfile.shown)
+        issues += found
+        if ha is not None:
+            issues += check_group_nodes(groups, resfile.shown, ha.node)
+        issues += check_scripts(groups, resfile.shown, dirs)
+
+    if ha is not None and interfaces:
+        issues += check_interfaces(ha, hacf.shown)
+    if ha is None or keys is None or groups is None or _has_errors(issues):
+        return None, issues, unreadable
+    config = ClusterConfig(confdir=root, local_node=local, ha=ha, authkeys=keys, groups=groups)
+    return config, issues, unreadable
+
+
+def _has_errors(issues: Sequence[ConfigIssue]) -> bool:
+    return any(i.severity is Severity.ERROR for i in issues)
+
+
+def check_config(
+    confdir: Path | str = DEFAULT_CONFDIR,
+    node_name: str | None = None,
+    *,
+    resource_dirs: Sequence[Path] | None = None,
+    check_ifaces: bool = True,
+) -> list[ConfigIssue]:
+    """Every issue of the configuration in ``confdir`` (errors and warnings), in file order.
+
+    Raises ``ConfigFileError`` (with all issues) when a file cannot be read. With
+    ``check_ifaces``, media naming interfaces absent from this machine give warnings.
+    """
+    _, issues, unreadable = _collect(confdir, node_name, resource_dirs, check_ifaces)
+    if unreadable:
+        raise ConfigFileError(issues)
+    return issues
+
+
+def load_config(
+    confdir: Path | str = DEFAULT_CONFDIR,
+    node_name: str | None = None,
+    *,
+    resource_dirs: Sequence[Path] | None = None,
+) -> ClusterConfig:
+    """The configuration in ``confdir``, for the local node ``node_name`` (default: nodeinfo,
+    else ``uname -n``). Warnings are logged; any error raises ``ConfigError`` (or
+    ``ConfigFileError`` when a file cannot be read) carrying every issue."""
+    config, issues, unreadable = _collect(confdir, node_name, resource_dirs, False)
+    if unreadable:
+        raise ConfigFileError(issues)
+    if config is None:
+        raise ConfigError(issues)
+    for issue in issues:
+        log.warning("%s", issue)
+    return config
