@@ -1,7 +1,8 @@
 """Authentication of heartbeat datagrams: digests, signing and verification.
 
-Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (RFC 2104 over
-hashlib, per-key pads cached), ``crc`` is the unkeyed CRC-32/CKSUM printed with ``%lx``.
+Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (RFC 2104, from
+``cryptography``, one keyed context per key), ``crc`` is the unkeyed CRC-32/CKSUM
+printed with ``%lx``.
 Every datagram carries the trailer ``LEN:IDX DIGEST,`` over the body bytes ``###\\n`` ..
 ``%%%\\n``; with ``inner`` signing the body also ends with an ``auth`` field computed over
 the classic text of the other fields. Receivers check the trailer only (3.0.6 ignores the
@@ -12,12 +13,13 @@ Must not import asyncio, socket, subprocess, time or random.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+
+from cryptography.hazmat.primitives.hashes import MD5, SHA1
+from cryptography.hazmat.primitives.hmac import HMAC
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
 from pyhb.wire.errors import AuthError
@@ -57,27 +59,21 @@ def crc32_cksum(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-_HMAC_BLOCK = 64  # SHA-1 and MD5 both hash 64-byte blocks
-_pads: dict[tuple[str, bytes], tuple[Any, Any]] = {}
+_keyed: dict[tuple[str, bytes], HMAC] = {}
+_HASHES = {"sha1": SHA1, "md5": MD5}
 
 
 def _hmac_hex(name: str, key: bytes, data: bytes) -> str:
-    """HMAC (RFC 2104) of ``data`` in lower-case hex, from per-key inner and outer hash
-    states prepared once: each message then costs two hash copies, not a key setup."""
-    pads = _pads.get((name, key))
-    if pads is None:
-        k = hashlib.new(name, key).digest() if len(key) > _HMAC_BLOCK else key
-        k = k.ljust(_HMAC_BLOCK, b"\0")
-        inner = hashlib.new(name, bytes(b ^ 0x36 for b in k), usedforsecurity=False)
-        outer = hashlib.new(name, bytes(b ^ 0x5C for b in k), usedforsecurity=False)
-        if len(_pads) >= 16:  # keys come from authkeys: a handful at most
-            _pads.clear()
-        pads = _pads[(name, key)] = (inner, outer)
-    h = pads[0].copy()
+    """HMAC (RFC 2104) of ``data`` in lower-case hex, through ``cryptography``. The keyed
+    context is set up once per key; each message then costs a copy of it, not a key setup."""
+    keyed = _keyed.get((name, key))
+    if keyed is None:
+        if len(_keyed) >= 16:  # keys come from authkeys: a handful at most
+            _keyed.clear()
+        keyed = _keyed[(name, key)] = HMAC(key, _HASHES[name]())
+    h = keyed.copy()
     h.update(data)
-    o = pads[1].copy()
-    o.update(h.digest())
-    return str(o.hexdigest())
+    return h.finalize().hex()
 
 
 def digest(method: AuthMethod | str, key: bytes, data: bytes) -> str:
