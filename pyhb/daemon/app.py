@@ -209,11 +209,8 @@ class Daemon:
     async def _announce(self, groups: tuple[ResourceGroup, ...]) -> None:
         """Re-send gratuitous ARPs for the addresses we hold."""
         assert self.runner is not None
-        announce = getattr(self.runner, "announce", None)
-        if announce is None:
-            return
         for group in groups:
-            await announce(group)
+            await self.runner.announce(group)
 
     # -- control target ------------------------------------------------------------------
 
