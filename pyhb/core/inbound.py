@@ -23,7 +23,7 @@ from pyhb.core.events import (
     PeerStateChanged,
     StatusChanged,
 )
-from pyhb.core.peers import Link
+from pyhb.core.peers import PROBE_AFTER, Link
 from pyhb.core.seqno import MAX_REXMIT_PER_REQUEST, Lookup, Verdict
 from pyhb.wire.errors import AuthError, DecodeError
 
@@ -186,6 +186,7 @@ def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             eng._log(level, f"Late heartbeat: Node {peer.name}: interval {ms} ms{suffix}")
             eng._emit(HeartbeatLate(peer.name, ms, over))
     peer.last_status = t
+    peer.probe_at = t + PROBE_AFTER * eng.keepalive
     try:
         new = NodeStatus(msg.get("st") or "")
     except ValueError:
@@ -202,7 +203,6 @@ def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     if old is NodeStatus.DEAD and eng.comm_up:
         if not peer.restarted_since_dead:
             eng._log(logging.CRITICAL, f"Cluster node {peer.name} returning after partition.")
-            eng._emit_announce()
             eng.ownership.peer_returned(peer.name)
         else:
             eng.ownership.peer_up(peer.name)
@@ -232,7 +232,14 @@ def _on_starting(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 def _on_resource(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     hold = msg.get("rsc_hold")
     if hold is not None:
-        eng.ownership.on_resource(peer.name, hold, msg.get("rtype"), msg.get("isstable"))
+        eng.ownership.on_resource(
+            peer.name,
+            hold,
+            msg.get("rtype"),
+            msg.get("isstable"),
+            msg.get("provisional"),
+            msg.get("info"),
+        )
 
 
 def _on_ask_resources(eng: Engine, peer: Peer, msg: HaMessage) -> None:
@@ -275,10 +282,15 @@ def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             fields = [("firstseq", f"{seq:x}"), ("info", found.value)]
             eng.send("NS_nak_rexmit", fields, dest=peer.name)
         elif found is Lookup.TOO_HIGH:
-            eng._log(
-                logging.WARNING,
-                f"Rexmit of seq {seq} requested. {eng.history.next_seq - 1} is max.",
-            )
+            # A quiet-peer probe may ask one packet ahead of us: rate-limited per peer.
+            text = f"Rexmit of seq {seq} requested. {eng.history.next_seq - 1} is max."
+            logged = eng._rexmit_high_logged.get(peer.name)
+            if logged is None or eng._now.mono - logged >= BADPACKET_INTERVAL:
+                eng._rexmit_high_logged[peer.name] = eng._now.mono
+                eng._log(logging.WARNING, text)
+            else:
+                log.debug("%s", text)
+            break
 
 
 def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:

@@ -13,8 +13,20 @@ Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
 - Graceful shutdown releases what we hold, then sends ``shutdone``.
 - ``legacy`` uses ip-request / ip-request-resp per group.
 - Two owners are never left standing: when both claim a group, a node that is in
-  transition (starting, resumed after a stall) yields; between two stable nodes the
-  group's preferred node keeps it.
+  transition (starting, resumed after a stall) yields; between two stable nodes the one
+  that kept serving keeps it: a group taken only because the peer was declared dead by
+  timeout (it may have been alive behind a partition) is *provisional* and is the one
+  released; our provisional groups travel in the full statement as ``provisional=<word>``
+  (absent: none; 3.0.6 ignores the field). When neither or both copies are provisional
+  the group's preferred node keeps it.
+- A node resumed after a stall trusts nothing it knew about the peer: it asks for a fresh
+  statement (``info=resumed``, answered by pyhb peers; after ``RESUME_WAIT`` it acts on
+  what it knows, as with a 3.0.6 peer that does not answer). A peer returning after a
+  partition is asked the same way (``info=returned``): its own statement may have been
+  sent while it was still dead to us, and dropped.
+- Whenever ownership was in doubt (a peer returning after a partition, our own resume),
+  the addresses we still hold are re-announced once the peer's statement shows that it
+  no longer claims them (``on_announce``), so neighbours' ARP caches follow the keeper.
 
 One group operation runs at a time; decisions are re-evaluated when it finishes.
 Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
@@ -34,6 +46,7 @@ from pyhb.core.standby import StandbyMixin
 log = logging.getLogger(__name__)
 
 STARTING_FALLBACK = 10.0  # hb_resource.c: take local groups 10 s after RSCRCVD
+RESUME_WAIT = 5.0  # how long a resumed node waits for the peer's fresh statement
 STANDBY_TIMEOUT = 10.0  # "No reply to standby request.  Standby request cancelled."
 AUTOFAILBACK_RETRY = 1.0  # "Auto failback delayed." retry period
 
@@ -89,6 +102,12 @@ class Ownership(StandbyMixin):
         self.peer_known = False  # a full statement from the current peer instance
         self.peer_stable = False
         self.suspect = False  # we were frozen: our claims may be stale
+        self.provisional: set[str] = set()  # taken while the peer might still serve them
+        self.peer_provisional: frozenset[str] = frozenset()
+        self.peer_timed_out = False  # the peer was declared dead by timeout, not shutdone
+        self.deadline_resume: float | None = None
+        self.announce_wanted = False  # re-announce our addresses once the doubt is resolved
+        self.on_announce: Callable[[], None] | None = None
         self.busy: Op | None = None
         self.deadline_starting: float | None = None
         self.deadline_failback: float | None = None
@@ -146,6 +165,9 @@ class Ownership(StandbyMixin):
             stable = self.is_stable()
         fields = [("rsc_hold", str(self.word(held))), ("rtype", "full")]
         fields.append(("isstable", "1" if stable else "0"))
+        held_now = frozenset(self.held if held is None else held)
+        if self.provisional & held_now:
+            fields.append(("provisional", str(self.word(self.provisional & held_now))))
         if info:
             fields.append(("info", info))
         self._send("resource", fields, None)
@@ -228,6 +250,8 @@ class Ownership(StandbyMixin):
         self.local_claimed = True
         if set(self.foreign_keys) - self.held:
             self.failback_armed = True
+        if self.peer_timed_out:
+            self.provisional |= set(self.groups) - self.held
 
         def done(_failed: frozenset[str]) -> None:
             if self.rstate is RState.STARTING:
@@ -245,10 +269,12 @@ class Ownership(StandbyMixin):
         if peer != self.peer:
             return
         held_nothing = graceful or (self.peer_known and not self.peer_hold)
+        self.peer_timed_out = not graceful and not held_nothing
         self.peer_alive = False
         self.peer_known = False
         self.peer_stable = False
         self.peer_hold = frozenset()
+        self.peer_provisional = frozenset()
         self.standby_peer_lost()
         if self.rstate in (RState.INIT, RState.SHUTDOWN):
             return
@@ -264,6 +290,7 @@ class Ownership(StandbyMixin):
             self.peer_known = False
             self.peer_stable = False
             self.peer_hold = frozenset()
+            self.peer_timed_out = False  # a new instance: it holds only what it says
             self.standby_peer_lost()
 
     def peer_returned(self, peer: str) -> None:
@@ -278,7 +305,8 @@ class Ownership(StandbyMixin):
         # partition or a freeze does not pull its groups back (no second outage).
         self.failback_armed = False
         if self.mode is not AutoFailback.LEGACY and self.rstate is not RState.INIT:
-            self.statement()
+            self.announce_wanted = bool(self.held)
+            self.statement(info="returned")  # and ask for its present claims
 
     def peer_up(self, peer: str) -> None:
         """A peer became alive again after being dead (restart or return)."""
@@ -295,7 +323,15 @@ class Ownership(StandbyMixin):
         if self.rstate is not RState.INIT:
             self.statement()
 
-    def on_resource(self, peer: str, hold: str, rtype: str | None, isstable: str | None) -> None:
+    def on_resource(
+        self,
+        peer: str,
+        hold: str,
+        rtype: str | None,
+        isstable: str | None,
+        provisional: str | None = None,
+        info: str | None = None,
+    ) -> None:
         """The peer tells us what it holds."""
         if peer != self.peer:
             self.peer = peer
@@ -303,7 +339,10 @@ class Ownership(StandbyMixin):
         keys = self.keys_of(hold, peer)
         if rtype == "full" or hold == RscHold.NONE:
             self.peer_hold = keys
+            self.peer_provisional = self.keys_of(provisional or RscHold.NONE, peer) & keys
             self.peer_known = True
+            if self.deadline_resume is not None:
+                self.deadline_resume = None
         else:
             self.peer_hold = self.peer_hold | keys
         if isstable == "1":
@@ -312,20 +351,29 @@ class Ownership(StandbyMixin):
             self.peer_stable = True
         elif isstable == "0":
             self.peer_stable = False
+        if info in ("resumed", "returned") and self.rstate is not RState.INIT:
+            self.statement()  # it was frozen or cut off and needs our present claims
         self.evaluate()
 
     def stalled(self, now: float) -> None:
         """Our process was frozen for longer than deadtime: our claims may be stale."""
-        del now
         if self.held and self.mode is not AutoFailback.LEGACY:
             self.suspect = True
-            self.statement(stable=False)
+            self.peer_known = False  # what it said before may be stale now
+            self.announce_wanted = True
+            self.deadline_resume = now + RESUME_WAIT
+            self.statement(stable=False, info="resumed")
 
     def timer(self, now: float) -> None:
         if self.deadline_starting is not None and now >= self.deadline_starting:
             self.deadline_starting = None
             if self.rstate is RState.STARTING:
                 self.peer_known = True  # act on what we know
+                self.evaluate()
+        if self.deadline_resume is not None and now >= self.deadline_resume:
+            self.deadline_resume = None
+            if self.suspect and not self.peer_known:
+                self.peer_known = True  # a peer that does not answer: act on what we know
                 self.evaluate()
         if self.deadline_failback is not None and now >= self.deadline_failback:
             self.deadline_failback = None
@@ -335,7 +383,12 @@ class Ownership(StandbyMixin):
     def next_deadline(self) -> float | None:
         times = [
             t
-            for t in (self.deadline_starting, self.deadline_failback, self.standby_deadline)
+            for t in (
+                self.deadline_starting,
+                self.deadline_failback,
+                self.deadline_resume,
+                self.standby_deadline,
+            )
             if t is not None
         ]
         return min(times, default=None)
@@ -369,7 +422,20 @@ class Ownership(StandbyMixin):
             return
         if self._resolve_conflicts():
             return
+        self._maybe_announce()
         self._consider_failback()
+
+    def _maybe_announce(self) -> None:
+        """Doubt resolved (the peer's present statement claims nothing we hold): the
+        groups we took while it might still serve them are ours alone now, and the
+        neighbours hear so."""
+        if not self.peer_known or self.held & self.peer_hold:
+            return
+        self.provisional.clear()
+        if self.announce_wanted and not self.suspect:
+            self.announce_wanted = False
+            if self.held and self.on_announce is not None:
+                self.on_announce()
 
     def _resolve_start(self) -> None:
         """Take our local groups the peer does not hold; stop stale copies of the rest."""
@@ -409,7 +475,7 @@ class Ownership(StandbyMixin):
         elif not self.peer_stable:
             return False  # the peer is in transition: it will yield
         else:
-            yield_keys = {k for k in both if self.groups[k].node != self.local}
+            yield_keys = {k for k in both if self._yields(k)}
         if not yield_keys:
             return False
         self._log(
@@ -424,6 +490,13 @@ class Ownership(StandbyMixin):
 
         self.run(GroupAction.GIVE, yield_keys, "conflict", released)
         return True
+
+    def _yields(self, key: str) -> bool:
+        """Between two stable holders of ``key``: is it ours to release?"""
+        mine, theirs = key in self.provisional, key in self.peer_provisional
+        if mine != theirs:
+            return mine  # the copy taken while the other might still serve goes
+        return self.groups[key].node != self.local
 
     def _consider_failback(self) -> None:
         if self.mode is not AutoFailback.ON or self.standby_active() or not self.failback_armed:

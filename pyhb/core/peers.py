@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pyhb.core.events import LinkStatus, NodeStatus
 from pyhb.core.seqno import SeqTracker
 
+PROBE_AFTER = 1.25  # keepalives of silence before a quiet peer's next packets are asked for
+PROBE_EVERY = 0.25  # keepalives between those requests, until the peer is heard or dead
+
 
 @dataclass(slots=True)
 class Link:
@@ -44,6 +47,7 @@ class Peer:
     protocol: bool = True  # it sends protocol=1 (flow control / reqnodes in use)
     gone_gen: int | None = None  # the generation that said shutdone
     restarted_since_dead: bool = False  # a new generation appeared since it died
+    probe_at: float | None = None  # when to ask for its next packets (status overdue)
 
     @property
     def alive(self) -> bool:

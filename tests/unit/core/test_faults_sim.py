@@ -1,0 +1,133 @@
+"""Fault scenarios on simulated time: partitions, freezes, restarts and heavy loss.
+
+Each asserts the cluster-wide invariant from the recorded script completions (at most one
+node runs each group at any moment) as well as who ends up serving.
+"""
+
+from __future__ import annotations
+
+from pyhb.config.model import AutoFailback
+from tests.helpers.sim import ClusterSim, make_config
+
+VIP = "10.77.0.100/24/hb0"
+
+
+def pair(seed: int = 1, **kw: object) -> ClusterSim:
+    return ClusterSim({n: make_config(n, **kw) for n in ("a", "b")}, seed=seed)  # type: ignore[arg-type]
+
+
+def max_owners(sim: ClusterSim, since: float = 0.0) -> int:
+    return max(
+        (sum(VIP in r for r in seen.values()) for t, seen in sim.owners_seen if t >= since),
+        default=0,
+    )
+
+
+def test_heal_keeps_the_group_on_the_node_that_served_it_not_its_preferred_node() -> None:
+    """auto_failback off: b took a's group when a died and a came back without it. A
+    partition makes a take it too; on heal a's copy (taken only because b went silent)
+    is the one released, even though a is the group's preferred node."""
+    sim = pair(auto_failback=AutoFailback.OFF)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.kill("a")
+    sim.nodes["a"].running.clear()
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    sim.start("a")
+    sim.run_for(15)
+    assert sim.owners(VIP) == ["b"]
+    sim.cut.add(frozenset(("a", "b")))
+    sim.run_until(lambda: sim.owners(VIP) == ["a", "b"])
+    sim.run_for(3)
+    healed = sim.now
+    sim.cut.clear()
+    sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    b_log = [line for t, n, line in sim.history if n == "b" and t >= healed]
+    assert not [line for line in b_log if "releasing" in line]
+    sim.run_for(20)
+    assert sim.owners(VIP) == ["b"]
+    assert max_owners(sim, since=healed + 5) <= 1
+
+
+def test_heal_keeps_the_original_owner_and_it_re_announces_after_the_loser_let_go() -> None:
+    """Partition of the owner a; b takes over; heal: b releases, a keeps serving without
+    a restart of its group, and re-announces the address once b no longer claims it."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    starts_a = len([1 for _, seen in sim.owners_seen if VIP in seen["a"]])
+    sim.cut.add(frozenset(("a", "b")))
+    sim.run_until(lambda: sim.owners(VIP) == ["a", "b"])
+    healed = sim.now
+    sim.cut.clear()
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    released = sim.now
+    sim.run_for(5)
+    assert sim.owners(VIP) == ["a"]
+    assert "Resource groups held by both a and b" not in sim.log_text("a")
+    assert "Resource groups held by both b and a" in sim.log_text("b")
+    assert starts_a >= 1
+    late = [(t, keys) for t, n, keys in sim.announces if n == "a" and t >= released]
+    assert late, f"a did not re-announce after b released: {sim.announces}"
+    assert late[0][1] == (VIP,)
+    assert not [1 for t, n, _ in sim.announces if n == "b" and t >= healed]
+
+
+def test_resumed_owner_uses_only_fresh_claims_and_the_keeper_re_announces() -> None:
+    """a frozen past deadtime, b takes over; a resumes with a stale view of b (holding
+    nothing). a must still yield within 2 keepalives, and only b re-announces."""
+    sim = pair(keepalive=200, deadtime=1000, warntime=500, initdead=4000)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(2)
+    sim.freeze("a")
+    sim.run_until(lambda: sim.owners(VIP) == ["a", "b"])
+    sim.run_for(1)
+    resumed = sim.now
+    sim.thaw("a")
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert took <= 2 * 0.2 + 0.05
+    sim.run_for(10)
+    assert sim.owners(VIP) == ["b"]
+    assert [n for t, n, _ in sim.announces if t >= resumed] == ["b"]
+
+
+def test_peer_restart_within_deadtime_is_a_restart_not_a_replay() -> None:
+    """kill -9 of b and an immediate restart: the new generation is taken as a restart."""
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(3)
+    sim.kill("b")
+    sim.run_for(0.5)
+    sim.start("b")
+    sim.run_for(10)
+    assert "Heartbeat restart on node b" in sim.log_text("a")
+    assert "replay" not in sim.log_text("a")
+    assert "node b: is dead" not in sim.log_text("a")
+    assert sim.owners(VIP) == ["a"]
+
+
+def run_lossy(seconds: float, loss: float, seed: int) -> ClusterSim:
+    sim = pair(seed=seed, keepalive=200, deadtime=1000, warntime=500, initdead=4000)
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(2)
+    sim.loss = {("a", "b"): loss, ("b", "a"): loss}
+    sim.run_for(seconds)
+    return sim
+
+
+def test_thirty_percent_loss_both_ways_causes_no_false_failover() -> None:
+    """200 ms keepalive, 1 s deadtime, 30 % of every packet lost in each direction for
+    5 simulated minutes: nobody is declared dead, the group never moves."""
+    sim = run_lossy(300, 0.3, seed=7)
+    for name in ("a", "b"):
+        assert "is dead" not in sim.log_text(name), name
+    assert sim.owners(VIP) == ["a"]
+    assert max_owners(sim) == 1
