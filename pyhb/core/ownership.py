@@ -108,6 +108,8 @@ class Ownership(StandbyMixin):
         self.deadline_resume: float | None = None
         self.announce_wanted = False  # re-announce our addresses once the doubt is resolved
         self.on_announce: Callable[[], None] | None = None
+        self.failed_here: set[str] = set()  # groups whose start failed on this node
+        self.hand_over: set[str] = set()  # of those, the ones to offer the peer
         self.busy: Op | None = None
         self.deadline_starting: float | None = None
         self.deadline_failback: float | None = None
@@ -213,6 +215,15 @@ class Ownership(StandbyMixin):
         for k in op.keys:
             if op.action is GroupAction.TAKE:
                 self.state[k] = "failed" if k in failed_set else "running"
+                if k in failed_set:
+                    # The runner rolled the group back: we do not hold it.
+                    self.held.discard(k)
+                    self.provisional.discard(k)
+                    if k not in self.failed_here:
+                        self.hand_over.add(k)
+                    self.failed_here.add(k)
+                else:
+                    self.failed_here.discard(k)
             else:
                 self.state[k] = "failed" if k in failed_set else "stopped"
                 if k not in failed_set:
@@ -423,7 +434,30 @@ class Ownership(StandbyMixin):
         if self._resolve_conflicts():
             return
         self._maybe_announce()
+        if self._hand_over_failed():
+            return
         self._consider_failback()
+
+    def _hand_over_failed(self) -> bool:
+        """A group failed to start here (and was rolled back): offer it to the peer by
+        going standby on its set, as heartbeat's ResourceManager does with hb_standby
+        (at once rather than 30 s later, and for the right set). A group that fails on
+        both nodes stays stopped and reported (``cl_status rscstatus``, the log)."""
+        pending = self.hand_over - self.held
+        if not pending or self.standby_active() or not self.is_stable():
+            return False
+        if not self.peer_known or not self.peer_stable or pending & self.peer_hold:
+            self.hand_over -= self.peer_hold
+            return False
+        self.hand_over.clear()
+        hold = self.word(pending)
+        self._log(
+            logging.CRITICAL,
+            f"Resource group {', '.join(sorted(pending))} failed to start here: "
+            f"handing it over to {self.peer}",
+        )
+        self.start_standby(hold, auto=False)
+        return True
 
     def _maybe_announce(self) -> None:
         """Doubt resolved (the peer's present statement claims nothing we hold): the

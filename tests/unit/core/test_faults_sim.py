@@ -131,3 +131,38 @@ def test_thirty_percent_loss_both_ways_causes_no_false_failover() -> None:
         assert "is dead" not in sim.log_text(name), name
     assert sim.owners(VIP) == ["a"]
     assert max_owners(sim) == 1
+
+
+def test_group_that_fails_to_start_is_handed_to_the_peer() -> None:
+    """The start fails on a (rolled back there): b takes the group, a does not retry it."""
+    sim = pair()
+    sim.failing.add(("a", VIP))
+    sim.start("a")
+    sim.start("b")
+    took = sim.run_until(lambda: sim.owners(VIP) == ["b"])
+    assert took < 3.0
+    sim.run_for(30)
+    assert sim.owners(VIP) == ["b"]
+    assert max_owners(sim) == 1
+    a = sim.nodes["a"].engine
+    assert a is not None
+    assert a.ownership.errors[VIP] == "start failed"
+    assert "failed to start here: handing it over to b" in sim.log_text("a")
+
+
+def test_group_that_fails_everywhere_is_reported_not_bounced() -> None:
+    """Failing on both nodes: one attempt each, then the group stays stopped, reported."""
+    sim = pair()
+    sim.failing |= {("a", VIP), ("b", VIP)}
+    sim.start("a")
+    sim.start("b")
+    sim.run_for(40)
+    assert sim.owners(VIP) == []
+    handovers = sim.log_text("a").count("handing it over") + sim.log_text("b").count(
+        "handing it over"
+    )
+    assert 1 <= handovers <= 2
+    for name in ("a", "b"):
+        eng = sim.nodes[name].engine
+        assert eng is not None
+        assert eng.ownership.errors.get(VIP) == "start failed"
