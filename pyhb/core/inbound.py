@@ -3,7 +3,9 @@
 Order matters and follows 3.0.6 (heartbeat.c ``process_clustermsg``): the digest is
 checked before any field is trusted; ``src``, ``t`` and ``ts`` are required; only
 ``NS_`` types go without ``seq``; replays (older generation) and duplicates (the same
-datagram on another medium, or retransmitted) are dropped after refreshing the link.
+datagram on another medium, or retransmitted) are dropped. Unlike 3.0.6, a link is
+refreshed only by a packet newer than any it carried before, so replaying captured
+packets changes nothing, not even a link's state.
 Bad packets are logged at most once a minute per source at WARNING, else at DEBUG.
 
 Part of the engine; never imports asyncio, socket, subprocess, time, os or random.
@@ -117,6 +119,16 @@ def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -
     if uuid is not None and len(uuid) == 16:
         peer.uuid = uuid
     link = peer.links.get(medium) or peer.links.setdefault(medium, Link(medium))
+    # Only a packet newer than any this link carried refreshes it: a copy of a packet
+    # seen on another medium does, a replayed or retransmitted one (or an unsequenced
+    # NS_ message, which anyone who saw one could replay) does not.
+    seq = _hex(msg.get("seq"))
+    if seq is None:
+        return
+    mark = (_hex(msg.get("hg")) or 0, seq)
+    if link.newest is not None and mark <= link.newest:
+        return
+    link.newest = mark
     link.last_heard = now.mono
     if link.status is LinkStatus.DEAD:
         link.status = LinkStatus.UP

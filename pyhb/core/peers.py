@@ -29,6 +29,7 @@ class Link:
     name: str
     status: LinkStatus = LinkStatus.DEAD
     last_heard: float | None = None
+    newest: tuple[int, int] | None = None  # (generation, seq) of the newest packet on it
 
 
 @dataclass(slots=True)
