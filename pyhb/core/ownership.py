@@ -566,7 +566,19 @@ class Ownership(StandbyMixin):
             )
         self._log(logging.INFO, "Giving up all HA resources.")
 
-        def released(_failed: frozenset[str]) -> None:
+        def released(failed: frozenset[str]) -> None:
+            if failed:
+                # Heartbeat reboots here; pyhb does not, so it must not say it let go:
+                # the peer would start what may still run here.
+                self._log(
+                    logging.CRITICAL,
+                    f"Shutdown cancelled: {', '.join(sorted(failed))} could not be stopped "
+                    "and stays here; stop it by hand, then stop heartbeat again",
+                )
+                self.shutdown_requested = False
+                self.rstate = RState.STABLE
+                self.statement()
+                return
             self.local_claimed = False
             self._log(logging.INFO, "All HA resources relinquished.")
             self._send("shutdone", [("st", "dead")], None)

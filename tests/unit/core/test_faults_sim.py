@@ -166,3 +166,59 @@ def test_group_that_fails_everywhere_is_reported_not_bounced() -> None:
         eng = sim.nodes[name].engine
         assert eng is not None
         assert eng.ownership.errors.get(VIP) == "start failed"
+
+
+def _stuck(sim: ClusterSim, node: str) -> None:
+    """Every stop on ``node`` fails and the group keeps running there."""
+    original = sim._run_groups
+
+    def run_groups(n: object, ev: object) -> None:
+        from pyhb.core.events import GroupAction, RunGroups
+
+        assert isinstance(ev, RunGroups)
+        if getattr(n, "name", None) == node and ev.action is GroupAction.GIVE:
+            engine = sim.nodes[node].engine
+            assert engine is not None
+
+            def fail() -> None:
+                engine.script_finished(ev.op_id, [g.key for g in ev.groups], sim.instant())
+                sim._service(sim.nodes[node])
+
+            sim.at(sim.now + sim.script_time, fail)
+            return
+        original(n, ev)  # type: ignore[arg-type]
+
+    sim._run_groups = run_groups  # type: ignore[method-assign,assignment]
+
+
+def test_standby_whose_stop_fails_is_called_off_and_the_peer_starts_nothing() -> None:
+    from pyhb.core.events import RscHold, Standby
+
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(2)
+    _stuck(sim, "a")
+    assert sim.request("a", Standby(RscHold.ALL)) is None
+    sim.run_for(30)
+    assert sim.owners(VIP) == ["a"]
+    assert max_owners(sim) == 1
+    assert "could not be stopped and stays here" in sim.log_text("a")
+
+
+def test_shutdown_whose_stop_fails_is_called_off_and_the_peer_starts_nothing() -> None:
+    from pyhb.core.events import Shutdown
+
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(2)
+    _stuck(sim, "a")
+    assert sim.request("a", Shutdown()) is None
+    sim.run_for(30)
+    assert not sim.nodes["a"].exited
+    assert sim.owners(VIP) == ["a"]
+    assert max_owners(sim) == 1
+    assert "Shutdown cancelled" in sim.log_text("a")
