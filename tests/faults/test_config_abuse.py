@@ -115,6 +115,6 @@ def _abuse(cluster: Cluster) -> None:
             "refused with a clear message; haresources text never reaches a shell",
             notes="; ".join(checks),
             settings=f"VIP {VIP}",
-            command="python -m pytest tests/faults/test_config_abuse.py",
+            command="python -m bench.soak --only config_abuse",
         )
     )

@@ -74,7 +74,7 @@ def test_fuzz_run_small() -> None:
             "per minute",
             notes=f"{len(report.failures)} failures in {report.seconds:.1f} s",
             settings="-",
-            command="python -m bench.fuzz --cases 1000000",
+            command="python -m bench.soak --only fuzz_run_small",
         )
     )
     assert report.cases == 30_000

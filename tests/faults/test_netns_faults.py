@@ -105,7 +105,7 @@ def test_kill_9_of_the_active_node(make_cluster: ClusterFactory) -> None:
             max_owners=mon.max_owners(),
             owners_seen=mon.owners_seen(),
             converged_ms=round((t_b - t0) * 1000),
-            command=f"{CMD} --only kill",
+            command=f"{CMD} --only kill_9",
         )
     )
     assert mon.max_owners() == 1
@@ -162,7 +162,7 @@ def test_sigstop_past_deadtime_then_sigcont(make_cluster: ClusterFactory) -> Non
 
 
 def _split_and_heal(
-    cluster: Cluster, name: str, split: Callable[[], None], heal: Callable[[], None]
+    cluster: Cluster, name: str, test: str, split: Callable[[], None], heal: Callable[[], None]
 ) -> None:
     """Shared by link down/up and the UDP partition: a keeps the group it served before,
     b's copy (taken when a went silent) is released on heal, a re-announces."""
@@ -196,7 +196,7 @@ def _split_and_heal(
             owners_seen=mon.owners_seen(),
             converged_ms=round(converged * 1000),
             notes=f"outage counted from the heal; whole run {ping.outage(t0) * 1000:.0f} ms",
-            command=f"{CMD} --only {name.split(maxsplit=1)[0]}",
+            command=f"{CMD} --only {test}",
         )
     )
     # The first heartbeat after the heal needs up to one keepalive to arrive.
@@ -212,7 +212,9 @@ def _split_and_heal(
 def test_link_down_and_up(make_cluster: ClusterFactory) -> None:
     cluster = make_cluster()
     node = cluster.lab["a"]
-    _split_and_heal(cluster, "link down/up of the active node", node.link_down, node.link_up)
+    _split_and_heal(
+        cluster, "link down/up of the active node", "link_down", node.link_down, node.link_up
+    )
 
 
 def test_partition_and_heal(make_cluster: ClusterFactory) -> None:
@@ -221,6 +223,7 @@ def test_partition_and_heal(make_cluster: ClusterFactory) -> None:
     _split_and_heal(
         cluster,
         "partition (UDP 694 dropped both ways) and heal",
+        "partition_and_heal",
         lambda: lab.partition(["a"], ["b"]),
         lab.heal,
     )
@@ -253,7 +256,7 @@ def test_thirty_percent_heartbeat_loss(make_cluster: ClusterFactory) -> None:
             settings="keepalive 200 ms, deadtime 1 s, iptables statistic 0.3 on each "
             "node's UDP 694 input",
             notes=f"{lost} gaps in sequence numbers logged (losses seen and recovered)",
-            command=f"PYHB_LOSS_SECONDS={LOSS_SECONDS:g} {CMD} --only loss",
+            command=f"{CMD} --loss-seconds {LOSS_SECONDS:g} --only heartbeat_loss",
         )
     )
     assert lost > 0, "no loss was seen: the iptables rule did not apply"
@@ -346,7 +349,7 @@ def test_resource_start_failure_rolls_back_and_the_peer_takes_over(
             owners_seen=mon.owners_seen(),
             converged_ms=round((t_b - t0) * 1000),
             notes="converged = from daemon start to the group running on the peer",
-            command=f"{CMD} --only start-{kind}",
+            command=f"{CMD} --only 'start_failure and {kind}'",
         )
     )
     assert tsvc_actions(cluster, "a") == ["one start", "bad start", "bad stop", "one stop"]
@@ -387,7 +390,7 @@ def test_stop_failure_keeps_the_group_where_it_runs(make_cluster: ClusterFactory
             "started elsewhere while it may still run",
             max_owners=mon.max_owners(),
             owners_seen=mon.owners_seen(),
-            command=f"{CMD} --only stop-failure",
+            command=f"{CMD} --only stop_failure",
         )
     )
     assert "Retrying failed stop operation [bad]" in cluster.ha_log("a")
@@ -418,7 +421,7 @@ def test_killed_daemon_restarted_finds_what_it_holds(make_cluster: ClusterFactor
             max_owners=mon.max_owners(),
             owners_seen=mon.owners_seen(),
             settings="keepalive 500 ms, deadtime 5 s",
-            command=f"{CMD} --only restart",
+            command=f"{CMD} --only restarted",
         )
     )
     assert tsvc_actions(cluster, "a") == ["one start", "two start"]
