@@ -273,7 +273,9 @@ class Ownership(StandbyMixin):
                 self._log(logging.INFO, "mach_down takeover complete.")
             self.statement(info="req_our_resources()" if reason != "mach_down" else None)
 
-        self.run(GroupAction.TAKE, set(self.groups) - self.held, reason, done)
+        # A group that failed to start here is not retried in a loop: once more when the
+        # peer dies (``peer_dead`` forgets the failures), else it stays stopped, reported.
+        self.run(GroupAction.TAKE, set(self.groups) - self.held - self.failed_here, reason, done)
 
     def peer_dead(self, peer: str, now: float, *, graceful: bool) -> None:
         """The peer died or shut down: everything is ours to run."""
@@ -286,6 +288,7 @@ class Ownership(StandbyMixin):
         self.peer_stable = False
         self.peer_hold = frozenset()
         self.peer_provisional = frozenset()
+        self.failed_here.clear()  # circumstances changed: worth one more try
         self.standby_peer_lost()
         if self.rstate in (RState.INIT, RState.SHUTDOWN):
             return
@@ -417,7 +420,7 @@ class Ownership(StandbyMixin):
             return
         if not self.peer_alive:
             self.suspect = False
-            if set(self.groups) - self.held:
+            if set(self.groups) - self.held - self.failed_here:
                 reason = "mach_down" if self.rstate is RState.STABLE else "initial"
                 if self.rstate is RState.STARTING:
                     self.deadline_starting = None

@@ -222,3 +222,17 @@ def test_shutdown_whose_stop_fails_is_called_off_and_the_peer_starts_nothing() -
     assert sim.owners(VIP) == ["a"]
     assert max_owners(sim) == 1
     assert "Shutdown cancelled" in sim.log_text("a")
+
+
+def test_lone_node_whose_start_fails_does_not_retry_in_a_loop() -> None:
+    """Alone (the peer never came), a failing start is tried once and reported."""
+    sim = pair()
+    sim.failing.add(("b", VIP))
+    sim.start("b")
+    sim.run_for(60)
+    assert sim.owners(VIP) == []
+    assert sim.log_text("b").count("start failed") == 1
+    b = sim.nodes["b"].engine
+    assert b is not None
+    assert b.snapshot().rscstatus not in ("all", "foreign")  # a's group is not claimed
+    assert b.ownership.errors[VIP] == "start failed"
