@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,10 +30,10 @@ RESULTS_ENV = "PYHB_RESULTS_DIR"
 
 
 def holders(cluster: Cluster) -> frozenset[str]:
-    """Nodes that hold the group now: the VIP configured or a tsvc instance running."""
+    """Nodes that hold the group now: the VIP configured or a test service running."""
     held = set()
     for name, node in cluster.lab.nodes.items():
-        if any(node.var_lib_dir.glob("tsvc-*.state")):
+        if any(node.var_lib_dir.glob("*.state")):  # tsvc and the tests' other services
             held.add(name)
             continue
         out = subprocess.run(
@@ -114,7 +115,9 @@ class Pinger:
         self.interval = interval
         self.started = time.monotonic()
         self._wall0 = time.time()
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # Output goes to a file: a pipe nobody reads fills up and stops ping.
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(argv, stdout=self._out, stderr=subprocess.DEVNULL)
         self.replies: list[float] = []  # monotonic times of replies
         self.stopped: float | None = None
 
@@ -130,10 +133,13 @@ class Pinger:
         self.stopped = time.monotonic()
         self.proc.send_signal(signal.SIGINT)
         try:
-            out, _ = self.proc.communicate(timeout=10)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, _ = self.proc.communicate()
+            self.proc.wait()
+        self._out.seek(0)
+        out = self._out.read()
+        self._out.close()
         offset = self.started - self._wall0
         for line in out.decode(errors="replace").splitlines():
             m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from", line)

@@ -343,8 +343,8 @@ def test_resource_start_failure_rolls_back_and_the_peer_takes_over(
     record(
         Measurement(
             f"resource start {'failure' if kind == 'fails' else 'hangs (timeout 2 s)'}",
-            "the group is rolled back in reverse on the failing node, the peer takes it; "
-            + ("the hung script's whole process group is killed" if kind == "hangs" else ""),
+            "the group is rolled back in reverse on the failing node, the peer takes it"
+            + ("; the hung script's whole process group is killed" if kind == "hangs" else ""),
             max_owners=mon.max_owners(),
             owners_seen=mon.owners_seen(),
             converged_ms=round((t_b - t0) * 1000),
