@@ -6,6 +6,8 @@ node runs each group at any moment) as well as who ends up serving.
 
 from __future__ import annotations
 
+import pytest
+
 from pyhb.config.model import AutoFailback
 from tests.helpers.sim import ClusterSim, make_config
 
@@ -236,3 +238,50 @@ def test_lone_node_whose_start_fails_does_not_retry_in_a_loop() -> None:
     assert b is not None
     assert b.snapshot().rscstatus not in ("all", "foreign")  # a's group is not claimed
     assert b.ownership.errors[VIP] == "start failed"
+
+
+def _resume_without_peer_noticing(sim: ClusterSim, name: str, gap: float) -> None:
+    """``name`` sees a scheduling gap of ``gap`` s that its peer never noticed."""
+    from pyhb.clock import Instant
+
+    eng = sim.nodes[name].engine
+    assert eng is not None
+    eng.handle_timer(Instant(sim.now + gap, sim.instant().wall + gap))
+    sim.now += gap
+    sim._service(sim.nodes[name])
+
+
+@pytest.mark.parametrize("peer_answers", [True, False])
+def test_resumed_node_asks_for_fresh_claims_and_keeps_what_nobody_else_took(
+    peer_answers: bool,
+) -> None:
+    """a stalls past deadtime but b never declared it dead: a asks b for its claims
+    (info=resumed). A pyhb peer answers at once; one that ignores the request, as 3.0.6
+    does, leaves a acting on what it knew after RESUME_WAIT. Either way a keeps its group
+    and becomes stable again."""
+    from pyhb.core.ownership import RESUME_WAIT
+
+    sim = pair()
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(3)
+    b = sim.nodes["b"].engine
+    assert b is not None
+    if not peer_answers:
+        original = b.ownership.on_resource
+
+        def deaf(*args: object) -> None:
+            original(*args[:5])  # type: ignore[arg-type]
+
+        b.ownership.on_resource = deaf  # type: ignore[method-assign]
+    _resume_without_peer_noticing(sim, "a", 5.5)
+    a = sim.nodes["a"].engine
+    assert a is not None
+    assert a.ownership.suspect
+    took = sim.run_until(a.ownership.is_stable)
+    assert took < (0.1 if peer_answers else RESUME_WAIT + 0.1)
+    assert took > (0.0 if peer_answers else RESUME_WAIT - 0.1)
+    sim.run_for(10)
+    assert sim.owners(VIP) == ["a"]
+    assert "node a: is dead" not in sim.log_text("b")
