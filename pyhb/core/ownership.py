@@ -107,6 +107,7 @@ class Ownership(StandbyMixin):
         self.peer_timed_out = False  # the peer was declared dead by timeout, not shutdone
         self.deadline_resume: float | None = None
         self.announce_wanted = False  # re-announce our addresses once the doubt is resolved
+        self.announced_keep = False  # announced already that we keep a contested group
         self.on_announce: Callable[[], None] | None = None
         self.failed_here: set[str] = set()  # groups whose start failed on this node
         self.hand_over: set[str] = set()  # of those, the ones to offer the peer
@@ -320,6 +321,7 @@ class Ownership(StandbyMixin):
         self.failback_armed = False
         if self.mode is not AutoFailback.LEGACY and self.rstate is not RState.INIT:
             self.announce_wanted = bool(self.held)
+            self.announced_keep = False
             self.statement(info="returned")  # and ask for its present claims
 
     def peer_up(self, peer: str) -> None:
@@ -513,6 +515,11 @@ class Ownership(StandbyMixin):
             return False  # the peer is in transition: it will yield
         else:
             yield_keys = {k for k in both if self._yields(k)}
+            if both - yield_keys and not self.announced_keep and self.on_announce is not None:
+                # We keep these and the peer will let go: tell the neighbours now, so
+                # their caches already point here when its copy disappears.
+                self.announced_keep = True
+                self.on_announce()
         if not yield_keys:
             return False
         self._log(

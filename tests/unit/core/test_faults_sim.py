@@ -71,6 +71,8 @@ def test_heal_keeps_the_original_owner_and_it_re_announces_after_the_loser_let_g
     assert "Resource groups held by both a and b" not in sim.log_text("a")
     assert "Resource groups held by both b and a" in sim.log_text("b")
     assert starts_a >= 1
+    early = [t for t, n, _ in sim.announces if n == "a" and healed <= t < released]
+    assert early, f"a did not announce before b released: {sim.announces}"
     late = [(t, keys) for t, n, keys in sim.announces if n == "a" and t >= released]
     assert late, f"a did not re-announce after b released: {sim.announces}"
     assert late[0][1] == (VIP,)
