@@ -110,6 +110,22 @@ def render() -> str:
         "  datagrams change nothing (not even a link's state) and are logged at most once a",
         "  minute per source.",
         "",
+        "## Limits",
+        "",
+        "- No fencing: a daemon killed with -9 on a host that keeps running leaves its",
+        "  address and services configured, and the peer takes over after deadtime. The",
+        "  kill -9 scenario therefore models a host crash (the killed node's address and",
+        "  services are cleared with it); the restart scenario uses a deadtime long enough",
+        "  for the daemon to come back first.",
+        "- A freeze is recognised by the frozen node itself when its own gap exceeds",
+        "  deadtime. A slightly shorter freeze that still made the peer declare it dead is",
+        "  handled like a healed partition: the copy taken meanwhile is released.",
+        "- Against a 3.0.6 peer, which neither sends `provisional=` nor answers",
+        "  `info=resumed`, the preferred node keeps a contested group and a resumed node",
+        "  waits 5 s before acting on what it knew.",
+        "- Each scenario row is one run; the 30 % loss and fuzz rows of the long runs are the",
+        "  long versions, the others repeat the CI settings.",
+        "",
     ]
     for name, title in SETS.items():
         folder = RESULTS / name
