@@ -319,6 +319,28 @@ class IpAddrAgent:
         self._announce(link, spec.ip)
         return success(detail)
 
+    async def announce(self, args: tuple[str, ...]) -> bool:
+        """Re-send the gratuitous ARP train for an address this node has configured.
+
+        For when ownership was in doubt (a healed partition, a resumed process): the
+        neighbours' caches may point at the other node. False when the address is not
+        here (nothing is sent) or the argument is malformed.
+        """
+        if len(args) != 1:
+            return False
+        try:
+            spec = parse_ipaddr_arg(args[0])
+            links, entries = await self._state()
+        except (UsageError, NetlinkError, OSError):
+            return False
+        entry = next((e for e in entries if e.address == spec.ip), None)
+        link = links.get(entry.index) if entry is not None else None
+        if link is None:
+            return False
+        log.info("Re-announcing %s on %s (gratuitous ARP)", spec.ip, link.ifname)
+        self._announce(link, spec.ip)
+        return True
+
     def _announce(self, link: Link, ip: str) -> None:
         if not link.mac or link.mac == "00:00:00:00:00:00":
             return  # loopback and friends: nothing to announce

@@ -57,6 +57,13 @@ class AgentRegistry:
                 done.append(nic)
         return done
 
+    async def announce(self, name: str, args: tuple[str, ...]) -> bool:
+        """Re-send gratuitous ARPs for resource ``name`` ``args`` if it is an address held here."""
+        agent = self.agents.get(name)
+        if isinstance(agent, IpAddrAgent):
+            return await agent.announce(args)
+        return False
+
     def close(self) -> None:
         """Cancel ARP trains, close sockets and the netlink handle."""
         self.garp.close()

@@ -41,7 +41,7 @@ from pyhb.core.events import (
     Takeover,
 )
 from pyhb.core.ownership import Ownership
-from pyhb.core.peers import PeerTable
+from pyhb.core.peers import PROBE_EVERY, PeerTable
 from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
@@ -106,10 +106,12 @@ class Engine:
         self._last_entry = now.mono
         self._now = now
         self._badpacket_logged: dict[str, float] = {}
+        self._rexmit_high_logged: dict[str, float] = {}
         groups = config.groups if manage_resources else ()
         self.ownership = Ownership(
             self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log
         )
+        self.ownership.on_announce = self._emit_announce
         self.handle_timer(now)
 
     # -- plumbing ------------------------------------------------------------------------
@@ -182,7 +184,6 @@ class Engine:
                         link.last_heard = now.mono
             self._next_status = now.mono
             self.ownership.stalled(now.mono)
-            self._emit_announce()
 
     # -- the four-method contract --------------------------------------------------------
 
@@ -220,6 +221,8 @@ class Engine:
             r = p.tracker.next_deadline()
             if r is not None:
                 times.append(r)
+            if p.probe_at is not None and p.alive and self.comm_up:
+                times.append(p.probe_at)
         for t in (self._reqnodes_due, self.ownership.next_deadline()):
             if t is not None:
                 times.append(t)
@@ -240,6 +243,7 @@ class Engine:
                         [("firstseq", str(first)), ("lastseq", str(last))],
                         dest=p.name,
                     )
+        self._probe_quiet_peers(t)
         if self._reqnodes_due is not None and t >= self._reqnodes_due:
             self._send_reqnodes(t)
         self.ownership.timer(t)
@@ -323,6 +327,30 @@ class Engine:
         dt = f"{int(self.deadtime * 1000):x}"
         self.send("status", [("st", str(st)), ("dt", dt), ("protocol", "1")])
 
+    def _probe_quiet_peers(self, t: float) -> None:
+        """A peer's status is overdue: ask for the packets it should have sent since.
+
+        On a lossy link the statuses that would keep a live peer alive may all be lost
+        within one deadtime. A retransmission request for the sequence numbers after the
+        last one received (``NS_rexmit``, which 3.0.6 answers too) brings back whatever
+        the peer did send; a retransmitted status refreshes its liveness like any status
+        we had not seen. A dead peer simply does not answer. Replays cannot help an
+        attacker: only sequence numbers not yet received are accepted.
+        """
+        if not self.comm_up:
+            return
+        for p in self.peers:
+            if p.probe_at is None or not p.alive or t < p.probe_at or p.last_status is None:
+                continue
+            silent = t - p.last_status
+            count = max(1, min(int(silent / self.keepalive), 8))
+            first = p.tracker.last + 1
+            self.send(
+                "NS_rexmit", [("firstseq", str(first)), ("lastseq", str(first + count - 1))],
+                dest=p.name,
+            )  # fmt: skip
+            p.probe_at = t + PROBE_EVERY * self.keepalive
+
     def _check_timeouts(self, t: float) -> None:
         for p in self.peers:
             d = p.dead_deadline(self.started, self.initdead, self.comm_up)
@@ -345,6 +373,7 @@ class Engine:
             return
         old = p.status
         p.status = NodeStatus.DEAD
+        p.probe_at = None
         p.tracker.forget()
         if not graceful:
             self._log(logging.WARNING, f"node {name}: is dead")

@@ -3,7 +3,9 @@
 Order matters and follows 3.0.6 (heartbeat.c ``process_clustermsg``): the digest is
 checked before any field is trusted; ``src``, ``t`` and ``ts`` are required; only
 ``NS_`` types go without ``seq``; replays (older generation) and duplicates (the same
-datagram on another medium, or retransmitted) are dropped after refreshing the link.
+datagram on another medium, or retransmitted) are dropped. Unlike 3.0.6, a link is
+refreshed only by a packet newer than any it carried before, so replaying captured
+packets changes nothing, not even a link's state.
 Bad packets are logged at most once a minute per source at WARNING, else at DEBUG.
 
 Part of the engine; never imports asyncio, socket, subprocess, time, os or random.
@@ -23,7 +25,7 @@ from pyhb.core.events import (
     PeerStateChanged,
     StatusChanged,
 )
-from pyhb.core.peers import Link
+from pyhb.core.peers import PROBE_AFTER, Link
 from pyhb.core.seqno import MAX_REXMIT_PER_REQUEST, Lookup, Verdict
 from pyhb.wire.errors import AuthError, DecodeError
 from pyhb.wire.message import peek_ack_dest
@@ -130,6 +132,16 @@ def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -
     if uuid is not None and len(uuid) == 16:
         peer.uuid = uuid
     link = peer.links.get(medium) or peer.links.setdefault(medium, Link(medium))
+    # Only a packet newer than any this link carried refreshes it: a copy of a packet
+    # seen on another medium does, a replayed or retransmitted one (or an unsequenced
+    # NS_ message, which anyone who saw one could replay) does not.
+    seq = _hex(msg.get("seq"))
+    if seq is None:
+        return
+    mark = (_hex(msg.get("hg")) or 0, seq)
+    if link.newest is not None and mark <= link.newest:
+        return
+    link.newest = mark
     link.last_heard = now.mono
     if link.status is LinkStatus.DEAD:
         link.status = LinkStatus.UP
@@ -200,6 +212,7 @@ def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             eng._log(level, f"Late heartbeat: Node {peer.name}: interval {ms} ms{suffix}")
             eng._emit(HeartbeatLate(peer.name, ms, over))
     peer.last_status = t
+    peer.probe_at = t + PROBE_AFTER * eng.keepalive
     try:
         new = NodeStatus(msg.get("st") or "")
     except ValueError:
@@ -216,7 +229,6 @@ def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     if old is NodeStatus.DEAD and eng.comm_up:
         if not peer.restarted_since_dead:
             eng._log(logging.CRITICAL, f"Cluster node {peer.name} returning after partition.")
-            eng._emit_announce()
             eng.ownership.peer_returned(peer.name)
         else:
             eng.ownership.peer_up(peer.name)
@@ -246,7 +258,14 @@ def _on_starting(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 def _on_resource(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     hold = msg.get("rsc_hold")
     if hold is not None:
-        eng.ownership.on_resource(peer.name, hold, msg.get("rtype"), msg.get("isstable"))
+        eng.ownership.on_resource(
+            peer.name,
+            hold,
+            msg.get("rtype"),
+            msg.get("isstable"),
+            msg.get("provisional"),
+            msg.get("info"),
+        )
 
 
 def _on_ask_resources(eng: Engine, peer: Peer, msg: HaMessage) -> None:
@@ -289,10 +308,15 @@ def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             fields = [("firstseq", f"{seq:x}"), ("info", found.value)]
             eng.send("NS_nak_rexmit", fields, dest=peer.name)
         elif found is Lookup.TOO_HIGH:
-            eng._log(
-                logging.WARNING,
-                f"Rexmit of seq {seq} requested. {eng.history.next_seq - 1} is max.",
-            )
+            # A quiet-peer probe may ask one packet ahead of us: rate-limited per peer.
+            text = f"Rexmit of seq {seq} requested. {eng.history.next_seq - 1} is max."
+            logged = eng._rexmit_high_logged.get(peer.name)
+            if logged is None or eng._now.mono - logged >= BADPACKET_INTERVAL:
+                eng._rexmit_high_logged[peer.name] = eng._now.mono
+                eng._log(logging.WARNING, text)
+            else:
+                log.debug("%s", text)
+            break
 
 
 def _on_ackmsg(eng: Engine, peer: Peer, msg: HaMessage) -> None:

@@ -13,8 +13,20 @@ Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
 - Graceful shutdown releases what we hold, then sends ``shutdone``.
 - ``legacy`` uses ip-request / ip-request-resp per group.
 - Two owners are never left standing: when both claim a group, a node that is in
-  transition (starting, resumed after a stall) yields; between two stable nodes the
-  group's preferred node keeps it.
+  transition (starting, resumed after a stall) yields; between two stable nodes the one
+  that kept serving keeps it: a group taken only because the peer was declared dead by
+  timeout (it may have been alive behind a partition) is *provisional* and is the one
+  released; our provisional groups travel in the full statement as ``provisional=<word>``
+  (absent: none; 3.0.6 ignores the field). When neither or both copies are provisional
+  the group's preferred node keeps it.
+- A node resumed after a stall trusts nothing it knew about the peer: it asks for a fresh
+  statement (``info=resumed``, answered by pyhb peers; after ``RESUME_WAIT`` it acts on
+  what it knows, as with a 3.0.6 peer that does not answer). A peer returning after a
+  partition is asked the same way (``info=returned``): its own statement may have been
+  sent while it was still dead to us, and dropped.
+- Whenever ownership was in doubt (a peer returning after a partition, our own resume),
+  the addresses we still hold are re-announced once the peer's statement shows that it
+  no longer claims them (``on_announce``), so neighbours' ARP caches follow the keeper.
 
 One group operation runs at a time; decisions are re-evaluated when it finishes.
 Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
@@ -34,6 +46,7 @@ from pyhb.core.standby import StandbyMixin
 log = logging.getLogger(__name__)
 
 STARTING_FALLBACK = 10.0  # hb_resource.c: take local groups 10 s after RSCRCVD
+RESUME_WAIT = 5.0  # how long a resumed node waits for the peer's fresh statement
 STANDBY_TIMEOUT = 10.0  # "No reply to standby request.  Standby request cancelled."
 AUTOFAILBACK_RETRY = 1.0  # "Auto failback delayed." retry period
 
@@ -91,6 +104,15 @@ class Ownership(StandbyMixin):
         self.peer_known = False  # a full statement from the current peer instance
         self.peer_stable = False
         self.suspect = False  # we were frozen: our claims may be stale
+        self.provisional: set[str] = set()  # taken while the peer might still serve them
+        self.peer_provisional: frozenset[str] = frozenset()
+        self.peer_timed_out = False  # the peer was declared dead by timeout, not shutdone
+        self.deadline_resume: float | None = None
+        self.announce_wanted = False  # re-announce our addresses once the doubt is resolved
+        self.announced_keep = False  # announced already that we keep a contested group
+        self.on_announce: Callable[[], None] | None = None
+        self.failed_here: set[str] = set()  # groups whose start failed on this node
+        self.hand_over: set[str] = set()  # of those, the ones to offer the peer
         self.busy: Op | None = None
         self.deadline_starting: float | None = None
         self.deadline_failback: float | None = None
@@ -150,6 +172,9 @@ class Ownership(StandbyMixin):
             stable = self.is_stable()
         fields = [("rsc_hold", str(self.word(held))), ("rtype", "full")]
         fields.append(("isstable", "1" if stable else "0"))
+        held_now = frozenset(self.held if held is None else held)
+        if self.provisional & held_now:
+            fields.append(("provisional", str(self.word(self.provisional & held_now))))
         if info:
             fields.append(("info", info))
         self._send("resource", fields, None)
@@ -195,6 +220,15 @@ class Ownership(StandbyMixin):
         for k in op.keys:
             if op.action is GroupAction.TAKE:
                 self.state[k] = "failed" if k in failed_set else "running"
+                if k in failed_set:
+                    # The runner rolled the group back: we do not hold it.
+                    self.held.discard(k)
+                    self.provisional.discard(k)
+                    if k not in self.failed_here:
+                        self.hand_over.add(k)
+                    self.failed_here.add(k)
+                else:
+                    self.failed_here.discard(k)
             else:
                 self.state[k] = "failed" if k in failed_set else "stopped"
                 if k not in failed_set:
@@ -233,6 +267,8 @@ class Ownership(StandbyMixin):
         self.foreign_claimed = True
         if set(self.foreign_keys) - self.held or not self.foreign_keys:
             self.failback_armed = True
+        if self.peer_timed_out:
+            self.provisional |= set(self.groups) - self.held
 
         def done(_failed: frozenset[str]) -> None:
             if self.rstate is RState.STARTING:
@@ -243,18 +279,23 @@ class Ownership(StandbyMixin):
                 self._log(logging.INFO, "mach_down takeover complete.")
             self.statement(info="req_our_resources()" if reason != "mach_down" else None)
 
-        self.run(GroupAction.TAKE, set(self.groups) - self.held, reason, done)
+        # A group that failed to start here is not retried in a loop: once more when the
+        # peer dies (``peer_dead`` forgets the failures), else it stays stopped, reported.
+        self.run(GroupAction.TAKE, set(self.groups) - self.held - self.failed_here, reason, done)
 
     def peer_dead(self, peer: str, now: float, *, graceful: bool) -> None:
         """The peer died or shut down: everything is ours to run."""
         if peer != self.peer:
             return
         held_nothing = graceful or (self.peer_known and not self.peer_hold)
+        self.peer_timed_out = not graceful and not held_nothing
         self.peer_alive = False
         self.peer_known = False
         self.peer_stable = False
         self.peer_hold = frozenset()
         self.peer_claims_ours = False
+        self.peer_provisional = frozenset()
+        self.failed_here.clear()  # circumstances changed: worth one more try
         self.standby_peer_lost()
         if self.rstate in (RState.INIT, RState.SHUTDOWN):
             return
@@ -271,6 +312,7 @@ class Ownership(StandbyMixin):
             self.peer_stable = False
             self.peer_hold = frozenset()
             self.peer_claims_ours = False
+            self.peer_timed_out = False  # a new instance: it holds only what it says
             self.standby_peer_lost()
 
     def peer_returned(self, peer: str) -> None:
@@ -285,7 +327,9 @@ class Ownership(StandbyMixin):
         # partition or a freeze does not pull its groups back (no second outage).
         self.failback_armed = False
         if self.mode is not AutoFailback.LEGACY and self.rstate is not RState.INIT:
-            self.statement()
+            self.announce_wanted = bool(self.held)
+            self.announced_keep = False
+            self.statement(info="returned")  # and ask for its present claims
 
     def peer_up(self, peer: str) -> None:
         """A peer became alive again after being dead (restart or return)."""
@@ -303,7 +347,15 @@ class Ownership(StandbyMixin):
         if self.rstate is not RState.INIT:
             self.statement()
 
-    def on_resource(self, peer: str, hold: str, rtype: str | None, isstable: str | None) -> None:
+    def on_resource(
+        self,
+        peer: str,
+        hold: str,
+        rtype: str | None,
+        isstable: str | None,
+        provisional: str | None = None,
+        info: str | None = None,
+    ) -> None:
         """The peer tells us what it holds."""
         if peer != self.peer:
             self.peer = peer
@@ -313,7 +365,10 @@ class Ownership(StandbyMixin):
         if rtype == "full" or hold == RscHold.NONE:
             self.peer_hold = keys
             self.peer_claims_ours = claims_ours
+            self.peer_provisional = self.keys_of(provisional or RscHold.NONE, peer) & keys
             self.peer_known = True
+            if self.deadline_resume is not None:
+                self.deadline_resume = None
         else:
             self.peer_hold = self.peer_hold | keys
             self.peer_claims_ours = self.peer_claims_ours or claims_ours
@@ -323,20 +378,29 @@ class Ownership(StandbyMixin):
             self.peer_stable = True
         elif isstable == "0":
             self.peer_stable = False
+        if info in ("resumed", "returned") and self.rstate is not RState.INIT:
+            self.statement()  # it was frozen or cut off and needs our present claims
         self.evaluate()
 
     def stalled(self, now: float) -> None:
         """Our process was frozen for longer than deadtime: our claims may be stale."""
-        del now
         if self.held and self.mode is not AutoFailback.LEGACY:
             self.suspect = True
-            self.statement(stable=False)
+            self.peer_known = False  # what it said before may be stale now
+            self.announce_wanted = True
+            self.deadline_resume = now + RESUME_WAIT
+            self.statement(stable=False, info="resumed")
 
     def timer(self, now: float) -> None:
         if self.deadline_starting is not None and now >= self.deadline_starting:
             self.deadline_starting = None
             if self.rstate is RState.STARTING:
                 self.peer_known = True  # act on what we know
+                self.evaluate()
+        if self.deadline_resume is not None and now >= self.deadline_resume:
+            self.deadline_resume = None
+            if self.suspect and not self.peer_known:
+                self.peer_known = True  # a peer that does not answer: act on what we know
                 self.evaluate()
         if self.deadline_failback is not None and now >= self.deadline_failback:
             self.deadline_failback = None
@@ -346,7 +410,12 @@ class Ownership(StandbyMixin):
     def next_deadline(self) -> float | None:
         times = [
             t
-            for t in (self.deadline_starting, self.deadline_failback, self.standby_deadline)
+            for t in (
+                self.deadline_starting,
+                self.deadline_failback,
+                self.deadline_resume,
+                self.standby_deadline,
+            )
             if t is not None
         ]
         return min(times, default=None)
@@ -366,7 +435,8 @@ class Ownership(StandbyMixin):
             self.suspect = False
             # 3.0.6 takes over the dead peer's set even when it already runs every group:
             # from then on it claims all (and fails the claim back when the peer returns).
-            if set(self.groups) - self.held or not (self.local_claimed and self.foreign_claimed):
+            missing = set(self.groups) - self.held - self.failed_here
+            if missing or not (self.local_claimed and self.foreign_claimed):
                 reason = "mach_down" if self.rstate is RState.STABLE else "initial"
                 if self.rstate is RState.STARTING:
                     self.deadline_starting = None
@@ -382,7 +452,43 @@ class Ownership(StandbyMixin):
             return
         if self._resolve_conflicts():
             return
+        self._maybe_announce()
+        if self._hand_over_failed():
+            return
         self._consider_failback()
+
+    def _hand_over_failed(self) -> bool:
+        """A group failed to start here (and was rolled back): offer it to the peer by
+        going standby on its set, as heartbeat's ResourceManager does with hb_standby
+        (at once rather than 30 s later, and for the right set). A group that fails on
+        both nodes stays stopped and reported (``cl_status rscstatus``, the log)."""
+        pending = self.hand_over - self.held
+        if not pending or self.standby_active() or not self.is_stable():
+            return False
+        if not self.peer_known or not self.peer_stable or pending & self.peer_hold:
+            self.hand_over -= self.peer_hold
+            return False
+        self.hand_over.clear()
+        hold = self.word(pending)
+        self._log(
+            logging.CRITICAL,
+            f"Resource group {', '.join(sorted(pending))} failed to start here: "
+            f"handing it over to {self.peer}",
+        )
+        self.start_standby(hold, auto=False)
+        return True
+
+    def _maybe_announce(self) -> None:
+        """Doubt resolved (the peer's present statement claims nothing we hold): the
+        groups we took while it might still serve them are ours alone now, and the
+        neighbours hear so."""
+        if not self.peer_known or self.held & self.peer_hold:
+            return
+        self.provisional.clear()
+        if self.announce_wanted and not self.suspect:
+            self.announce_wanted = False
+            if self.held and self.on_announce is not None:
+                self.on_announce()
 
     def _resolve_start(self) -> None:
         """Take our local groups the peer does not hold; stop stale copies of the rest."""
@@ -424,7 +530,12 @@ class Ownership(StandbyMixin):
         elif not self.peer_stable:
             return False  # the peer is in transition: it will yield
         else:
-            yield_keys = {k for k in both if self.groups[k].node != self.local}
+            yield_keys = {k for k in both if self._yields(k)}
+            if both - yield_keys and not self.announced_keep and self.on_announce is not None:
+                # We keep these and the peer will let go: tell the neighbours now, so
+                # their caches already point here when its copy disappears.
+                self.announced_keep = True
+                self.on_announce()
         if not yield_keys:
             return False
         self._log(
@@ -439,6 +550,13 @@ class Ownership(StandbyMixin):
 
         self.run(GroupAction.GIVE, yield_keys, "conflict", released)
         return True
+
+    def _yields(self, key: str) -> bool:
+        """Between two stable holders of ``key``: is it ours to release?"""
+        mine, theirs = key in self.provisional, key in self.peer_provisional
+        if mine != theirs:
+            return mine  # the copy taken while the other might still serve goes
+        return self.groups[key].node != self.local
 
     def _consider_failback(self) -> None:
         if self.mode is not AutoFailback.ON or self.standby_active() or not self.failback_armed:
@@ -474,7 +592,19 @@ class Ownership(StandbyMixin):
             )
         self._log(logging.INFO, "Giving up all HA resources.")
 
-        def released(_failed: frozenset[str]) -> None:
+        def released(failed: frozenset[str]) -> None:
+            if failed:
+                # Heartbeat reboots here; pyhb does not, so it must not say it let go:
+                # the peer would start what may still run here.
+                self._log(
+                    logging.CRITICAL,
+                    f"Shutdown cancelled: {', '.join(sorted(failed))} could not be stopped "
+                    "and stays here; stop it by hand, then stop heartbeat again",
+                )
+                self.shutdown_requested = False
+                self.rstate = RState.STABLE
+                self.statement()
+                return
             self.local_claimed = False
             self.foreign_claimed = False
             self._log(logging.INFO, "All HA resources relinquished.")

@@ -20,12 +20,16 @@ from dataclasses import dataclass, field
 from pyhb.core.events import LinkStatus, NodeStatus
 from pyhb.core.seqno import SeqTracker
 
+PROBE_AFTER = 1.25  # keepalives of silence before a quiet peer's next packets are asked for
+PROBE_EVERY = 0.25  # keepalives between those requests, until the peer is heard or dead
+
 
 @dataclass(slots=True)
 class Link:
     name: str
     status: LinkStatus = LinkStatus.DEAD
     last_heard: float | None = None
+    newest: tuple[int, int] | None = None  # (generation, seq) of the newest packet on it
 
 
 @dataclass(slots=True)
@@ -45,6 +49,7 @@ class Peer:
     gone_gen: int | None = None  # the generation that said shutdone
     restarted_since_dead: bool = False  # a new generation appeared since it died
     acked: int = 0  # the highest of our seqs it acknowledged (NS_ackmsg), this generation
+    probe_at: float | None = None  # when to ask for its next packets (status overdue)
 
     @property
     def alive(self) -> bool:

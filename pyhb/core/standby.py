@@ -219,13 +219,35 @@ class StandbyMixin:
         self.statement(stable=False, info="standby", held=self.held - give)
         self._log(logging.INFO, f"give up {hold} HA resources (standby).")
 
-        def released(_failed: frozenset[str]) -> None:
+        def released(failed: frozenset[str]) -> None:
+            if failed:
+                self._stop_failed_in_standby(hold, give, failed)
+                return
             self._log(logging.INFO, f"{hold} HA resource release completed (standby).")
             self.standby = StandbyState.DONE
             self._send("ask_resources", [("rsc_hold", str(hold)), ("info", "done")], None)
             self._log(logging.INFO, f"Local standby process completed [{hold}].")
 
         self.run(GroupAction.GIVE, give, "standby", released)
+
+    def _stop_failed_in_standby(
+        self, hold: RscHold, give: frozenset[str], failed: frozenset[str]
+    ) -> None:
+        """A group would not stop: it may still run here, so the peer must not start it.
+        The hand-over is called off (no ``done``: the peer's side times out), the groups
+        that did stop are taken back, and our statement claims the failed ones."""
+        self._log(
+            logging.CRITICAL,
+            f"Standby [{hold}] cancelled: {', '.join(sorted(failed))} could not be stopped "
+            "and stays here",
+        )
+        self.standby = StandbyState.NOT
+        self.standby_deadline = None
+
+        def retaken(_failed: frozenset[str]) -> None:
+            self.statement()
+
+        self.run(GroupAction.TAKE, give - failed, "standby cancelled", retaken)
 
     def _take_their_set(self, peer: str, hold: RscHold) -> None:
         self._log(logging.INFO, f"standby: acquire [{hold}] resources from {peer}")

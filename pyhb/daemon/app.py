@@ -16,7 +16,9 @@ import random
 import shutil
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyhb
 from pyhb.clock import Instant
@@ -40,6 +42,7 @@ from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.net.sockets import open_media
 from pyhb.net.transport import Transport
+from pyhb.resources.plan import Timeouts
 from pyhb.resources.process import default_path, script_env
 from pyhb.resources.runner import ResourceRunner
 
@@ -80,6 +83,34 @@ def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
     return env
 
 
+def runner_limits(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Resource-script limits from the daemon's environment.
+
+    ``HA_STOPRETRYMAX`` is heartbeat's own knob (ResourceManager reads it: how many times a
+    failing stop is retried, 0 or less = for ever). ``PYHB_RSC_TIMEOUT`` (seconds) bounds
+    start and stop, and status at most 20 s; a script still running then has its whole
+    process group killed. Bad values are ignored (logged), the defaults stay.
+    """
+    limits: dict[str, Any] = {}
+    raw = environ.get("HA_STOPRETRYMAX")
+    if raw:
+        try:
+            limits["stop_retries"] = int(raw)
+        except ValueError:
+            log.warning("HA_STOPRETRYMAX=%r is not a number: ignored", raw)
+    raw = environ.get("PYHB_RSC_TIMEOUT")
+    if raw:
+        try:
+            secs = float(raw)
+        except ValueError:
+            secs = 0.0
+        if secs > 0:
+            limits["timeouts"] = Timeouts(start=secs, stop=secs, status=min(secs, 20.0))
+        else:
+            log.warning("PYHB_RSC_TIMEOUT=%r is not a positive number: ignored", raw)
+    return limits
+
+
 @dataclass
 class Daemon:
     """One running node."""
@@ -108,7 +139,9 @@ class Daemon:
         shutil.rmtree(rsctmp, ignore_errors=True)
         rsctmp.mkdir(parents=True, exist_ok=True)
         media = open_media(cfg.ha.media)
-        self.runner = ResourceRunner(paths.resource_dirs(), script_environment(cfg, paths))
+        self.runner = ResourceRunner(
+            paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
+        )
         if self.manage_resources:
             self.runner.prepare(cfg.groups)
         self.engine = Engine(
@@ -200,11 +233,8 @@ class Daemon:
     async def _announce(self, groups: tuple[ResourceGroup, ...]) -> None:
         """Re-send gratuitous ARPs for the addresses we hold."""
         assert self.runner is not None
-        announce = getattr(self.runner, "announce", None)
-        if announce is None:
-            return
         for group in groups:
-            await announce(group)
+            await self.runner.announce(group)
 
     # -- control target ------------------------------------------------------------------
 

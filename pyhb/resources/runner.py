@@ -195,6 +195,23 @@ class ResourceRunner:
         """Heartbeat's ``we_own_resource``: run status, read only its stdout."""
         return owned_from_status_output((await self.run(ref, Action.STATUS)).stdout)
 
+    async def announce(self, group: ResourceGroup) -> list[str]:
+        """Re-send gratuitous ARPs for the group's addresses that are configured here.
+
+        Only the built-in IPaddr/IPaddr2 agents know how; a site's own IP script is left
+        alone (logged). Returns the resources announced.
+        """
+        done: list[str] = []
+        for ref in group.resources:
+            if ref.name not in ("IPaddr", "IPaddr2"):
+                continue
+            if self.agents is None or self._builtin(ref) is None:
+                log.info("%s: a site script; gratuitous ARP not re-sent", ref.text)
+                continue
+            if await self.agents.announce(ref.name, ref.args):
+                done.append(ref.text)
+        return done
+
     # -- groups ----------------------------------------------------------------------
 
     async def take_group(self, group: ResourceGroup) -> GroupOutcome:

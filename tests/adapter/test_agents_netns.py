@@ -280,3 +280,49 @@ def test_in_process_ipaddr_takes_group_and_sends_default_train(
     _assert_train(frames, "10.77.31.140", 20)
     gaps = [b[0] - a[0] for a, b in zip(frames, frames[1:], strict=False)]
     assert all(0.2 < g < 0.35 for g in gaps), gaps
+
+
+ANNOUNCE = r"""
+import asyncio, json, sys
+from pyhb.agents.arp import GarpPlan
+from pyhb.agents.registry import build_registry
+from pyhb.config.model import ResourceGroup, ResourceRef
+from pyhb.resources.locate import pyhb_agent_dir
+from pyhb.resources.runner import ResourceRunner
+
+async def main():
+    held = ResourceRef("IPaddr", ("10.77.31.150/24/v0",), "IPaddr::10.77.31.150/24/v0")
+    other = ResourceRef("IPaddr", ("10.77.31.151/24/v0",), "IPaddr::10.77.31.151/24/v0")
+    agents = build_registry(__import__("pathlib").Path(sys.argv[1]), GarpPlan(2, 0.1))
+    runner = ResourceRunner([pyhb_agent_dir()], {"HA_RSCTMP": sys.argv[1]},
+                            enforce_owner=False, agents=agents)
+    group = ResourceGroup("node1", (held,), held.text)
+    take = await runner.take_group(group)
+    await asyncio.sleep(0.5)
+    print("MARK", flush=True)
+    again = await runner.announce(group)
+    missing = await runner.announce(ResourceGroup("node1", (other,), other.text))
+    await asyncio.sleep(0.5)
+    await runner.give_group(group)
+    runner.close()
+    print(json.dumps({"take_ok": take.ok, "again": again, "missing": missing}))
+
+asyncio.run(main())
+"""
+
+
+def test_announce_resends_the_train_only_for_addresses_held_here(
+    netns: Netns, capture: Capture
+) -> None:
+    """``ResourceRunner.announce``: a second full train for the held address after the first
+    one ended, nothing for an address that is not configured here."""
+    result = netns.run(sys.executable, "-c", ANNOUNCE, str(netns.rundir))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["take_ok"]
+    assert report["again"] == ["IPaddr::10.77.31.150/24/v0"]
+    assert report["missing"] == []
+    frames = capture.frames()
+    _assert_train(frames, "10.77.31.150", 8)  # 2 x (2 request/reply pairs): start + announce
+    gaps = [b[0] - a[0] for a, b in zip(frames, frames[1:], strict=False)]
+    assert max(gaps) > 0.3, gaps  # the second train came after the first had ended

@@ -100,6 +100,7 @@ class ClusterSim:
         self.history: list[tuple[float, str, str]] = []  # (time, node, line)
         self.wire: list[tuple[float, str, bytes]] = []  # (time, sender, datagram)
         self.owners_seen: list[tuple[float, dict[str, set[str]]]] = []
+        self.announces: list[tuple[float, str, tuple[str, ...]]] = []  # (time, node, keys)
         for name, cfg in configs.items():
             self.nodes[name] = Node(name, None, cfg, generation=1000)
 
@@ -232,6 +233,7 @@ class ClusterSim:
 
     def _run_groups(self, node: Node, ev: RunGroups) -> None:
         if ev.action is GroupAction.ANNOUNCE:
+            self.announces.append((self.now, node.name, tuple(g.key for g in ev.groups)))
             return
         engine = node.engine
 
