@@ -157,9 +157,10 @@ class Engine:
         self._emit(StatusChanged())
         return self._op_ids
 
-    def _emit_announce(self) -> None:
-        """Re-send gratuitous ARPs for what we hold: ownership was in doubt."""
-        held = tuple(g for k, g in self.ownership.groups.items() if k in self.ownership.held)
+    def _emit_announce(self, keys: frozenset[str]) -> None:
+        """Re-send gratuitous ARPs for the groups ``keys`` we keep: ownership was in doubt.
+        (Never for a group being released: neighbours would follow the loser.)"""
+        held = tuple(g for k, g in self.ownership.groups.items() if k in keys)
         if held:
             self._op_ids += 1
             self._emit(RunGroups(self._op_ids, GroupAction.ANNOUNCE, held, "re-announce"))

@@ -110,7 +110,7 @@ class Ownership(StandbyMixin):
         self.deadline_resume: float | None = None
         self.announce_wanted = False  # re-announce our addresses once the doubt is resolved
         self.announced_keep = False  # announced already that we keep a contested group
-        self.on_announce: Callable[[], None] | None = None
+        self.on_announce: Callable[[frozenset[str]], None] | None = None  # keys to announce
         self.failed_here: set[str] = set()  # groups whose start failed on this node
         self.hand_over: set[str] = set()  # of those, the ones to offer the peer
         self.busy: Op | None = None
@@ -488,7 +488,7 @@ class Ownership(StandbyMixin):
         if self.announce_wanted and not self.suspect:
             self.announce_wanted = False
             if self.held and self.on_announce is not None:
-                self.on_announce()
+                self.on_announce(frozenset(self.held))
 
     def _resolve_start(self) -> None:
         """Take our local groups the peer does not hold; stop stale copies of the rest."""
@@ -535,7 +535,7 @@ class Ownership(StandbyMixin):
                 # We keep these and the peer will let go: tell the neighbours now, so
                 # their caches already point here when its copy disappears.
                 self.announced_keep = True
-                self.on_announce()
+                self.on_announce(frozenset(both - yield_keys))
         if not yield_keys:
             return False
         self._log(

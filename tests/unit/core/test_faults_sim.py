@@ -79,6 +79,30 @@ def test_heal_keeps_the_original_owner_and_it_re_announces_after_the_loser_let_g
     assert not [1 for t, n, _ in sim.announces if n == "b" and t >= healed]
 
 
+def test_after_a_heal_each_node_announces_only_the_groups_it_keeps() -> None:
+    """Two groups, a preferred for one and b for the other; a partition makes both take
+    everything. On the heal each keeps its preferred group and releases the other: no
+    gratuitous ARP may be sent for a group the sender is releasing, or neighbours would
+    follow the node about to drop the address."""
+    vip2 = "10.77.0.101/24/hb0"
+    groups = (("a", VIP), ("b", vip2))
+    sim = ClusterSim({n: make_config(n, groups=groups) for n in ("a", "b")})
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"] and sim.owners(vip2) == ["b"])
+    sim.cut.add(frozenset(("a", "b")))
+    sim.run_until(lambda: sim.owners(VIP) == ["a", "b"] and sim.owners(vip2) == ["a", "b"])
+    sim.run_for(3)
+    healed = sim.now
+    sim.cut.clear()
+    sim.run_until(lambda: sim.owners(VIP) == ["a"] and sim.owners(vip2) == ["b"])
+    sim.run_for(10)
+    after = [(n, keys) for t, n, keys in sim.announces if t >= healed]
+    assert after, "nobody re-announced after the heal"
+    assert {k for n, keys in after if n == "a" for k in keys} == {VIP}
+    assert {k for n, keys in after if n == "b" for k in keys} == {vip2}
+
+
 def test_resumed_owner_uses_only_fresh_claims_and_the_keeper_re_announces() -> None:
     """a frozen past deadtime, b takes over; a resumes with a stale view of b (holding
     nothing). a must still yield within 2 keepalives, and only b re-announces."""
