@@ -592,10 +592,16 @@ class Ownership(StandbyMixin):
             )
         self._log(logging.INFO, "Giving up all HA resources.")
 
+        gave = frozenset(self.held)
+
+        def retaken(_failed: frozenset[str]) -> None:
+            self.statement()
+
         def released(failed: frozenset[str]) -> None:
             if failed:
                 # Heartbeat reboots here; pyhb does not, so it must not say it let go:
-                # the peer would start what may still run here.
+                # the peer would start what may still run here. The groups that did
+                # stop are started again: nobody else will while we are up.
                 self._log(
                     logging.CRITICAL,
                     f"Shutdown cancelled: {', '.join(sorted(failed))} could not be stopped "
@@ -603,7 +609,7 @@ class Ownership(StandbyMixin):
                 )
                 self.shutdown_requested = False
                 self.rstate = RState.STABLE
-                self.statement()
+                self.run(GroupAction.TAKE, gave - failed, "shutdown cancelled", retaken)
                 return
             self.local_claimed = False
             self.foreign_claimed = False

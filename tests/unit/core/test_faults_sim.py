@@ -252,6 +252,44 @@ def test_shutdown_whose_stop_fails_is_called_off_and_the_peer_starts_nothing() -
     assert "Shutdown cancelled" in sim.log_text("a")
 
 
+def test_shutdown_cancelled_by_one_stuck_group_starts_the_others_again() -> None:
+    """a holds two groups; on shutdown one will not stop. The shutdown is called off and
+    the group that did stop is started again on a, since b will not take it while a is
+    up: both groups end running, each on exactly one node."""
+    from pyhb.core.events import GroupAction, RunGroups, Shutdown
+
+    vip2 = "10.77.0.101/24/hb0"
+    groups = (("a", VIP), ("a", vip2))
+    sim = ClusterSim({n: make_config(n, groups=groups) for n in ("a", "b")})
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"] and sim.owners(vip2) == ["a"])
+    sim.run_for(2)
+    original = sim._run_groups
+
+    def run_groups(n: object, ev: object) -> None:
+        assert isinstance(ev, RunGroups)
+        if getattr(n, "name", None) == "a" and ev.action is GroupAction.GIVE:
+            engine = sim.nodes["a"].engine
+            assert engine is not None
+
+            def partly() -> None:  # vip2 stops, VIP stays stuck
+                sim.nodes["a"].running.discard(vip2)
+                engine.script_finished(ev.op_id, [VIP], sim.instant())
+                sim._service(sim.nodes["a"])
+
+            sim.at(sim.now + sim.script_time, partly)
+            return
+        original(n, ev)  # type: ignore[arg-type]
+
+    sim._run_groups = run_groups  # type: ignore[method-assign,assignment]
+    assert sim.request("a", Shutdown()) is None
+    sim.run_for(30)
+    assert "Shutdown cancelled" in sim.log_text("a")
+    assert sim.owners(VIP) == ["a"]
+    assert sim.owners(vip2) == ["a"]
+
+
 def test_lone_node_whose_start_fails_does_not_retry_in_a_loop() -> None:
     """Alone (the peer never came), a failing start is tried once and reported."""
     sim = pair()
