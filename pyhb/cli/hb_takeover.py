@@ -14,15 +14,7 @@ from __future__ import annotations
 import sys
 
 from pyhb.cli.hb_standby import parse_set, send, split_run_dir
-from pyhb.core.events import RscHold
-
-#: The word on the command line -> the set we ask the peer to give us.
-TAKEOVER_SETS = {
-    "all": RscHold.ALL,
-    "foreign": RscHold.FOREIGN,
-    "local": RscHold.LOCAL,
-    "failback": RscHold.LOCAL,  # not Q13's "all"
-}
+from pyhb.core.events import TAKEOVER_SETS
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,20 +28,13 @@ import stat
 from pathlib import Path
 from typing import Protocol
 
-from pyhb.core.events import Command, RscHold, Standby, Takeover
+from pyhb.core.events import TAKEOVER_SETS, Command, RscHold, Standby, Takeover
 
 log = logging.getLogger(__name__)
 
 #: A message longer than this (no ``<<<`` yet) is garbage: the buffer is dropped.
 MAX_PENDING = 64 * 1024
 
-#: hb_takeover's word -> the set asked of the peer (as pyhb's own hb_takeover).
-TAKEOVER_WORDS = {
-    "all": RscHold.ALL,
-    "foreign": RscHold.FOREIGN,
-    "local": RscHold.LOCAL,
-    "failback": RscHold.LOCAL,
-}
 STANDBY_WORDS = {"all": RscHold.ALL, "foreign": RscHold.FOREIGN, "local": RscHold.LOCAL}
 
 
@@ -89,8 +82,8 @@ def to_command(fields: dict[str, str]) -> Command | str:
     word = fields.get("rsc_hold", "")
     if kind == "ask_resources" and fields.get("info") == "me" and word in STANDBY_WORDS:
         return Standby(STANDBY_WORDS[word])
-    if kind == "hb_takeover" and word in TAKEOVER_WORDS:
-        return Takeover(TAKEOVER_WORDS[word])
+    if kind == "hb_takeover" and word in TAKEOVER_SETS:
+        return Takeover(TAKEOVER_SETS[word])
     return f"unsupported message t={kind} rsc_hold={word} info={fields.get('info', '')}"
 
 
@@ -147,7 +140,10 @@ class FifoReader:
             return
         messages, self._pending = split_messages(self._pending + data)
         for fields in messages:
-            self.handle(fields)
+            try:
+                self.handle(fields)
+            except Exception:  # one bad request must not cost the others or the loop
+                log.exception("FIFO request %s failed", fields.get("t"))
 
     def handle(self, fields: dict[str, str]) -> None:
         cmd = to_command(fields)

@@ -36,6 +36,16 @@ class RscHold(enum.StrEnum):
     ALL = "all"
 
 
+#: ``hb_takeover WORD`` -> the set asked of the peer. ``failback`` asks for our local
+#: set back (3.0.6 asks for ``all``, its quirk Q13).
+TAKEOVER_SETS = {
+    "all": RscHold.ALL,
+    "foreign": RscHold.FOREIGN,
+    "local": RscHold.LOCAL,
+    "failback": RscHold.LOCAL,
+}
+
+
 # -- commands --------------------------------------------------------------------------
 
 

@@ -92,3 +92,43 @@ async def test_reader_creates_the_fifo_and_takes_requests_written_in_pieces(
     finally:
         reader.close()
     assert stat.S_ISFIFO(path.lstat().st_mode)  # left in place, as 3.0.6 does
+
+
+class FailingOnce(Target):
+    """Raises on the first request (a bug behind it), accepts the rest."""
+
+    def request(self, cmd: Command) -> str | None:
+        if not self.commands:
+            self.commands.append(cmd)
+            raise RuntimeError("boom")
+        return super().request(cmd)
+
+
+@pytest.mark.asyncio
+async def test_a_request_that_fails_costs_neither_the_next_one_nor_the_reader(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two requests in one write; handling the first raises: it is logged, the second is
+    still handled, and a later write is read too."""
+    path = tmp_path / "fifo"
+    target = FailingOnce()
+    reader = FifoReader(path, target)
+    reader.start()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, HB_STANDBY + HB_TAKEOVER)
+            await asyncio.wait_for(target.got.wait(), 2)
+            target.got.clear()
+            os.write(fd, HB_TAKEOVER)
+            await asyncio.wait_for(target.got.wait(), 2)
+        finally:
+            os.close(fd)
+    finally:
+        reader.close()
+    assert target.commands == [
+        Standby(RscHold.FOREIGN),
+        Takeover(RscHold.ALL),
+        Takeover(RscHold.ALL),
+    ]
+    assert "FIFO request ask_resources failed" in caplog.text
