@@ -76,12 +76,20 @@ def receive_datagram(
 
 def bad_packet(eng: Engine, source: str, text: str) -> None:
     """Log a rejected packet, at most once per interval per source at WARNING."""
-    last = eng._badpacket_logged.get(source)
+    warn_limited(eng, eng._badpacket_logged, source, text, enabled=eng.config.ha.log_badpack)
+
+
+def warn_limited(
+    eng: Engine, logged: dict[str, float], key: str, text: str, *, enabled: bool = True
+) -> None:
+    """WARNING at most once per ``BADPACKET_INTERVAL`` per ``key`` (``logged`` remembers
+    when, bounded in size); the repeats go to the debug log."""
+    last = logged.get(key)
     t = eng._now.mono
-    if eng.config.ha.log_badpack and (last is None or t - last >= BADPACKET_INTERVAL):
-        eng._badpacket_logged[source] = t
-        if len(eng._badpacket_logged) > 1024:
-            eng._badpacket_logged.clear()
+    if enabled and (last is None or t - last >= BADPACKET_INTERVAL):
+        logged[key] = t
+        if len(logged) > 1024:
+            logged.clear()
         eng._log(logging.WARNING, text)
     else:
         log.debug("%s", text)
@@ -310,12 +318,7 @@ def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
         elif found is Lookup.TOO_HIGH:
             # A quiet-peer probe may ask one packet ahead of us: rate-limited per peer.
             text = f"Rexmit of seq {seq} requested. {eng.history.next_seq - 1} is max."
-            logged = eng._rexmit_high_logged.get(peer.name)
-            if logged is None or eng._now.mono - logged >= BADPACKET_INTERVAL:
-                eng._rexmit_high_logged[peer.name] = eng._now.mono
-                eng._log(logging.WARNING, text)
-            else:
-                log.debug("%s", text)
+            warn_limited(eng, eng._rexmit_high_logged, peer.name, text)
             break
 
 
