@@ -87,12 +87,3 @@ class LoadAvg:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
-
-
-def loadavg() -> str:
-    """The first line of /proc/loadavg (opening it each time; see ``LoadAvg``)."""
-    reader = LoadAvg()
-    try:
-        return reader()
-    finally:
-        reader.close()
