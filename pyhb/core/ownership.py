@@ -290,11 +290,7 @@ class Ownership(StandbyMixin):
         held_nothing = graceful or (self.peer_known and not self.peer_hold)
         self.peer_timed_out = not graceful and not held_nothing
         self.peer_alive = False
-        self.peer_known = False
-        self.peer_stable = False
-        self.peer_hold = frozenset()
-        self.peer_claims_ours = False
-        self.peer_provisional = frozenset()
+        self._forget_peer_claims()
         self.failed_here.clear()  # circumstances changed: worth one more try
         self.standby_peer_lost()
         if self.rstate in (RState.INIT, RState.SHUTDOWN):
@@ -305,13 +301,19 @@ class Ownership(StandbyMixin):
         del now
         self.evaluate()
 
+    def _forget_peer_claims(self) -> None:
+        """Nothing the peer said about its groups holds any more (it died, restarted or
+        starts negotiating again): wait for its next full statement."""
+        self.peer_known = False
+        self.peer_stable = False
+        self.peer_hold = frozenset()
+        self.peer_claims_ours = False
+        self.peer_provisional = frozenset()
+
     def peer_restarted(self, peer: str) -> None:
         """The peer came back with a new generation: forget what it said it held."""
         if peer == self.peer:
-            self.peer_known = False
-            self.peer_stable = False
-            self.peer_hold = frozenset()
-            self.peer_claims_ours = False
+            self._forget_peer_claims()
             self.peer_timed_out = False  # a new instance: it holds only what it says
             self.standby_peer_lost()
 
@@ -340,10 +342,7 @@ class Ownership(StandbyMixin):
         """The peer begins negotiating: answer with our full statement."""
         self.peer = peer
         self.peer_alive = True
-        self.peer_known = False
-        self.peer_stable = False
-        self.peer_hold = frozenset()
-        self.peer_claims_ours = False
+        self._forget_peer_claims()
         if self.rstate is not RState.INIT:
             self.statement()
 
