@@ -107,7 +107,8 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
     if peer is None:
         bad_packet(eng, addr[0], f"message from unknown node [{src}] at {addr[0]} ignored")
         return
-    _heard(eng, peer, msg, medium, now)
+    seq, gen = _hex(msg.get("seq")), _hex(msg.get("hg")) or 0
+    _heard(eng, peer, msg, medium, now, seq, gen)
     dest = msg.get("dest")
     if mtype.startswith("NS_"):
         if dest is None or dest == eng.local:
@@ -115,7 +116,7 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
             if handler is not None:
                 handler(eng, peer, msg)
         return
-    if not _sequence_ok(eng, peer, msg, mtype, addr, now):
+    if not _sequence_ok(eng, peer, mtype, addr, now, seq, gen):
         return
     if dest is not None and dest != eng.local:
         return
@@ -135,7 +136,9 @@ def _heard_self(eng: Engine, medium: str) -> None:
         eng._log(logging.INFO, f"Link {eng.local}:{medium} up.")
 
 
-def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -> None:
+def _heard(
+    eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant, seq: int | None, gen: int
+) -> None:
     uuid = msg.get_bytes("srcuuid")
     if uuid is not None and len(uuid) == 16:
         peer.uuid = uuid
@@ -143,10 +146,9 @@ def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -
     # Only a packet newer than any this link carried refreshes it: a copy of a packet
     # seen on another medium does, a replayed or retransmitted one (or an unsequenced
     # NS_ message, which anyone who saw one could replay) does not.
-    seq = _hex(msg.get("seq"))
     if seq is None:
         return
-    mark = (_hex(msg.get("hg")) or 0, seq)
+    mark = (gen, seq)
     if link.newest is not None and mark <= link.newest:
         return
     link.newest = mark
@@ -158,13 +160,17 @@ def _heard(eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant) -
 
 
 def _sequence_ok(
-    eng: Engine, peer: Peer, msg: HaMessage, mtype: str, addr: tuple[str, int], now: Instant
+    eng: Engine,
+    peer: Peer,
+    mtype: str,
+    addr: tuple[str, int],
+    now: Instant,
+    seq: int | None,
+    gen: int,
 ) -> bool:
-    seq = _hex(msg.get("seq"))
     if seq is None or seq <= 0:
         bad_packet(eng, addr[0], f"process_clustermsg: missing seqno from {peer.name}")
         return False
-    gen = _hex(msg.get("hg")) or 0
     if peer.gone_gen is not None and gen <= peer.gone_gen:
         return False  # the rest of a generation that said shutdone
     known = peer.tracker.generation
