@@ -190,9 +190,11 @@ class Engine:
 
     def receive_datagram(
         self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
-    ) -> None:
-        """One UDP payload from ``addr`` on ``medium`` (the link name: the interface)."""
-        inbound.receive_datagram(self, data, medium, addr, now)
+    ) -> bool:
+        """One UDP payload from ``addr`` on ``medium`` (the link name: the interface).
+
+        False if it was dropped without changing anything (see ``inbound``)."""
+        return inbound.receive_datagram(self, data, medium, addr, now)
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]:
         """Datagrams queued since the last call; each goes out on every medium."""
@@ -210,24 +212,40 @@ class Engine:
         return self._events.popleft() if self._events else None
 
     def get_timer(self) -> float | None:
-        """The earliest monotonic deadline at which ``handle_timer`` must run."""
-        times: list[float] = [self._next_status]
-        for p in self.peers:
-            d = p.dead_deadline(self.started, self.initdead, self.comm_up)
-            if d is not None:
-                times.append(d)
+        """The earliest monotonic deadline at which ``handle_timer`` must run.
+
+        Runs after every input, so it is written out flat (no lists or generators): the
+        rules are ``Peer.dead_deadline``, a link's ``last_heard + dt``, the peer's
+        retransmission requests and quiet-peer probe, then our own timers.
+        """
+        t = self._next_status
+        comm_up, initdead, up = self.comm_up, self.initdead, LinkStatus.UP
+        for p in self.peers.peers.values():
+            if p.status is not NodeStatus.DEAD:
+                last = p.last_status
+                if last is None:
+                    d = self.started + initdead
+                else:
+                    d = last + (p.dt if comm_up else initdead)
+                t = min(t, d)
+                probe = p.probe_at
+                if probe is not None and comm_up and p.heard and probe < t:
+                    t = probe
             for link in p.links.values():
-                if link.status is LinkStatus.UP and link.last_heard is not None:
-                    times.append(link.last_heard + p.dt)
-            r = p.tracker.next_deadline()
-            if r is not None:
-                times.append(r)
-            if p.probe_at is not None and p.alive and self.comm_up:
-                times.append(p.probe_at)
-        for t in (self._reqnodes_due, self.ownership.next_deadline()):
-            if t is not None:
-                times.append(t)
-        return min(times)
+                heard = link.last_heard
+                if heard is not None and link.status is up and heard + p.dt < t:
+                    t = heard + p.dt
+            if p.tracker.missing:
+                r = p.tracker.next_deadline()
+                if r is not None and r < t:
+                    t = r
+        r = self._reqnodes_due
+        if r is not None and r < t:
+            t = r
+        r = self.ownership.next_deadline()
+        if r is not None and r < t:
+            t = r
+        return t
 
     def handle_timer(self, now: Instant) -> None:
         """Do whatever is due at ``now``."""

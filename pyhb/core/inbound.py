@@ -55,23 +55,32 @@ def _hex(text: str | None) -> int | None:
 
 def receive_datagram(
     eng: Engine, data: bytes, medium: str, addr: tuple[str, int], now: Instant
-) -> None:
-    """One UDP payload from ``addr`` on ``medium`` (the interface name)."""
-    eng._enter(now)
+) -> bool:
+    """One UDP payload from ``addr`` on ``medium`` (the interface name).
+
+    False when it was dropped before anything changed (not even the engine's clock), so
+    the caller has nothing to flush or re-arm: our own packet looped back on a link
+    already known to work, or another node's acknowledgement.
+    """
     if eng.sent_recently(data):  # our own, looped back: nothing to decode or check
+        if eng.own_links.get(medium) is not LinkStatus.DEAD:
+            return False
+        eng._enter(now)
         _heard_self(eng, medium)
         eng._after()
-        return
+        return True
     dest = peek_ack_dest(data)
     if dest is not None and dest != eng.local_raw:
-        return  # another node's acknowledgement: nothing in it concerns us
+        return False  # another node's acknowledgement: nothing in it concerns us
+    eng._enter(now)
     try:
         msg = eng._verifier.verify(data)
     except (DecodeError, AuthError) as exc:
         bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
-        return
+        return True
     _receive(eng, msg, medium, addr, now)
     eng._after()
+    return True
 
 
 def bad_packet(eng: Engine, source: str, text: str) -> None:

@@ -407,17 +407,16 @@ class Ownership(StandbyMixin):
         self.standby_timer(now)
 
     def next_deadline(self) -> float | None:
-        times = [
-            t
-            for t in (
-                self.deadline_starting,
-                self.deadline_failback,
-                self.deadline_resume,
-                self.standby_deadline,
-            )
-            if t is not None
-        ]
-        return min(times, default=None)
+        best: float | None = None
+        for t in (
+            self.deadline_starting,
+            self.deadline_failback,
+            self.deadline_resume,
+            self.standby_deadline,
+        ):
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
 
     # -- the decision procedure -----------------------------------------------------
 

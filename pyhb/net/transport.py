@@ -1,16 +1,26 @@
 """The asyncio glue between the medium sockets and the sans-I/O engine.
 
-Owns: one ``asyncio.DatagramProtocol`` per medium socket, the single ``loop.call_at``
-timer handle, and sending the engine's datagrams on every medium. Reads the clock once
-per callback (``mono`` = ``loop.time()``, ``wall`` = ``time.time()``). Must not import
-``pyhb.daemon`` or anything that parses or builds messages.
+Owns: a reader callback per medium socket (``loop.add_reader``), the single
+``loop.call_at`` timer handle, and sending the engine's datagrams on every medium. Reads
+the clock once per callback (``mono`` = ``loop.time()``, ``wall`` = ``time.time()``).
+Must not import ``pyhb.daemon`` or anything that parses or builds messages.
 
-After every input (a datagram, the timer, or ``kick()`` after the daemon fed the engine
-a command or a script result) the transport, in this order: sends every datagram from
+A readable socket is drained: every datagram queued on it goes to the engine before
+anything else happens (up to ``MAX_BATCH`` per wake-up, so one busy medium cannot starve
+the loop). Then, if any of them changed the engine's state (``receive_datagram``
+returns False for one it dropped untouched: our own looped-back broadcast, another
+node's acknowledgement), and after the timer or ``kick()`` (the daemon fed the engine a
+command or a script result), the transport, in this order: sends every datagram from
 ``engine.datagrams_to_send(now)`` on every medium, calls ``on_events()`` so the daemon
 can drain engine events, and re-arms the one timer at ``engine.get_timer()``.
 Inputs arriving while this runs (``kick()`` from ``on_events``) are serviced in the same
-pass.
+pass. After sending, the sockets are read once more in the same pass: a broadcast or
+looped-back multicast is queued on our own socket by the time ``sendto`` returns, and
+reading it now saves the process a wake-up per heartbeat.
+
+Sends are plain non-blocking ``sendto`` calls: a datagram that cannot go out at once
+(an error, or a full socket buffer) is counted and dropped, never queued; heartbeats
+are periodic and the retransmission protocol covers the rest.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
 from pyhb.clock import Instant
 from pyhb.net.sockets import MediumSocket
@@ -33,13 +43,18 @@ class Engine(Protocol):
 
     def receive_datagram(
         self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
-    ) -> None: ...
+    ) -> bool:
+        """False if the datagram was dropped without changing anything."""
+        ...
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]: ...
 
     def get_timer(self) -> float | None: ...
 
     def handle_timer(self, now: Instant) -> None: ...
+
+
+MAX_BATCH = 64  # datagrams read from one socket per wake-up
 
 
 @dataclass(slots=True)
@@ -54,54 +69,48 @@ class MediumStats:
     failing: int = 0  # consecutive send errors; 0 while sending works
 
 
-class _MediumProtocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: Transport, ms: MediumSocket, stats: MediumStats) -> None:
-        self.owner = owner
+class _Medium:
+    """One medium socket registered with the loop: its reads, sends and counters."""
+
+    __slots__ = ("ms", "sock", "fd", "name", "destination", "stats", "open")
+
+    def __init__(self, ms: MediumSocket) -> None:
         self.ms = ms
-        self.stats = stats
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # Python 3.11's selector datagram transport does not subclass DatagramTransport.
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
-        self.stats.received += 1
-        self.owner._on_datagram(data, self.ms.name, (str(addr[0]), int(addr[1])))
-
-    def error_received(self, exc: Exception) -> None:
-        # asyncio reports failed sendto() (and ICMP errors) here, never as an exception.
-        self.stats.send_errors += 1
-        self.stats.failing += 1
-        if self.stats.failing == 1:
-            log.warning(
-                "Write failure on %s: %s. Is a cable unplugged on %s?",
-                self.ms.description,
-                exc,
-                self.ms.description,
-            )
-        else:
-            log.debug("write failure %d on %s: %s", self.stats.failing, self.ms.description, exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is not None:
-            log.error("%s: socket closed: %s", self.ms.description, exc)
+        self.sock = ms.sock
+        self.fd = ms.sock.fileno()
+        self.name = ms.name
+        self.destination = ms.destination
+        self.stats = MediumStats(name=ms.name, description=ms.description)
+        self.open = True
 
     def send(self, data: bytes) -> None:
-        transport = self.transport
-        if transport is None or transport.is_closing():
+        if not self.open:
             return
-        errors_before = self.stats.send_errors
-        transport.sendto(data, self.ms.destination)
-        if self.stats.send_errors == errors_before:
-            self.stats.sent += 1
-            if self.stats.failing:
-                log.info(
-                    "%s: sending works again after %d failed writes",
-                    self.ms.description,
-                    self.stats.failing,
-                )
-                self.stats.failing = 0
+        try:
+            self.sock.sendto(data, self.destination)
+        except OSError as exc:
+            self.failed(exc)
+            return
+        stats = self.stats
+        stats.sent += 1
+        if stats.failing:
+            log.info(
+                "%s: sending works again after %d failed writes",
+                self.ms.description,
+                stats.failing,
+            )
+            stats.failing = 0
+
+    def failed(self, exc: OSError) -> None:
+        """A write failed, or the kernel reported an error for one (ICMP) on a read."""
+        stats = self.stats
+        stats.send_errors += 1
+        stats.failing += 1
+        if stats.failing == 1:
+            desc = self.ms.description
+            log.warning("Write failure on %s: %s. Is a cable unplugged on %s?", desc, exc, desc)
+        else:
+            log.debug("write failure %d on %s: %s", stats.failing, self.ms.description, exc)
 
 
 class Transport:
@@ -124,7 +133,7 @@ class Transport:
         self._on_error = on_error
         self._wall_clock = wall_clock
         self._loop = asyncio.get_running_loop()
-        self._protocols: list[_MediumProtocol] = []
+        self._media: list[_Medium] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._busy = False
@@ -145,10 +154,10 @@ class Transport:
         self = cls(engine, on_events=on_events, on_error=on_error, wall_clock=wall_clock)
         try:
             for ms in media:
-                stats = MediumStats(name=ms.name, description=ms.description)
-                proto = _MediumProtocol(self, ms, stats)
-                await self._loop.create_datagram_endpoint(lambda: proto, sock=ms.sock)  # noqa: B023
-                self._protocols.append(proto)
+                ms.sock.setblocking(False)
+                medium = _Medium(ms)
+                self._loop.add_reader(medium.fd, self._on_readable, medium)
+                self._media.append(medium)
         except BaseException:
             self.close()
             raise
@@ -169,7 +178,7 @@ class Transport:
         """A copy of every medium's counters, in media order."""
         return [
             MediumStats(s.name, s.description, s.received, s.sent, s.send_errors, s.failing)
-            for s in (p.stats for p in self._protocols)
+            for s in (m.stats for m in self._media)
         ]
 
     @property
@@ -184,19 +193,44 @@ class Transport:
             self._timer.cancel()
         self._timer = None
         self._timer_at = None
-        for p in self._protocols:
-            if p.transport is not None:
-                p.transport.close()
-        self._protocols.clear()
+        for m in self._media:
+            if m.open:
+                m.open = False
+                self._loop.remove_reader(m.fd)
+                m.sock.close()
+        self._media.clear()
 
     # --- inputs -------------------------------------------------------------------
 
-    def _on_datagram(self, data: bytes, medium: str, addr: tuple[str, int]) -> None:
+    def _on_readable(self, medium: _Medium) -> None:
         if self._closed:
             return
         now = self.now()
-        self._call(lambda: self._engine.receive_datagram(data, medium, addr, now))
-        self._service(now)
+        if self._read(medium, now):
+            self._service(now)
+
+    def _read(self, medium: _Medium, now: Instant) -> bool:
+        """Feed the engine what is queued on ``medium``; True if any of it changed state."""
+        changed = False
+        sock, engine, name, stats = medium.sock, self._engine, medium.name, medium.stats
+        for _ in range(MAX_BATCH):
+            if not medium.open:
+                break
+            try:
+                data, addr = sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                medium.failed(exc)
+                break
+            stats.received += 1
+            try:
+                if engine.receive_datagram(data, name, (str(addr[0]), int(addr[1])), now):
+                    changed = True
+            except Exception as exc:
+                self._report(exc)
+                changed = True
+        return changed
 
     def _on_timer(self) -> None:
         deadline = self._timer_at
@@ -223,9 +257,17 @@ class Transport:
             return
         self._busy = True
         try:
+            read_back = True
             while True:
                 self._again = False
-                self._flush(now)
+                if self._flush(now) and read_back:
+                    # What we just broadcast is already queued on our own socket (and
+                    # maybe a peer's answer): take it in this pass, not on a wake-up.
+                    read_back = False
+                    later = self.now()
+                    for m in self._media:
+                        if self._read(m, later):
+                            self._again = True
                 self._call(self._on_events)
                 if not self._again or self._closed:
                     break
@@ -233,23 +275,26 @@ class Transport:
         finally:
             self._busy = False
 
-    def _flush(self, now: Instant) -> None:
-        datagrams: list[bytes] = []
-        self._call(lambda: datagrams.extend(self._engine.datagrams_to_send(now)))
+    def _flush(self, now: Instant) -> bool:
+        """Send the engine's queued datagrams on every medium; True if there were any."""
+        try:
+            datagrams = self._engine.datagrams_to_send(now)
+        except Exception as exc:
+            self._report(exc)
+            return False
         for data in datagrams:
-            for p in self._protocols:
-                p.send(data)
+            for m in self._media:
+                m.send(data)
+        return bool(datagrams)
 
     def _arm_timer(self) -> None:
         if self._closed:
             return
-        deadline: float | None = None
-
-        def get() -> None:
-            nonlocal deadline
+        try:
             deadline = self._engine.get_timer()
-
-        self._call(get)
+        except Exception as exc:
+            self._report(exc)
+            deadline = None
         if deadline == self._timer_at and self._timer is not None:
             return
         if self._timer is not None:
@@ -264,7 +309,10 @@ class Transport:
         try:
             fn()
         except Exception as exc:
-            if self._on_error is not None:
-                self._on_error(exc)
-            else:
-                log.exception("unexpected error while driving the engine")
+            self._report(exc)
+
+    def _report(self, exc: Exception) -> None:
+        if self._on_error is not None:
+            self._on_error(exc)
+        else:
+            log.exception("unexpected error while driving the engine", exc_info=exc)

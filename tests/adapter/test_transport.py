@@ -12,7 +12,7 @@ import pytest
 from pyhb.clock import Instant
 from pyhb.config.model import Ucast
 from pyhb.net.sockets import MediumSocket
-from pyhb.net.transport import Transport
+from pyhb.net.transport import MAX_BATCH, Transport
 
 
 class FakeEngine:
@@ -27,17 +27,19 @@ class FakeEngine:
         self.deadline: float | None = None
         self.on_timer: Callable[[Instant], None] | None = None
         self.on_receive: Callable[[bytes], None] | None = None
+        self.unchanged: set[bytes] = set()  # datagrams reported as dropped untouched
         self.got_datagram = asyncio.Event()
         self.timer_fired = asyncio.Event()
 
     def receive_datagram(
         self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
-    ) -> None:
+    ) -> bool:
         self.calls.append("receive")
         self.received.append((data, medium, addr))
         self.got_datagram.set()
         if self.on_receive is not None:
             self.on_receive(data)
+        return data not in self.unchanged
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]:
         self.calls.append("send")
@@ -302,3 +304,111 @@ async def test_close_cancels_the_timer_and_closes_the_sockets(
     assert engine.timer_nows == []
     assert t.timer_deadline is None
     assert sock.fileno() == -1
+
+
+@pytest.mark.asyncio
+async def test_queued_datagrams_are_read_in_one_wake_up_then_serviced_once(
+    sockets: list[socket.socket],
+) -> None:
+    """Three datagrams already queued: three receives, then one flush/events/timer pass."""
+    sock, peer = _pair(sockets)
+    engine = FakeEngine()
+    t = await Transport.open(
+        engine,
+        [_medium(sock, peer.getsockname())],
+        on_events=lambda: engine.calls.append("events"),
+    )
+    try:
+        engine.calls.clear()
+        for data in (b"one", b"two", b"three"):
+            peer.sendto(data, sock.getsockname())
+        await asyncio.wait_for(engine.got_datagram.wait(), 5)
+        assert [d for d, _, _ in engine.received] == [b"one", b"two", b"three"]
+        assert engine.calls == ["receive"] * 3 + ["send", "events", "get_timer"]
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_a_datagram_dropped_untouched_is_not_followed_by_a_service_pass(
+    sockets: list[socket.socket],
+) -> None:
+    """receive_datagram() returning False: no flush, no events, no timer re-arm."""
+    sock, peer = _pair(sockets)
+    engine = FakeEngine()
+    engine.unchanged.add(b"not for us")
+    t = await Transport.open(
+        engine,
+        [_medium(sock, peer.getsockname())],
+        on_events=lambda: engine.calls.append("events"),
+    )
+    try:
+        engine.calls.clear()
+        peer.sendto(b"not for us", sock.getsockname())
+        await asyncio.wait_for(engine.got_datagram.wait(), 5)
+        await asyncio.sleep(0.02)
+        assert engine.calls == ["receive"]
+        engine.got_datagram.clear()
+        peer.sendto(b"status", sock.getsockname())
+        await asyncio.wait_for(engine.got_datagram.wait(), 5)
+        assert engine.calls == ["receive", "receive", "send", "events", "get_timer"]
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_own_datagram_coming_back_is_read_in_the_pass_that_sent_it(
+    sockets: list[socket.socket],
+) -> None:
+    """A medium whose datagrams come back to its own socket (as a broadcast does): the
+    copy is fed to the engine before kick() returns, then serviced in the same pass."""
+    sock = _udp_socket()
+    sockets.append(sock)
+    engine = FakeEngine()
+    t = await Transport.open(
+        engine,
+        [_medium(sock, sock.getsockname())],
+        on_events=lambda: engine.calls.append("events"),
+    )
+    try:
+        engine.calls.clear()
+        engine.outbox.append(b"my status")
+        t.kick()
+        assert [d for d, _, _ in engine.received] == [b"my status"]
+        assert engine.calls == ["send", "receive", "events", "send", "events", "get_timer"]
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_a_flood_is_read_in_batches_and_every_datagram_arrives(
+    sockets: list[socket.socket],
+) -> None:
+    """More datagrams than one wake-up reads: the loop gets a turn, none is lost."""
+    sock, peer = _pair(sockets)
+    engine = FakeEngine()
+    passes = 0
+
+    def on_events() -> None:
+        nonlocal passes
+        passes += 1
+
+    t = await Transport.open(engine, [_medium(sock, peer.getsockname())], on_events=on_events)
+    try:
+        passes = 0
+        count = 3 * MAX_BATCH // 2
+        for i in range(count):
+            peer.sendto(b"%d" % i, sock.getsockname())
+        await until_received(engine, count)
+        assert [d for d, _, _ in engine.received] == [b"%d" % i for i in range(count)]
+        assert passes == 2
+    finally:
+        t.close()
+
+
+async def until_received(engine: FakeEngine, count: int) -> None:
+    for _ in range(500):
+        if len(engine.received) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{len(engine.received)} of {count} datagrams arrived")
