@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
 REQNODES_PERIOD = 1.0  # 3.0.6 re-sends reqnodes every second until answered
+STATUS_ALIGN = 0.5  # keepalives: how early our status may go out to join a peer's
+FOLLOW_SLACK, FOLLOW_SLACK_MAX = 0.05, 0.02  # keepalives, seconds: see status_heard
 
 
 class Engine:
@@ -341,6 +343,28 @@ class Engine:
             self._log(logging.INFO, "Local status now set to: 'up'")
         self._send_status_word(self.status)
         self._next_status = self._now.mono + self.keepalive
+
+    def status_heard(self, t: float) -> None:
+        """A peer's newest status arrived at ``t``: if ours is due within
+        ``STATUS_ALIGN`` keepalives, it goes out now instead.
+
+        Nodes that start at random moments thus settle into sending their statuses
+        together, one following another's; a node then wakes up about once per
+        keepalive for every status of the cluster instead of once per node plus once
+        for its own. Our status is never later than a keepalive, and never more often
+        than every ``1 - STATUS_ALIGN`` keepalives. Having followed, our own timer is
+        set ``FOLLOW_SLACK`` later than a keepalive (within ``warntime``), so that the
+        next status we follow arrives before it fires rather than just after it.
+        """
+        if (
+            self.comm_up
+            and self.status in (NodeStatus.UP, NodeStatus.ACTIVE)
+            and self._next_status - t <= STATUS_ALIGN * self.keepalive
+        ):
+            self._send_status()
+            slack = min(FOLLOW_SLACK * self.keepalive, FOLLOW_SLACK_MAX)
+            if self.keepalive + slack < self.warntime:
+                self._next_status += slack
 
     def _send_status_word(self, st: NodeStatus) -> None:
         dt = f"{int(self.deadtime * 1000):x}"

@@ -133,9 +133,13 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
     if handler is None:
         log.debug("message type %s from %s ignored", mtype, src)
         return
-    if mtype != "status" and peer.status is NodeStatus.DEAD:
-        return  # a dead peer speaks again with a status first
+    if mtype != "status":
+        if peer.status is not NodeStatus.DEAD:  # a dead peer speaks again with a status first
+            handler(eng, peer, msg)
+        return
     handler(eng, peer, msg)
+    if seq == peer.tracker.last:  # its newest, not a retransmitted one
+        eng.status_heard(now.mono)
 
 
 def _heard_self(eng: Engine, medium: str) -> None:

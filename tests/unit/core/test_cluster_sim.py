@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from pyhb.config.model import AutoFailback
@@ -338,3 +340,92 @@ def test_acks_for_other_nodes_are_dropped_before_decoding() -> None:
     assert seen
     assert set(seen) == {"c"}
     assert len(engine.history) <= 25  # c's own history is still freed by the acks it gets
+
+
+def _status_times(sim: ClusterSim, since: float) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for t, src, data in sim.wire:
+        if t >= since and b"(0)t=status," in data:
+            times.setdefault(src, []).append(t)
+    return times
+
+
+def test_statuses_of_nodes_started_apart_fall_into_step() -> None:
+    """Three nodes started 70 and 130 ms apart end up sending their statuses together
+    (each follows the first it hears), none ever more often than every half keepalive
+    nor later than a keepalive plus the follower's slack."""
+    names = ("a", "b", "c")
+    sim = ClusterSim({n: make_config(n, names, keepalive=200, warntime=500) for n in names})
+    sim.start("a")
+    sim.run_for(0.07)
+    sim.start("b")
+    sim.run_for(0.06)
+    sim.start("c")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)  # going active sends a status at once, whatever the timer says
+    start = sim.now
+    sim.run_for(20)
+    times = _status_times(sim, start)
+    for node, ts in times.items():
+        gaps = [b - a for a, b in itertools.pairwise(ts)]
+        assert min(gaps) >= 0.1 - 1e-9, node
+        assert max(gaps) <= 0.2 + 0.01 + 1e-9, node
+    last = _status_times(sim, sim.now - 2)
+    for t in last["a"]:
+        for node in ("b", "c"):
+            assert min(abs(u - t) for u in last[node]) < 0.005, (node, t)
+
+
+def test_a_follower_keeps_its_keepalive_when_the_node_it_followed_dies() -> None:
+    """The leader is killed: the follower's next status comes a keepalive plus its slack
+    after its last, then every keepalive again."""
+    sim = pair(keepalive=200, deadtime=1000, warntime=500, initdead=4000)
+    sim.start("a")
+    sim.run_for(0.09)
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(5)
+    times = _status_times(sim, sim.now - 2)
+    leader = "a" if times["a"][-1] < times["b"][-1] else "b"
+    follower = "b" if leader == "a" else "a"
+    sim.kill(leader)
+    killed = sim.now
+    sim.run_for(3)
+    ts = [t for t in _status_times(sim, killed - 0.5)[follower]]
+    gaps = [b - a for a, b in itertools.pairwise(ts)]
+    assert max(gaps) == pytest.approx(0.21, abs=1e-6)
+    assert gaps[-1] == pytest.approx(0.2, abs=1e-6)
+
+
+def test_no_follower_slack_when_it_would_reach_warntime() -> None:
+    """warntime at the keepalive (legal, if odd): statuses never come later than it."""
+    sim = pair(keepalive=200, deadtime=1000, warntime=200, initdead=4000)
+    sim.start("a")
+    sim.run_for(0.09)
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(1)
+    start = sim.now
+    sim.run_for(10)
+    for ts in _status_times(sim, start).values():
+        assert max(b - a for a, b in itertools.pairwise(ts)) <= 0.2 + 1e-9
+
+
+def test_datagrams_dropped_untouched_are_reported_so_nothing_is_serviced() -> None:
+    """receive_datagram() says False for another node's ack and for our own datagram
+    coming back on a link already up, True for a peer's status."""
+    names = ("a", "b", "c")
+    sim = ClusterSim({n: make_config(n, names, keepalive=200) for n in names})
+    for n in names:
+        sim.start(n)
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    sim.run_for(5)
+    engine = sim.nodes["c"].engine
+    assert engine is not None
+    ack_for_b = next(d for _, s, d in sim.wire if s == "a" and b"dest=b," in d and b"NS_ack" in d)
+    status_of_a = next(d for _, s, d in reversed(sim.wire) if s == "a" and b"t=status" in d)
+    own = next(d for _, s, d in reversed(sim.wire) if s == "c")
+    addr = ("10.77.0.1", 694)
+    assert engine.receive_datagram(ack_for_b, "hb0", addr, sim.instant()) is False
+    assert engine.receive_datagram(own, "hb0", addr, sim.instant()) is False
+    assert engine.receive_datagram(status_of_a, "hb0", addr, sim.instant()) is True
