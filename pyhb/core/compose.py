@@ -3,15 +3,14 @@
 Message-specific fields first, then ``destuuid`` (if ``dest`` names a node whose
 UUID we know), ``src``, ``srcuuid``, ``seq`` (not for ``NS_`` types), ``hg``, ``ts``,
 ``ld`` (not for ``NS_`` types), ``ttl``; the signer appends ``auth`` last.
-``repnodes`` puts ``dest`` before ``t`` (observed). Imports ``pyhb.wire`` only.
+``repnodes`` puts ``dest`` before ``t`` (observed). The pairs go straight to
+``Signer.datagram_of``. Imports nothing of pyhb.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from pyhb.wire.message import HaMessage
 
 Pair = tuple[str, str | bytes]
 
@@ -35,8 +34,8 @@ class Composer:
         wall: float,
         dest: str | None = None,
         dest_uuid: bytes | None = None,
-    ) -> HaMessage:
-        """The full message (without ``auth``), ready for the signer."""
+    ) -> list[Pair]:
+        """The fields of the full message (without ``auth``), in wire order."""
         pairs: list[Pair] = []
         if dest is not None and mtype == "repnodes":
             pairs += [("dest", dest), ("t", mtype)]
@@ -54,4 +53,4 @@ class Composer:
         if not mtype.startswith("NS_"):
             pairs.append(("ld", self.loadavg()))
         pairs.append(("ttl", str(self.ttl)))
-        return HaMessage.of(*pairs)
+        return pairs

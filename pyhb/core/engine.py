@@ -138,10 +138,10 @@ class Engine:
         seq = self.history.allocate() if sequenced else None
         peer = self.peers.get(dest) if dest is not None else None
         dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
-        msg = self._compose.build(
+        pairs = self._compose.build(
             mtype, fields, seq=seq, wall=self._now.wall, dest=dest, dest_uuid=dest_uuid
         )
-        data = self._signer.datagram(msg)
+        data = self._signer.datagram_of(pairs)
         if seq is not None:
             self.history.record(seq, data)
         self._outbox.append(data)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.hashes import MD5, SHA1
@@ -23,7 +24,14 @@ from cryptography.hazmat.primitives.hmac import HMAC
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
 from pyhb.wire.errors import AuthError
-from pyhb.wire.fields import F_AUTH, MAX_DATAGRAM
+from pyhb.wire.fields import (
+    F_AUTH,
+    MAX_DATAGRAM,
+    NETSTRING_END,
+    NETSTRING_START,
+    TEXT_ENCODING,
+    TEXT_ERRORS,
+)
 from pyhb.wire.message import (
     Decoded,
     HaMessage,
@@ -31,6 +39,7 @@ from pyhb.wire.message import (
     decode,
     encode_body,
     encode_netstring,
+    encode_pairs,
 )
 
 log = logging.getLogger(__name__)
@@ -134,6 +143,25 @@ class Signer:
         body = encode_body(self.sign(msg))
         trailer = token(self.authkeys.outbound, body).encode()
         data = body + encode_netstring(trailer)
+        if len(data) > MAX_DATAGRAM:
+            raise ValueError(f"message of {len(data)} bytes does not fit in a datagram")
+        return data
+
+    def datagram_of(self, pairs: Sequence[tuple[str, str | bytes]]) -> bytes:
+        """``datagram(HaMessage(pairs))``, byte for byte, for the pairs pyhb builds itself
+        (valid names, str or bytes values, no ``auth``): encoded and signed in one pass,
+        without building and re-copying the message.
+
+        Raises:
+            ValueError: if the datagram would exceed 65535 bytes.
+        """
+        items, text = encode_pairs(pairs, with_classic=self.inner)
+        key = self.authkeys.outbound
+        if self.inner:
+            item = b"(0)auth=" + token(key, text).encode(TEXT_ENCODING, TEXT_ERRORS)
+            items.append(encode_netstring(item))
+        body = NETSTRING_START + b"".join(items) + NETSTRING_END
+        data = body + encode_netstring(token(key, body).encode())
         if len(data) > MAX_DATAGRAM:
             raise ValueError(f"message of {len(data)} bytes does not fit in a datagram")
         return data

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -199,6 +200,32 @@ def encode_body(msg: HaMessage) -> bytes:
     return b"".join(parts)
 
 
+def encode_pairs(
+    pairs: Iterable[tuple[str, str | bytes]], *, with_classic: bool
+) -> tuple[list[bytes], bytes]:
+    """The body netstrings of ``pairs`` and (if ``with_classic``) their classic text,
+    in one pass: what ``encode_body`` and ``classic_text`` give for ``HaMessage(pairs)``.
+
+    For pairs pyhb builds itself (valid names; str or bytes values): they are not
+    checked here. ``auth`` is neither skipped nor added.
+    """
+    items: list[bytes] = []
+    lines: list[bytes] = []
+    for name, value in pairs:
+        raw_name = name.encode(TEXT_ENCODING, TEXT_ERRORS)
+        if isinstance(value, str):
+            raw = value.encode(TEXT_ENCODING, TEXT_ERRORS)
+            item = b"(0)%s=%s" % (raw_name, raw)
+            if with_classic:
+                lines.append(b"%s=%s\n" % (raw_name, raw.replace(b"\n", CLASSIC_LF_SUBSTITUTE)))
+        else:
+            item = b"(1)%s=%s" % (raw_name, value)
+            if with_classic:
+                lines.append(b"(1)%s=%s\n" % (raw_name, base64.b64encode(value)))
+        items.append(b"%d:%s," % (len(item), item))
+    return items, b"".join(lines)
+
+
 def classic_text(msg: HaMessage, skip: Iterable[str] = (F_AUTH,)) -> bytes:
     """The classic text of the fields not in ``skip``: what the embedded auth signs.
 
@@ -315,37 +342,34 @@ def _parse_field(item: bytes, pos: int) -> Pair:
     return (_to_text(name), value)
 
 
+# The common field, "LEN:(0)NAME=" or "LEN:(1)NAME=" (LEN without leading zeros, NAME
+# without "=" or NUL); its value runs to LEN bytes after the colon.
+_COMMON_FIELD = re.compile(rb"([1-9][0-9]{0,%d}):\(([01])\)([^=\x00]+)=" % (_MAX_LEN_DIGITS - 1))
+
+
 def _decode_netstring(buf: bytes) -> Decoded:
-    # The common case (every field "LEN:(0)NAME=VALUE," or "(1)") is parsed inline, with
-    # the same checks as _peel_netstring/_parse_field; anything else goes through them.
+    # The common case is matched by one regular expression per field, with the checks of
+    # _peel_netstring/_parse_field; anything else goes through them (and their errors).
     pos = len(NETSTRING_START)
     size = len(buf)
     fields: list[Pair] = []
     append = fields.append
-    find = buf.find
+    match = _COMMON_FIELD.match
     while not buf.startswith(NETSTRING_END, pos):
         if pos >= size:
             raise DecodeError("message body not terminated by %%%\\n")
-        colon = find(b":", pos, pos + _MAX_LEN_DIGITS + 1)
-        digits = buf[pos:colon] if colon > pos else b""
+        m = match(buf, pos)
         if (
-            digits.isdigit()
-            and (len(digits) == 1 or digits[0] != 0x30)
-            and (end := colon + 1 + int(digits)) < size
+            m is not None
+            and (end := m.end(1) + 1 + int(m[1])) < size
             and buf[end] == 0x2C  # ","
-            and end - colon > _MIN_FIELD_LEN  # the item is at least "(T)N="
-            and buf[colon + 1] == 0x28  # "("
-            and buf[colon + 3] == 0x29  # ")"
-            and buf[colon + 2] in (0x30, 0x31)  # "0" string, "1" binary
-            and (eq := find(b"=", colon + 4, end)) > colon + 4
-            and find(b"\0", colon + 4, eq) < 0
+            and (value_at := m.end()) <= end
         ):
-            name = buf[colon + 4 : eq].decode(TEXT_ENCODING, TEXT_ERRORS)
-            raw = buf[eq + 1 : end]
-            if buf[colon + 2] == 0x30:
-                append((name, raw.decode(TEXT_ENCODING, TEXT_ERRORS)))
+            name = m[3].decode(TEXT_ENCODING, TEXT_ERRORS)
+            if m[2] == b"0":
+                append((name, buf[value_at:end].decode(TEXT_ENCODING, TEXT_ERRORS)))
             else:
-                append((name, raw))
+                append((name, buf[value_at:end]))
         else:
             start, end = _peel_netstring(buf, pos)
             append(_parse_field(buf[start:end], pos))
