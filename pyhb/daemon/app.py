@@ -40,6 +40,7 @@ from pyhb.daemon import logsetup
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
+from pyhb.net import ackfilter
 from pyhb.net.sockets import open_media
 from pyhb.net.transport import Transport
 from pyhb.resources.plan import Timeouts
@@ -153,6 +154,8 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
+        for ms in media:  # other nodes' acknowledgements are dropped in the kernel
+            ackfilter.attach(ms.sock, self.engine.local_raw)
         server = ControlServer(paths.control_socket, target=self)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
