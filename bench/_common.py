@@ -37,6 +37,7 @@ from pyhb.lab.cluster import PYHB_TOOLS, REAL_TOOLS, VIP, Cluster, wait_for
 from pyhb.lab.netns import IFACE, Host, Lab, Node
 
 KINDS = ("heartbeat", "pyhb")
+PYHB_PYTHON = sys.executable  # see --python
 HEARTBEAT_BIN = "/usr/libexec/heartbeat/heartbeat"
 
 
@@ -115,10 +116,26 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, {now}"
 
 
+def interpreter(python: str) -> str:
+    """``PATH (Python X.Y.Z)`` of the interpreter pyhb's daemons run under."""
+    try:
+        out = subprocess.run(
+            [python, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = "?"
+    return f"{python} (Python {out})"
+
+
 def print_report(tables: Sequence[Table], argv: Sequence[str], notes: Sequence[str] = ()) -> None:
     print()
     print(f"command: python -m {' '.join(argv)}")
     print(f"machine: {machine()}")
+    print(f"pyhb runs under: {interpreter(PYHB_PYTHON)}")
     for t in tables:
         print()
         print(t.render())
@@ -127,9 +144,39 @@ def print_report(tables: Sequence[Table], argv: Sequence[str], notes: Sequence[s
     sys.stdout.flush()
 
 
+class _PythonAction(argparse.Action):
+    """``--python PATH``: pyhb's daemons and tools run under that interpreter, with this
+    checkout first on their PYTHONPATH."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        global PYHB_PYTHON  # noqa: PLW0603
+        path = shutil.which(str(values))
+        if path is None:
+            parser.error(f"--python: {values} not found")
+        PYHB_PYTHON = path
+        root = str(Path(__file__).resolve().parents[1])
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (root, os.environ.get("PYTHONPATH")) if p
+        )
+        setattr(namespace, self.dest, path)
+
+
 def base_parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--only", choices=KINDS, action="append", help="run only this implementation")
+    p.add_argument(
+        "--python",
+        action=_PythonAction,
+        default=sys.executable,
+        help="interpreter for pyhb's daemons and tools (default: the one running this; "
+        "e.g. /usr/bin/python3 with pyhb's dependencies importable)",
+    )
     return p
 
 
@@ -161,7 +208,7 @@ def cluster(
     """A configured cluster of ``kind`` (every node Heartbeat, or every node pyhb)."""
     with Lab(tuple(nodes), client=client) as lab:
         kwargs.setdefault("resources", f"{VIP}/24/{IFACE}")
-        c = Cluster(lab, **kwargs)
+        c = Cluster(lab, python=PYHB_PYTHON, **kwargs)
         if kind == "heartbeat":
             c.real = set(nodes)
         c.configure()
@@ -549,7 +596,7 @@ def tool_argv(c: Cluster, name: str, argv: Sequence[str]) -> list[str]:
     if name in c.real and cmd[0] in REAL_TOOLS:
         cmd[0] = REAL_TOOLS[cmd[0]]
     elif cmd[0] in PYHB_TOOLS:
-        cmd = [sys.executable, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
+        cmd = [c.python, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
     return c.lab[name].wrap(cmd)
 
 

@@ -74,9 +74,14 @@ class Cluster:
     preferred: str = "a"
     auth: str = "auth 1\n1 sha1 pyhb-lab-secret\n"
     extra: list[str] = field(default_factory=list)
-    daemon: list[str] = field(default_factory=lambda: [sys.executable, "-m", "pyhb", "-f"])
+    python: str = sys.executable  # the interpreter of pyhb's daemon and tools
+    daemon: list[str] = field(default_factory=list)  # default: python -m pyhb -f
     procs: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
     real: set[str] = field(default_factory=set)  # nodes running the real Heartbeat 3.0.6
+
+    def __post_init__(self) -> None:
+        if not self.daemon:
+            self.daemon = [self.python, "-m", "pyhb", "-f"]
 
     def configure(self) -> None:
         nodes = list(self.lab.nodes.values())
@@ -160,7 +165,7 @@ class Cluster:
         if cmd and name in self.real and cmd[0] in REAL_TOOLS:
             cmd[0] = REAL_TOOLS[cmd[0]]
         elif cmd and cmd[0] in PYHB_TOOLS:
-            cmd = [sys.executable, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
+            cmd = [self.python, "-m", f"pyhb.cli.{cmd[0]}", *cmd[1:]]
         return self.lab[name].run(cmd)
 
     def service_log(self, name: str) -> list[str]:
