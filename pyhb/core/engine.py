@@ -351,10 +351,11 @@ class Engine:
         Nodes that start at random moments thus settle into sending their statuses
         together, one following another's; a node then wakes up about once per
         keepalive for every status of the cluster instead of once per node plus once
-        for its own. Our status is never later than a keepalive, and never more often
-        than every ``1 - STATUS_ALIGN`` keepalives. Having followed, our own timer is
-        set ``FOLLOW_SLACK`` later than a keepalive (within ``warntime``), so that the
-        next status we follow arrives before it fires rather than just after it.
+        for its own. Having followed, our own timer is set ``FOLLOW_SLACK`` later than
+        a keepalive (only while that stays below ``warntime``), so that the next status
+        we follow arrives before it fires rather than just after it. Our statuses are
+        thus never more than a keepalive plus that slack apart, and never less than
+        ``1 - STATUS_ALIGN`` keepalives.
         """
         if (
             self.comm_up
