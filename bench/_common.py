@@ -31,13 +31,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyhb.lab.cluster import PYHB_TOOLS, REAL_TOOLS, VIP, Cluster, wait_for
 from pyhb.lab.netns import IFACE, Host, Lab, Node
 
 KINDS = ("heartbeat", "pyhb")
 PYHB_PYTHON = sys.executable  # see --python
+T = TypeVar("T")
 HEARTBEAT_BIN = "/usr/libexec/heartbeat/heartbeat"
 
 
@@ -509,6 +510,25 @@ def start_pair(c: Cluster, owner: str = "a", peer: str = "b") -> None:
     c.start(peer)
     wait_for(lambda: c.has_vip(owner), 60, 0.05)
     rejoin_wait(c, owner, peer)
+
+
+def alternating_runs(
+    c: Cluster,
+    runs: int,
+    measure: Callable[[int, str, str], T],
+    restore: Callable[[str, str], None],
+) -> list[T]:
+    """Start the pair, then ``runs`` times ``measure(i, owner, peer)``; between two runs
+    ``restore(owner, peer)`` brings the pair back and the two nodes swap roles."""
+    start_pair(c)
+    owner, peer = "a", "b"
+    out = []
+    for i in range(runs):
+        out.append(measure(i, owner, peer))
+        if i + 1 < runs:
+            restore(owner, peer)
+            owner, peer = peer, owner
+    return out
 
 
 def rejoin_wait(c: Cluster, x: str, y: str) -> None:

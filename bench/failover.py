@@ -16,6 +16,7 @@ import sys
 from bench._common import (
     Failover,
     Table,
+    alternating_runs,
     base_parser,
     cluster,
     failover_once,
@@ -28,7 +29,6 @@ from bench._common import (
     run_main,
     say,
     seconds,
-    start_pair,
     timings,
 )
 
@@ -36,19 +36,15 @@ DEFAULT_SETTINGS = "1/5,200ms/1,100ms/500ms"
 
 
 def series(kind: str, keepalive: str, deadtime: str, runs: int) -> list[Failover]:
-    out = []
     with cluster(kind, auto_failback="off", **timings(keepalive, deadtime)) as c:
-        start_pair(c)
-        owner, peer = "a", "b"
-        for i in range(runs):
+
+        def measure(i: int, owner: str, peer: str) -> Failover:
             f = failover_once(c, owner, peer, seconds(deadtime) + 30)
             say(f"{kind} {keepalive}/{deadtime} run {i + 1}: VIP {f.vip and f.vip - f.killed:.3f} s"
                 f" answer {f.answer and f.answer - f.killed:.3f} s")  # fmt: skip
-            out.append(f)
-            if i + 1 < runs:
-                revive_node(c, owner, peer)
-                owner, peer = peer, owner
-    return out
+            return f
+
+        return alternating_runs(c, runs, measure, lambda owner, peer: revive_node(c, owner, peer))
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ from bench._common import (
     AddrMonitor,
     Pinger,
     Table,
+    alternating_runs,
     base_parser,
     cluster,
     kinds,
@@ -31,7 +32,6 @@ from bench._common import (
     run_main,
     say,
     seconds,
-    start_pair,
     timings,
     until,
 )
@@ -67,36 +67,34 @@ def _one(
 def standby_series(
     kind: str, keepalive: str, deadtime: str, runs: int
 ) -> list[tuple[float, float]]:
-    out = []
     with cluster(kind, auto_failback="on", **timings(keepalive, deadtime)) as c:
-        start_pair(c)
-        owner, peer = "a", "b"
-        for i in range(runs):
+
+        def measure(i: int, owner: str, peer: str) -> tuple[float, float]:
             r = _one(c, owner, peer, ["hb_standby"])
             say(f"{kind} hb_standby {keepalive} run {i + 1}: VIP {r[0]:.3f} s answer {r[1]:.3f} s")
-            out.append(r)
             rejoin_wait(c, owner, peer)
-            owner, peer = peer, owner
-    return out
+            return r
+
+        return alternating_runs(c, runs, measure, lambda owner, peer: None)
 
 
 def stop_series(
     kind: str, keepalive: str, deadtime: str, runs: int, argv: list[str] | None
 ) -> list[tuple[float, float]]:
-    out = []
+    what = " ".join(argv) if argv else "SIGTERM"
     with cluster(kind, auto_failback="off", **timings(keepalive, deadtime)) as c:
-        start_pair(c)
-        owner, peer = "a", "b"
-        for i in range(runs):
+
+        def measure(i: int, owner: str, peer: str) -> tuple[float, float]:
             r = _one(c, owner, peer, argv, stops=True)
-            what = " ".join(argv) if argv else "SIGTERM"
             say(f"{kind} {what} {keepalive} run {i + 1}: VIP {r[0]:.3f} s answer {r[1]:.3f} s")
-            out.append(r)
+            return r
+
+        def restore(owner: str, peer: str) -> None:
             c.reboot(owner)
             c.start(owner)
             rejoin_wait(c, owner, peer)
-            owner, peer = peer, owner
-    return out
+
+        return alternating_runs(c, runs, measure, restore)
 
 
 def startup_series(kind: str, runs: int) -> list[float]:

@@ -14,6 +14,7 @@ import sys
 from bench._common import (
     Failover,
     Table,
+    alternating_runs,
     base_parser,
     cluster,
     failover_once,
@@ -25,7 +26,6 @@ from bench._common import (
     run_main,
     say,
     seconds,
-    start_pair,
     timings,
 )
 
@@ -40,11 +40,9 @@ def _since_dead(runs: list[Failover], attr: str) -> list[float]:
 
 
 def series(kind: str, keepalive: str, deadtime: str, runs: int) -> list[Failover]:
-    out = []
     with cluster(kind, auto_failback="off", **timings(keepalive, deadtime)) as c:
-        start_pair(c)
-        owner, peer = "a", "b"
-        for i in range(runs):
+
+        def measure(i: int, owner: str, peer: str) -> Failover:
             f = failover_once(c, owner, peer, seconds(deadtime) + 30)
             if f.dead is None:
                 say(f"{kind} run {i + 1}: no 'is dead' line seen")
@@ -52,11 +50,9 @@ def series(kind: str, keepalive: str, deadtime: str, runs: int) -> list[Failover
                 vip = f"{f.vip - f.dead:.3f}" if f.vip else "-"
                 garp = f"{f.garp - f.dead:.3f}" if f.garp else "-"
                 say(f"{kind} run {i + 1}: dead->VIP {vip} s, dead->GARP {garp} s")
-            out.append(f)
-            if i + 1 < runs:
-                revive_node(c, owner, peer)
-                owner, peer = peer, owner
-    return out
+            return f
+
+        return alternating_runs(c, runs, measure, lambda owner, peer: revive_node(c, owner, peer))
 
 
 def main() -> int:
