@@ -225,7 +225,7 @@ class Transport:
                 break
             stats.received += 1
             try:
-                if engine.receive_datagram(data, name, (str(addr[0]), int(addr[1])), now):
+                if engine.receive_datagram(data, name, addr, now):  # AF_INET: (str, int)
                     changed = True
             except Exception as exc:
                 self._report(exc)
