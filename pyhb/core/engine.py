@@ -114,6 +114,10 @@ class Engine:
             self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log
         )
         self.ownership.on_announce = self._emit_announce
+        # Set by the shell when peers' steady statuses are read at our own timer rather
+        # than as they arrive: one may then be read up to a keepalive after it came, so
+        # a quiet peer is probed a keepalive later than otherwise.
+        self.statuses_lazy = False
         self.handle_timer(now)
 
     # -- plumbing ------------------------------------------------------------------------
@@ -191,12 +195,19 @@ class Engine:
     # -- the four-method contract --------------------------------------------------------
 
     def receive_datagram(
-        self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+        self,
+        data: bytes,
+        medium: str,
+        addr: tuple[str, int],
+        now: Instant,
+        arrived: float | None = None,
     ) -> bool:
         """One UDP payload from ``addr`` on ``medium`` (the link name: the interface).
 
-        False if it was dropped without changing anything (see ``inbound``)."""
-        return inbound.receive_datagram(self, data, medium, addr, now)
+        ``arrived`` (monotonic, not after ``now``) is when a datagram read late reached
+        the host: liveness is dated by it (see ``statuses_lazy``). False if it was
+        dropped without changing anything (see ``inbound``)."""
+        return inbound.receive_datagram(self, data, medium, addr, now, arrived)
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]:
         """Datagrams queued since the last call; each goes out on every medium."""

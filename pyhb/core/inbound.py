@@ -54,13 +54,22 @@ def _hex(text: str | None) -> int | None:
 
 
 def receive_datagram(
-    eng: Engine, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+    eng: Engine,
+    data: bytes,
+    medium: str,
+    addr: tuple[str, int],
+    now: Instant,
+    arrived: float | None = None,
 ) -> bool:
     """One UDP payload from ``addr`` on ``medium`` (the interface name).
 
     False when it was dropped before anything changed (not even the engine's clock), so
     the caller has nothing to flush or re-arm: our own packet looped back on a link
     already known to work, or another node's acknowledgement.
+
+    ``arrived`` dates a datagram read after it came (a steady status read at our own
+    timer): the peer and the link were heard then, not at ``now``. Everything else
+    (the engine's clock, stall detection, retransmission timers) runs on ``now``.
     """
     if eng.sent_recently(data):  # our own, looped back: nothing to decode or check
         if eng.own_links.get(medium) is not LinkStatus.DEAD:
@@ -78,7 +87,8 @@ def receive_datagram(
     except (DecodeError, AuthError) as exc:
         bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
         return True
-    _receive(eng, msg, medium, addr, now)
+    heard = now.mono if arrived is None else min(arrived, now.mono)
+    _receive(eng, msg, medium, addr, now, heard, late=arrived is not None)
     eng._after()
     return True
 
@@ -104,7 +114,16 @@ def warn_limited(
         log.debug("%s", text)
 
 
-def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], now: Instant) -> None:
+def _receive(
+    eng: Engine,
+    msg: HaMessage,
+    medium: str,
+    addr: tuple[str, int],
+    now: Instant,
+    heard: float,
+    *,
+    late: bool,
+) -> None:
     src, mtype, ts = msg.get("src"), msg.type, msg.get("ts")
     if not src or not mtype or not ts:
         bad_packet(eng, addr[0], f"process_clustermsg: missing from/ts/type from {addr[0]}")
@@ -117,7 +136,7 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
         bad_packet(eng, addr[0], f"message from unknown node [{src}] at {addr[0]} ignored")
         return
     seq, gen = _hex(msg.get("seq")), _hex(msg.get("hg")) or 0
-    _heard(eng, peer, msg, medium, now, seq, gen)
+    _heard(eng, peer, msg, medium, heard, seq, gen)
     dest = msg.get("dest")
     if mtype.startswith("NS_"):
         if dest is None or dest == eng.local:
@@ -129,17 +148,17 @@ def _receive(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int], no
         return
     if dest is not None and dest != eng.local:
         return
+    if mtype == "status":
+        _on_status(eng, peer, msg, heard)
+        if not late and seq == peer.tracker.last:  # its newest, not a retransmitted one
+            eng.status_heard(now.mono)
+        return
     handler = HANDLERS.get(mtype)
     if handler is None:
         log.debug("message type %s from %s ignored", mtype, src)
         return
-    if mtype != "status":
-        if peer.status is not NodeStatus.DEAD:  # a dead peer speaks again with a status first
-            handler(eng, peer, msg)
-        return
-    handler(eng, peer, msg)
-    if seq == peer.tracker.last:  # its newest, not a retransmitted one
-        eng.status_heard(now.mono)
+    if peer.status is not NodeStatus.DEAD:  # a dead peer speaks again with a status first
+        handler(eng, peer, msg)
 
 
 def _heard_self(eng: Engine, medium: str) -> None:
@@ -150,7 +169,7 @@ def _heard_self(eng: Engine, medium: str) -> None:
 
 
 def _heard(
-    eng: Engine, peer: Peer, msg: HaMessage, medium: str, now: Instant, seq: int | None, gen: int
+    eng: Engine, peer: Peer, msg: HaMessage, medium: str, t: float, seq: int | None, gen: int
 ) -> None:
     uuid = msg.get_bytes("srcuuid")
     if uuid is not None and len(uuid) == 16:
@@ -165,7 +184,8 @@ def _heard(
     if link.newest is not None and mark <= link.newest:
         return
     link.newest = mark
-    link.last_heard = now.mono
+    if link.last_heard is None or t > link.last_heard:
+        link.last_heard = t
     if link.status is LinkStatus.DEAD:
         link.status = LinkStatus.UP
         eng._log(logging.INFO, f"Link {peer.name}:{medium} up.")
@@ -223,14 +243,17 @@ def _sequence_ok(
 # -- handlers ----------------------------------------------------------------------
 
 
-def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
-    t = eng._now.mono
+def _on_status(eng: Engine, peer: Peer, msg: HaMessage, t: float) -> None:
+    """A status that reached the host at ``t``."""
     dt = _hex(msg.get("dt"))
     if dt is not None:
         peer.dt = min(max(dt / 1000, MIN_DT), MAX_DT)
     peer.protocol = msg.get("protocol") is not None
-    if peer.last_status is not None and peer.status is not NodeStatus.DEAD:
-        interval = t - peer.last_status
+    last = peer.last_status
+    if last is not None and t < last:
+        t = last  # read late, after a stall restarted the deadlines: not older than that
+    if last is not None and peer.status is not NodeStatus.DEAD:
+        interval = t - last
         if interval > eng.warntime:
             over = interval > peer.dt
             ms = int(interval * 1000)
@@ -239,7 +262,7 @@ def _on_status(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             eng._log(level, f"Late heartbeat: Node {peer.name}: interval {ms} ms{suffix}")
             eng._emit(HeartbeatLate(peer.name, ms, over))
     peer.last_status = t
-    peer.probe_at = t + PROBE_AFTER * eng.keepalive
+    peer.probe_at = t + (PROBE_AFTER + eng.statuses_lazy) * eng.keepalive
     try:
         new = NodeStatus(msg.get("st") or "")
     except ValueError:
@@ -366,7 +389,6 @@ def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "status": _on_status,
     "shutdone": _on_shutdone,
     "reqnodes": _on_reqnodes,
     "repnodes": _on_repnodes,

@@ -40,8 +40,8 @@ from pyhb.daemon import logsetup
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
-from pyhb.net import ackfilter
 from pyhb.net.sockets import open_media
+from pyhb.net.split import split_media
 from pyhb.net.transport import Transport
 from pyhb.resources.plan import Timeouts
 from pyhb.resources.process import default_path, script_env
@@ -154,8 +154,10 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
-        for ms in media:  # other nodes' acknowledgements are dropped in the kernel
-            ackfilter.attach(ms.sock, self.engine.local_raw)
+        # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
+        # twin socket read at the engine's own timer, wherever the kernel allows it.
+        media = split_media(media, self.engine.local_raw)
+        self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)

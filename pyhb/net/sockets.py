@@ -65,6 +65,7 @@ class MediumSocket:
     medium: Medium
     sock: socket.socket
     destination: tuple[str, int]
+    lazy: socket.socket | None = None  # the twin that gets steady statuses (net.split)
 
     @property
     def name(self) -> str:
@@ -114,11 +115,15 @@ def open_medium(
     *,
     attempts: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    twin: bool = False,
 ) -> MediumSocket:
     """Build the non-blocking socket of one medium (blocking: call before the loop runs).
 
     ``attempts`` bounds the bind retries on EADDRINUSE (default as in 3.0.6: 10 for
     ucast/bcast, 50 for mcast), ``sleep`` waits between them (injectable for tests).
+    ``twin`` builds a second, silent receiving socket for the medium (``net.split``):
+    the same options and port, bound for bcast to the broadcast address, so that only
+    broadcasts reach it; nothing is logged for it.
 
     Raises:
         MediumError: the interface is missing or unusable, or a socket call failed.
@@ -132,6 +137,8 @@ def open_medium(
         case Bcast():
             dest = (_broadcast_of(medium), medium.port)
             bind_addr = ("0.0.0.0", medium.port)  # noqa: S104 - needed to get broadcasts
+            if twin:
+                bind_addr = dest
             default_attempts = BIND_ATTEMPTS_UCAST_BCAST
         case Mcast():
             local = _mcast_local_address(medium)
@@ -157,7 +164,8 @@ def open_medium(
     except BaseException:
         sock.close()
         raise
-    _log_started(medium, dest)
+    if not twin:
+        _log_started(medium, dest)
     return MediumSocket(medium=medium, sock=sock, destination=dest)
 
 

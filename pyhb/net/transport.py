@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import struct
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,9 +44,15 @@ class Engine(Protocol):
     """What the transport needs from the engine (``pyhb.core.engine`` satisfies it)."""
 
     def receive_datagram(
-        self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+        self,
+        data: bytes,
+        medium: str,
+        addr: tuple[str, int],
+        now: Instant,
+        arrived: float | None = None,
     ) -> bool:
-        """False if the datagram was dropped without changing anything."""
+        """False if the datagram was dropped without changing anything. ``arrived``:
+        when it reached the host (loop time), for one read later than that."""
         ...
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]: ...
@@ -55,6 +63,8 @@ class Engine(Protocol):
 
 
 MAX_BATCH = 64  # datagrams read from one socket per wake-up
+SCM_TIMESTAMPNS = 35  # the ancillary message SO_TIMESTAMPNS (net.split) asks for
+_ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
 
 
 @dataclass(slots=True)
@@ -72,11 +82,12 @@ class MediumStats:
 class _Medium:
     """One medium socket registered with the loop: its reads, sends and counters."""
 
-    __slots__ = ("ms", "sock", "fd", "name", "destination", "stats", "open")
+    __slots__ = ("ms", "sock", "lazy", "fd", "name", "destination", "stats", "open")
 
     def __init__(self, ms: MediumSocket) -> None:
         self.ms = ms
         self.sock = ms.sock
+        self.lazy = ms.lazy
         self.fd = ms.sock.fileno()
         self.name = ms.name
         self.destination = ms.destination
@@ -113,6 +124,34 @@ class _Medium:
             log.debug("write failure %d on %s: %s", stats.failing, self.ms.description, exc)
 
 
+def _arrival(item: tuple[int, bytes, tuple[str, int], _Medium, bool]) -> int:
+    return item[0]
+
+
+def _collect(
+    m: _Medium,
+    sock: socket.socket,
+    lazy: bool,
+    wall_ns: int,
+    batch: list[tuple[int, bytes, tuple[str, int], _Medium, bool]],
+) -> None:
+    """Append what is queued on ``sock`` with its kernel arrival time (wall clock, ns)."""
+    for _ in range(MAX_BATCH):
+        try:
+            data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            m.failed(exc)
+            return
+        stamp = wall_ns
+        for level, kind, value in ancillary:
+            if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
+                sec, nsec = struct.unpack_from("qq", value)
+                stamp = sec * 1_000_000_000 + nsec
+        batch.append((stamp, data, addr, m, lazy))
+
+
 class Transport:
     """Feeds one engine from all medium sockets and drives its single timer.
 
@@ -136,6 +175,8 @@ class Transport:
         self._media: list[_Medium] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
+        self._split = False  # some medium has a twin: read every socket, in arrival order
+        self._read_at = self._loop.time()
         self._busy = False
         self._again = False
         self._closed = False
@@ -155,6 +196,9 @@ class Transport:
         try:
             for ms in media:
                 ms.sock.setblocking(False)
+                if ms.lazy is not None:
+                    ms.lazy.setblocking(False)
+                    self._split = True
                 medium = _Medium(ms)
                 self._loop.add_reader(medium.fd, self._on_readable, medium)
                 self._media.append(medium)
@@ -198,6 +242,8 @@ class Transport:
                 m.open = False
                 self._loop.remove_reader(m.fd)
                 m.sock.close()
+                if m.lazy is not None:
+                    m.lazy.close()
         self._media.clear()
 
     # --- inputs -------------------------------------------------------------------
@@ -206,7 +252,7 @@ class Transport:
         if self._closed:
             return
         now = self.now()
-        if self._read(medium, now):
+        if self._read_all(now) if self._split else self._read(medium, now):
             self._service(now)
 
     def _read(self, medium: _Medium, now: Instant) -> bool:
@@ -232,6 +278,39 @@ class Transport:
                 changed = True
         return changed
 
+    def _read_all(self, now: Instant) -> bool:
+        """Split media: feed the engine what is queued on every socket, in arrival order.
+
+        A twin's datagrams (steady statuses) carry their arrival time, converted to the
+        loop's clock and kept between the previous read and now (the wall clock may have
+        been stepped in between). True if any of them changed the engine's state.
+        """
+        batch: list[tuple[int, bytes, tuple[str, int], _Medium, bool]] = []
+        wall_ns = int(now.wall * 1e9)
+        for m in self._media:
+            if m.open:
+                _collect(m, m.sock, False, wall_ns, batch)
+                if m.lazy is not None:
+                    _collect(m, m.lazy, True, wall_ns, batch)
+        floor, self._read_at = self._read_at, now.mono
+        if len(batch) > 1:
+            batch.sort(key=_arrival)
+        engine, changed = self._engine, False
+        for stamp, data, addr, m, lazy in batch:
+            m.stats.received += 1
+            try:
+                if lazy:
+                    age = (wall_ns - stamp) / 1e9
+                    arrived = min(now.mono, max(floor, now.mono - age))
+                    fed = engine.receive_datagram(data, m.name, addr, now, arrived)
+                else:
+                    fed = engine.receive_datagram(data, m.name, addr, now)
+            except Exception as exc:
+                self._report(exc)
+                fed = True
+            changed = changed or fed
+        return changed
+
     def _on_timer(self) -> None:
         deadline = self._timer_at
         self._timer = None
@@ -246,6 +325,8 @@ class Transport:
             wall += deadline - mono
             mono = deadline
         now = Instant(mono, wall)
+        if self._split:
+            self._read_all(now)  # the steady statuses since the last read, first
         self._call(lambda: self._engine.handle_timer(now))
         self._service(now)
 
@@ -260,9 +341,11 @@ class Transport:
             read_back = True
             while True:
                 self._again = False
-                if self._flush(now) and read_back:
+                if self._flush(now) and read_back and not self._split:
                     # What we just broadcast is already queued on our own socket (and
                     # maybe a peer's answer): take it in this pass, not on a wake-up.
+                    # (Split media: our steady status goes to the twin, which wakes
+                    # nobody, and is read at the next timer.)
                     read_back = False
                     later = self.now()
                     for m in self._media:

@@ -12,6 +12,7 @@ import pytest
 from pyhb.clock import Instant
 from pyhb.config.model import Ucast
 from pyhb.net.sockets import MediumSocket
+from pyhb.net.split import SO_TIMESTAMPNS
 from pyhb.net.transport import MAX_BATCH, Transport
 
 
@@ -21,6 +22,7 @@ class FakeEngine:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.received: list[tuple[bytes, str, tuple[str, int]]] = []
+        self.arrived: list[float | None] = []
         self.timer_nows: list[Instant] = []
         self.timer_fired_at: list[float] = []
         self.outbox: list[bytes] = []
@@ -32,10 +34,16 @@ class FakeEngine:
         self.timer_fired = asyncio.Event()
 
     def receive_datagram(
-        self, data: bytes, medium: str, addr: tuple[str, int], now: Instant
+        self,
+        data: bytes,
+        medium: str,
+        addr: tuple[str, int],
+        now: Instant,
+        arrived: float | None = None,
     ) -> bool:
         self.calls.append("receive")
         self.received.append((data, medium, addr))
+        self.arrived.append(arrived)
         self.got_datagram.set()
         if self.on_receive is not None:
             self.on_receive(data)
@@ -412,3 +420,69 @@ async def until_received(engine: FakeEngine, count: int) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{len(engine.received)} of {count} datagrams arrived")
+
+
+def _split_medium(made: list[socket.socket]) -> tuple[MediumSocket, socket.socket, socket.socket]:
+    """A medium with a twin (both stamped with arrival times, as net.split sets them up),
+    and a peer socket to send from."""
+    main, twin, peer = _udp_socket(), _udp_socket(), _udp_socket()
+    made += [main, twin, peer]
+    for s in (main, twin):
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    ms = MediumSocket(Ucast("lo", "127.0.0.1", _port(peer)), main, peer.getsockname(), lazy=twin)
+    return ms, twin, peer
+
+
+@pytest.mark.asyncio
+async def test_a_twin_is_read_at_the_timer_with_each_datagram_dated_by_its_arrival(
+    sockets: list[socket.socket],
+) -> None:
+    """A datagram on the twin wakes nobody; the next timer reads it first, with the loop
+    time it arrived at, before handle_timer."""
+    ms, twin, peer = _split_medium(sockets)
+    engine = FakeEngine()
+    loop = asyncio.get_running_loop()
+    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    try:
+        sent_at = loop.time()
+        peer.sendto(b"steady", twin.getsockname())
+        await asyncio.sleep(0.15)
+        assert engine.received == []  # nothing woke up for it
+        engine.calls.clear()
+        engine.deadline = loop.time()
+        t.kick()
+        await asyncio.wait_for(engine.timer_fired.wait(), 5)
+        assert [d for d, _, _ in engine.received] == [b"steady"]
+        assert engine.calls.index("receive") + 1 == engine.calls.index("timer")
+        arrived = engine.arrived[0]
+        assert arrived is not None
+        assert sent_at - 0.01 <= arrived <= sent_at + 0.05
+        assert engine.timer_nows[0].mono - arrived >= 0.1
+    finally:
+        t.close()
+    assert twin.fileno() == -1
+
+
+@pytest.mark.asyncio
+async def test_a_wake_up_on_the_main_socket_reads_both_in_arrival_order(
+    sockets: list[socket.socket],
+) -> None:
+    """Twin, main, twin: fed in the order they arrived, the main one undated."""
+    ms, twin, peer = _split_medium(sockets)
+    engine = FakeEngine()
+    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    try:
+        engine.deadline = asyncio.get_running_loop().time() + 30
+        t.kick()
+        t._loop.remove_reader(ms.sock.fileno())  # hold the wake-up until all three are in
+        peer.sendto(b"first", twin.getsockname())
+        await asyncio.sleep(0.01)
+        peer.sendto(b"second", ms.sock.getsockname())
+        await asyncio.sleep(0.01)
+        peer.sendto(b"third", twin.getsockname())
+        await asyncio.sleep(0.01)
+        t._on_readable(t._media[0])
+        assert [d for d, _, _ in engine.received] == [b"first", b"second", b"third"]
+        assert [a is None for a in engine.arrived] == [False, True, False]
+    finally:
+        t.close()

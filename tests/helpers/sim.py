@@ -30,6 +30,8 @@ from pyhb.config.model import (
 )
 from pyhb.core.engine import Engine
 from pyhb.core.events import Command, GroupAction, LogLine, RunGroups, ShutdownComplete
+from pyhb.net.filters import STEADY
+from pyhb.wire.message import peek_ack_dest
 
 WALL0 = 1_795_319_321.0
 
@@ -73,6 +75,9 @@ class Node:
     frozen: bool = False
     exited: bool = False
     timer_at: float | None = None
+    lazy: bool = False  # steady statuses and acks wait for the timer, as net.split makes them
+    pending: list[tuple[bytes, float]] = field(default_factory=list)  # (datagram, arrival)
+    wakeups: int = 0  # timer firings and datagrams that woke the node
 
 
 @dataclass(order=True)
@@ -83,9 +88,17 @@ class _Item:
 
 
 class ClusterSim:
-    """Runs engines against each other on simulated time."""
+    """Runs engines against each other on simulated time.
 
-    def __init__(self, configs: dict[str, ClusterConfig], *, seed: int = 1) -> None:
+    ``lazy`` (default ``LAZY``) makes every node read steady statuses at its own timer,
+    dated by their arrival, as a daemon whose media ``net.split`` could split does.
+    """
+
+    LAZY = False
+
+    def __init__(
+        self, configs: dict[str, ClusterConfig], *, seed: int = 1, lazy: bool | None = None
+    ) -> None:
         self.now = 100.0
         self.rng = random.Random(seed)
         self._queue: list[_Item] = []
@@ -101,8 +114,9 @@ class ClusterSim:
         self.wire: list[tuple[float, str, bytes]] = []  # (time, sender, datagram)
         self.owners_seen: list[tuple[float, dict[str, set[str]]]] = []
         self.announces: list[tuple[float, str, tuple[str, ...]]] = []  # (time, node, keys)
+        lazy = self.LAZY if lazy is None else lazy
         for name, cfg in configs.items():
-            self.nodes[name] = Node(name, None, cfg, generation=1000)
+            self.nodes[name] = Node(name, None, cfg, generation=1000, lazy=lazy)
 
     # -- time --------------------------------------------------------------------------
 
@@ -146,6 +160,8 @@ class ClusterSim:
             now=self.instant(),
             rand=self.rng.random,
         )
+        node.engine.statuses_lazy = node.lazy
+        node.pending.clear()
         self._service(node)
 
     def kill(self, name: str) -> None:
@@ -197,8 +213,19 @@ class ClusterSim:
         if node.engine is None or node.frozen or node.timer_at != deadline:
             return
         node.timer_at = None
+        node.wakeups += 1
+        self._read_pending(node)
         node.engine.handle_timer(self.instant())
         self._service(node)
+
+    def _read_pending(self, node: Node) -> None:
+        """Feed the steady statuses that waited, dated by their arrival."""
+        pending, node.pending = node.pending, []
+        for data, arrived in pending:
+            if node.engine is not None:
+                node.engine.receive_datagram(
+                    data, "hb0", ("10.77.0.1", 694), self.instant(), arrived
+                )
 
     def _transmit(self, src: str, data: bytes) -> None:
         self.wire.append((self.now, src, data))
@@ -213,6 +240,14 @@ class ClusterSim:
         node = self.nodes[dst]
         if node.engine is None or node.frozen:
             return  # a frozen process's socket buffer would keep it; we drop it
+        dest = peek_ack_dest(data)
+        if dest is not None and dest != node.name.encode():
+            return  # another node's acknowledgement: the kernel filter drops it
+        if node.lazy and (data.startswith(STEADY) or dest is not None):
+            node.pending.append((data, self.now))  # the twin's share: read at the timer
+            return
+        node.wakeups += 1
+        self._read_pending(node)
         node.engine.receive_datagram(data, "hb0", ("10.77.0.1", 694), self.instant())
         self._service(node)
 

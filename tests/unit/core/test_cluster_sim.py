@@ -14,6 +14,14 @@ from tests.helpers.sim import ClusterSim, make_config
 VIP = "10.77.0.100/24/hb0"
 
 
+@pytest.fixture(autouse=True, params=["prompt", "lazy"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every scenario runs twice: nodes reading every datagram as it comes, and nodes
+    reading steady statuses at their own timer (media split by ``net.split``)."""
+    monkeypatch.setattr(ClusterSim, "LAZY", request.param == "lazy")
+    return str(request.param)
+
+
 def pair(**kw: object) -> ClusterSim:
     return ClusterSim({n: make_config(n, **kw) for n in ("a", "b")})  # type: ignore[arg-type]
 
@@ -350,6 +358,7 @@ def _status_times(sim: ClusterSim, since: float) -> dict[str, list[float]]:
     return times
 
 
+@pytest.mark.parametrize("reading", ["prompt"], indirect=True)  # aligns on reading
 def test_statuses_of_nodes_started_apart_fall_into_step() -> None:
     """Three nodes started 70 and 130 ms apart end up sending their statuses together
     (each follows the first it hears), none ever more often than every half keepalive
@@ -376,6 +385,7 @@ def test_statuses_of_nodes_started_apart_fall_into_step() -> None:
             assert min(abs(u - t) for u in last[node]) < 0.005, (node, t)
 
 
+@pytest.mark.parametrize("reading", ["prompt"], indirect=True)  # aligns on reading
 def test_a_follower_keeps_its_keepalive_when_the_node_it_followed_dies() -> None:
     """The leader is killed: the follower's next status comes a keepalive plus its slack
     after its last, then every keepalive again."""

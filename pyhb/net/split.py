@@ -1,0 +1,113 @@
+"""Splitting each medium's input in two: what can wait for the node's own timer, and
+everything else, read at once.
+
+In a settled cluster almost every datagram is a peer's ``st=active`` status, and reading
+each as it arrives wakes the daemon once per peer per keepalive. Here each medium gets a
+twin socket that only those steady statuses and the acknowledgements for this node
+reach (``net.filters``); the transport does not watch it, but reads it at the engine's
+own timer (which comes at least once a keepalive, to send our status) and before any
+other input, with each datagram's kernel arrival time (``SO_TIMESTAMPNS``), so the
+engine dates liveness by arrival, not by reading. The main socket keeps everything else,
+read as it comes: messages that move resources, retransmissions, and statuses that
+change something.
+
+How a datagram reaches only one of the two:
+
+* bcast: the twin is bound to the interface's broadcast address, so unicast datagrams
+  (which the kernel would hand to one socket only) never reach it; a broadcast reaches
+  both, and each socket's filter keeps its share. The main socket drops the twin's
+  share only from datagrams sent to the broadcast address: a peer that uses ucast to
+  reach us on the same interface and port is read there in full.
+* mcast: both join the group; every datagram reaches both, filters as for bcast.
+* ucast: the kernel hands a unicast datagram to one socket of the port's reuseport
+  group, chosen by ``filters.steer``: the twin for its share, the group's first socket
+  otherwise. One twin per (interface, port); it joins the group after the main
+  sockets, so its place in the group is their number.
+
+Where any step fails (the kernel refuses a filter, the twin cannot bind), the medium
+stays as it was, with the acknowledgement filter alone, and reads everything at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import socket
+from collections.abc import Sequence
+
+from pyhb.config.model import Bcast, Ucast
+from pyhb.net import filters
+from pyhb.net.sockets import MediumError, MediumSocket, open_medium
+
+log = logging.getLogger(__name__)
+
+SO_TIMESTAMPNS = 35  # the kernel's SO_TIMESTAMPNS_OLD: struct timespec of CLOCK_REALTIME
+
+
+def split_media(media: Sequence[MediumSocket], node: bytes) -> list[MediumSocket]:
+    """``media`` with filters attached, and a twin (``lazy``) wherever one could be made.
+
+    ``node`` is the local node's name as on the wire. Blocking; call before the loop.
+    """
+    out = list(media)
+    ucast_groups: dict[tuple[str, int], list[int]] = {}
+    for i, ms in enumerate(out):
+        if isinstance(ms.medium, Ucast):
+            ucast_groups.setdefault((ms.medium.iface, ms.medium.port), []).append(i)
+            continue
+        twin = _twin(ms)
+        if twin is not None and not filters.attach(twin, filters.twin(node)):
+            twin.close()
+            twin = None
+        out[i] = _finish(ms, node, twin)
+    for members in ucast_groups.values():
+        twin = _twin(out[members[0]])
+        if twin is not None and not (
+            filters.attach(twin, filters.twin(node))
+            and filters.attach(twin, filters.steer(len(members), node), reuseport=True)
+            and all(_split_main(out[i], node) for i in members)
+        ):
+            # All or nothing: a main socket that kept the steady statuses next to one that
+            # drops them could lose what the group handed to the latter.
+            twin.close()
+            twin = None
+        for i in members:
+            if twin is None:
+                filters.attach(out[i].sock, filters.prompt(node, split=False))
+        out[members[0]] = dataclasses.replace(out[members[0]], lazy=twin)
+    return out
+
+
+def _twin(ms: MediumSocket) -> socket.socket | None:
+    try:
+        sock = open_medium(ms.medium, attempts=1, twin=True).sock
+    except MediumError as exc:
+        log.debug("%s: statuses are read as they come: %s", ms.description, exc)
+        return None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError as exc:
+        log.debug("%s: statuses are read as they come: %s", ms.description, exc)
+        sock.close()
+        return None
+    return sock
+
+
+def _finish(ms: MediumSocket, node: bytes, twin: socket.socket | None) -> MediumSocket:
+    """Attach the main socket's filter; without a twin (or if that fails), the plain one."""
+    if twin is not None and _split_main(ms, node):
+        return dataclasses.replace(ms, lazy=twin)
+    if twin is not None:
+        twin.close()
+    filters.attach(ms.sock, filters.prompt(node, split=False))
+    return ms
+
+
+def _split_main(ms: MediumSocket, node: bytes) -> bool:
+    """Make ``ms``'s main socket drop steady statuses and date what it reads."""
+    try:
+        ms.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError:
+        return False
+    brd = ms.destination[0] if isinstance(ms.medium, Bcast) else None
+    return filters.attach(ms.sock, filters.prompt(node, split=True, broadcast=brd))
