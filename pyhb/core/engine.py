@@ -260,6 +260,12 @@ class Engine:
             t = r
         return t
 
+    def statuses_wanted(self) -> bool:
+        """Whether the shell must read peers' steady statuses as they arrive rather than
+        at our own timer (``statuses_lazy``): while a peer is dead, so that one that
+        speaks again (a healed partition, a link back up) is noticed at once."""
+        return any(p.status is NodeStatus.DEAD for p in self.peers.peers.values())
+
     def handle_timer(self, now: Instant) -> None:
         """Do whatever is due at ``now``."""
         self._enter(now)

@@ -65,7 +65,7 @@ class MediumSocket:
     medium: Medium
     sock: socket.socket
     destination: tuple[str, int]
-    lazy: socket.socket | None = None  # the twin that gets steady statuses (net.split)
+    lazy: socket.socket | None = None  # the twin read at the engine's timer (net.split)
 
     @property
     def name(self) -> str:

@@ -18,6 +18,14 @@ pass. After sending, the sockets are read once more in the same pass: a broadcas
 looped-back multicast is queued on our own socket by the time ``sendto`` returns, and
 reading it now saves the process a wake-up per heartbeat.
 
+Split media (``net.split``: a medium with a ``lazy`` twin socket): the twin is watched
+only while ``engine.statuses_wanted()`` says so (a peer is dead: one that speaks again
+must be noticed at once). Otherwise it is read when the timer fires, before
+``handle_timer``, and whenever a main socket wakes the loop. Every socket is then read,
+and the datagrams go to the engine in the order the kernel stamped them on arrival
+(``SO_TIMESTAMPNS``), a twin's with its arrival time on the loop's clock (``arrived``).
+Our own steady status goes to the twin, so nothing is read back after sending.
+
 Sends are plain non-blocking ``sendto`` calls: a datagram that cannot go out at once
 (an error, or a full socket buffer) is counted and dropped, never queued; heartbeats
 are periodic and the retransmission protocol covers the rest.
@@ -58,6 +66,10 @@ class Engine(Protocol):
     def datagrams_to_send(self, now: Instant) -> list[bytes]: ...
 
     def get_timer(self) -> float | None: ...
+
+    def statuses_wanted(self) -> bool:
+        """True while steady statuses must be read as they come (split media)."""
+        ...
 
     def handle_timer(self, now: Instant) -> None: ...
 
@@ -176,6 +188,7 @@ class Transport:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._split = False  # some medium has a twin: read every socket, in arrival order
+        self._watching = False  # the twins are watched too (engine.statuses_wanted)
         self._read_at = self._loop.time()
         self._busy = False
         self._again = False
@@ -243,6 +256,8 @@ class Transport:
                 self._loop.remove_reader(m.fd)
                 m.sock.close()
                 if m.lazy is not None:
+                    if self._watching:
+                        self._loop.remove_reader(m.lazy.fileno())
                     m.lazy.close()
         self._media.clear()
 
@@ -355,6 +370,8 @@ class Transport:
                 if not self._again or self._closed:
                     break
             self._arm_timer()
+            if self._split:
+                self._watch_twins()
         finally:
             self._busy = False
 
@@ -386,6 +403,23 @@ class Transport:
         self._timer_at = deadline
         if deadline is not None:
             self._timer = self._loop.call_at(max(deadline, self._loop.time()), self._on_timer)
+
+    def _watch_twins(self) -> None:
+        """Watch the twins while the engine wants statuses as they come, else not."""
+        try:
+            want = self._engine.statuses_wanted()
+        except Exception as exc:
+            self._report(exc)
+            want = True
+        if want == self._watching or self._closed:
+            return
+        self._watching = want
+        for m in self._media:
+            if m.lazy is not None and m.open:
+                if want:
+                    self._loop.add_reader(m.lazy.fileno(), self._on_readable, m)
+                else:
+                    self._loop.remove_reader(m.lazy.fileno())
 
     def _call(self, fn: Callable[[], object]) -> None:
         """Run engine/daemon code; a bug there must not kill a medium's socket."""

@@ -30,6 +30,7 @@ class FakeEngine:
         self.on_timer: Callable[[Instant], None] | None = None
         self.on_receive: Callable[[bytes], None] | None = None
         self.unchanged: set[bytes] = set()  # datagrams reported as dropped untouched
+        self.wanted = False  # statuses_wanted()
         self.got_datagram = asyncio.Event()
         self.timer_fired = asyncio.Event()
 
@@ -57,6 +58,9 @@ class FakeEngine:
     def get_timer(self) -> float | None:
         self.calls.append("get_timer")
         return self.deadline
+
+    def statuses_wanted(self) -> bool:
+        return self.wanted
 
     def handle_timer(self, now: Instant) -> None:
         self.calls.append("timer")
@@ -486,3 +490,29 @@ async def test_a_wake_up_on_the_main_socket_reads_both_in_arrival_order(
         assert [a is None for a in engine.arrived] == [False, True, False]
     finally:
         t.close()
+
+
+@pytest.mark.asyncio
+async def test_the_twin_is_watched_while_the_engine_wants_statuses_at_once(
+    sockets: list[socket.socket],
+) -> None:
+    """statuses_wanted() (a peer is dead): a datagram on the twin wakes the transport;
+    once it is no longer wanted, the twin waits for the timer again."""
+    ms, twin, peer = _split_medium(sockets)
+    engine = FakeEngine()
+    engine.wanted = True
+    engine.deadline = asyncio.get_running_loop().time() + 30
+    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    try:
+        peer.sendto(b"back again", twin.getsockname())
+        await asyncio.wait_for(engine.got_datagram.wait(), 5)
+        assert [d for d, _, _ in engine.received] == [b"back again"]
+        engine.wanted = False
+        t.kick()
+        engine.got_datagram.clear()
+        peer.sendto(b"steady", twin.getsockname())
+        await asyncio.sleep(0.15)
+        assert not engine.got_datagram.is_set()
+    finally:
+        t.close()
+    assert twin.fileno() == -1

@@ -243,7 +243,8 @@ class ClusterSim:
         dest = peek_ack_dest(data)
         if dest is not None and dest != node.name.encode():
             return  # another node's acknowledgement: the kernel filter drops it
-        if node.lazy and (data.startswith(STEADY) or dest is not None):
+        lazy = node.lazy and not node.engine.statuses_wanted()
+        if lazy and (data.startswith(STEADY) or dest is not None):
             node.pending.append((data, self.now))  # the twin's share: read at the timer
             return
         node.wakeups += 1
