@@ -46,12 +46,14 @@ from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
+from pyhb.wire.steady import Template
 
 log = logging.getLogger(__name__)
 
 RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
 REQNODES_PERIOD = 1.0  # 3.0.6 re-sends reqnodes every second until answered
 STATUS_ALIGN = 0.5  # keepalives: how early our status may go out to join a peer's
+STATUS_SLOTS = ("seq", "ts", "ld")  # the fields of our status that change each time
 FOLLOW_SLACK, FOLLOW_SLACK_MAX = 0.05, 0.02  # keepalives, seconds: see status_heard
 
 
@@ -85,6 +87,7 @@ class Engine:
         self._rand = rand
         self._signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
+        self._status_templates: dict[tuple[NodeStatus, str], Template] = {}
         self._compose = Composer(
             node=self.local,
             uuid=uuid,
@@ -305,6 +308,7 @@ class Engine:
                 p.dt = self.deadtime
         self._signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
+        self._status_templates.clear()
         self.config = config
         self._next_status = now.mono
         self._after()
@@ -385,8 +389,21 @@ class Engine:
                 self._next_status += slack
 
     def _send_status_word(self, st: NodeStatus) -> None:
+        """Queue our status: what ``send("status", ...)`` would, from a ``Template``
+        (only ``seq``, ``ts`` and ``ld`` change from one status to the next)."""
         dt = f"{int(self.deadtime * 1000):x}"
-        self.send("status", [("st", str(st)), ("dt", dt), ("protocol", "1")])
+        template = self._status_templates.get((st, dt))
+        if template is None:
+            fields = [("st", str(st)), ("dt", dt), ("protocol", "1")]
+            pairs = self._compose.build("status", fields, seq=0, wall=0.0)
+            template = Template(self._signer, pairs, STATUS_SLOTS)
+            if len(self._status_templates) >= len(NodeStatus):
+                self._status_templates.clear()  # a reload changed dt: the old ones go
+            self._status_templates[(st, dt)] = template
+        seq = self.history.allocate()
+        data = template.datagram(f"{seq:x}", f"{int(self._now.wall):x}", self._compose.loadavg())
+        self.history.record(seq, data)
+        self._outbox.append(data)
 
     def _probe_quiet_peers(self, t: float) -> None:
         """A peer's status is overdue: ask for the packets it should have sent since.

@@ -7,6 +7,9 @@ datagram on another medium, or retransmitted) are dropped. Unlike 3.0.6, a link 
 refreshed only by a packet newer than any it carried before, so replaying captured
 packets changes nothing, not even a link's state.
 Bad packets are logged at most once a minute per source at WARNING, else at DEBUG.
+A status in the steady layout from a known peer (nearly every datagram of an idle
+cluster) is read by ``wire.steady`` instead of the general decoder and goes through the
+same steps; anything that path does not take whole goes the general way.
 
 Part of the engine; never imports asyncio, socket, subprocess, time, os or random.
 """
@@ -29,6 +32,7 @@ from pyhb.core.peers import PROBE_AFTER, Link
 from pyhb.core.seqno import MAX_REXMIT_PER_REQUEST, Lookup, Verdict
 from pyhb.wire.errors import AuthError, DecodeError
 from pyhb.wire.message import peek_ack_dest
+from pyhb.wire.steady import Status, read_status
 
 if TYPE_CHECKING:
     from pyhb.clock import Instant
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 
 BADPACKET_INTERVAL = 60.0
 MIN_DT, MAX_DT = 0.1, 3600.0
+_NODE_STATUS = {s.value: s for s in NodeStatus}
 
 Handler = Callable[["Engine", "Peer", "HaMessage"], None]
 
@@ -78,6 +83,9 @@ def receive_datagram(
         _heard_self(eng, medium)
         eng._after()
         return True
+    status = read_status(data)
+    if status is not None and _steady_status(eng, status, medium, addr, now, arrived):
+        return True
     dest = peek_ack_dest(data)
     if dest is not None and dest != eng.local_raw:
         return False  # another node's acknowledgement: nothing in it concerns us
@@ -89,6 +97,35 @@ def receive_datagram(
         return True
     heard = now.mono if arrived is None else min(arrived, now.mono)
     _receive(eng, msg, medium, addr, now, heard, late=arrived is not None)
+    eng._after()
+    return True
+
+
+def _steady_status(
+    eng: Engine,
+    st: Status,
+    medium: str,
+    addr: tuple[str, int],
+    now: Instant,
+    arrived: float | None,
+) -> bool:
+    """A status in the steady layout (``wire.steady``), from a known peer, authentic:
+    received exactly as ``_receive`` would, without decoding the whole message. False,
+    with nothing changed, for anything else; the general path then takes it."""
+    peer = eng.peers.get(st.src)
+    if peer is None or st.src == eng.local:
+        return False
+    try:
+        eng._verifier.check_trailer(st.key_index, st.digest, st.signed)
+    except AuthError:
+        return False
+    eng._enter(now)
+    heard = now.mono if arrived is None else min(arrived, now.mono)
+    _heard(eng, peer, st.uuid, medium, heard, st.seq, st.gen)
+    if _sequence_ok(eng, peer, "status", addr, now, st.seq, st.gen):
+        _on_status(eng, peer, heard, st.dt, True, st.st)
+        if arrived is None and st.seq == peer.tracker.last:
+            eng.status_heard(now.mono)
     eng._after()
     return True
 
@@ -136,7 +173,7 @@ def _receive(
         bad_packet(eng, addr[0], f"message from unknown node [{src}] at {addr[0]} ignored")
         return
     seq, gen = _hex(msg.get("seq")), _hex(msg.get("hg")) or 0
-    _heard(eng, peer, msg, medium, heard, seq, gen)
+    _heard(eng, peer, msg.get_bytes("srcuuid"), medium, heard, seq, gen)
     dest = msg.get("dest")
     if mtype.startswith("NS_"):
         if dest is None or dest == eng.local:
@@ -149,7 +186,8 @@ def _receive(
     if dest is not None and dest != eng.local:
         return
     if mtype == "status":
-        _on_status(eng, peer, msg, heard)
+        protocol = msg.get("protocol") is not None
+        _on_status(eng, peer, heard, _hex(msg.get("dt")), protocol, msg.get("st") or "")
         if not late and seq == peer.tracker.last:  # its newest, not a retransmitted one
             eng.status_heard(now.mono)
         return
@@ -169,9 +207,8 @@ def _heard_self(eng: Engine, medium: str) -> None:
 
 
 def _heard(
-    eng: Engine, peer: Peer, msg: HaMessage, medium: str, t: float, seq: int | None, gen: int
+    eng: Engine, peer: Peer, uuid: bytes | None, medium: str, t: float, seq: int | None, gen: int
 ) -> None:
-    uuid = msg.get_bytes("srcuuid")
     if uuid is not None and len(uuid) == 16:
         peer.uuid = uuid
     link = peer.links.get(medium) or peer.links.setdefault(medium, Link(medium))
@@ -243,12 +280,12 @@ def _sequence_ok(
 # -- handlers ----------------------------------------------------------------------
 
 
-def _on_status(eng: Engine, peer: Peer, msg: HaMessage, t: float) -> None:
-    """A status that reached the host at ``t``."""
-    dt = _hex(msg.get("dt"))
+def _on_status(eng: Engine, peer: Peer, t: float, dt: int | None, protocol: bool, st: str) -> None:
+    """A status that reached the host at ``t``, with its ``dt`` (None if absent or not
+    hex), whether it had a ``protocol`` field, and its ``st`` ("" if absent)."""
     if dt is not None:
         peer.dt = min(max(dt / 1000, MIN_DT), MAX_DT)
-    peer.protocol = msg.get("protocol") is not None
+    peer.protocol = protocol
     last = peer.last_status
     if last is not None and t < last:
         t = last  # read late, after a stall restarted the deadlines: not older than that
@@ -263,11 +300,8 @@ def _on_status(eng: Engine, peer: Peer, msg: HaMessage, t: float) -> None:
             eng._emit(HeartbeatLate(peer.name, ms, over))
     peer.last_status = t
     peer.probe_at = t + (PROBE_AFTER + eng.statuses_lazy) * eng.keepalive
-    try:
-        new = NodeStatus(msg.get("st") or "")
-    except ValueError:
-        return
-    if new is NodeStatus.DEAD:
+    new = _NODE_STATUS.get(st)
+    if new is None or new is NodeStatus.DEAD:
         return
     old = peer.status
     if new is old:

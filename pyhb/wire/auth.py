@@ -88,13 +88,11 @@ def _hmac_hex(name: str, key: bytes, data: bytes) -> str:
 def digest(method: AuthMethod | str, key: bytes, data: bytes) -> str:
     """The digest text heartbeat puts after the key index: lower-case hex; crc as ``%lx``
     (no zero padding)."""
-    match AuthMethod(method):
-        case AuthMethod.SHA1:
-            return _hmac_hex("sha1", key, data)
-        case AuthMethod.MD5:
-            return _hmac_hex("md5", key, data)
-        case AuthMethod.CRC:
-            return f"{crc32_cksum(data):x}"
+    if method in _HASHES:  # "sha1", "md5": an AuthMethod is equal to its text
+        return _hmac_hex(str(method), key, data)
+    if AuthMethod(method) is AuthMethod.CRC:  # ValueError for anything else
+        return f"{crc32_cksum(data):x}"
+    raise AssertionError(method)  # every AuthMethod is handled above
 
 
 def token(key: AuthKey, data: bytes) -> str:
@@ -197,14 +195,22 @@ class Verifier:
         if decoded.trailer is None:
             raise AuthError("missing or malformed trailer netstring after %%%")
         index, got = _parse_token(decoded.trailer, "trailer")
+        self.check_trailer(index, got, decoded.signed)
+
+    def check_trailer(self, index: int, got: str, signed: bytes) -> None:
+        """Check a trailer's digest ``got``, of key ``index``, over the body ``signed``.
+
+        Raises:
+            AuthError: unknown index or mismatch.
+        """
         key = self._key(index, "trailer")
-        if _same(got, digest(key.method, key.key, decoded.signed)):
+        if _same(got, digest(key.method, key.key, signed)):
             return
         # heartbeat 3.0.6 (cl_netstring.c is_auth_netstring -> authmethod) checks index N
         # with the method of N but the key string of the active index: accept that too so
         # a 3.0.6 peer in the middle of a key rotation still interoperates.
         active = self.authkeys.outbound
-        if index != active.index and _same(got, digest(key.method, active.key, decoded.signed)):
+        if index != active.index and _same(got, digest(key.method, active.key, signed)):
             log.debug("trailer of key index %d matched the active key (3.0.6 quirk)", index)
             return
         raise AuthError(f"trailer digest does not match key index {index} ({key.method})")

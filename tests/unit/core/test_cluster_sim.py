@@ -307,6 +307,10 @@ class _CountingVerifier:
         self.calls += 1
         return self.inner.verify(data)  # type: ignore[attr-defined]
 
+    def check_trailer(self, index: int, got: str, signed: bytes) -> None:
+        self.calls += 1
+        self.inner.check_trailer(index, got, signed)  # type: ignore[attr-defined]
+
 
 def test_own_looped_back_datagrams_bring_the_link_up_without_being_verified() -> None:
     """A node alone hears only itself: its link comes up, nothing is decoded."""
@@ -342,6 +346,9 @@ def test_acks_for_other_nodes_are_dropped_before_decoding() -> None:
             if msg.type == "NS_ackmsg":
                 seen.append(msg.get("dest"))
             return msg
+
+        def check_trailer(self, index: int, got: str, signed: bytes) -> None:
+            inner.check_trailer(index, got, signed)
 
     engine._verifier = Recording()  # type: ignore[assignment]
     sim.run_for(30)
