@@ -6,13 +6,13 @@ Only this module and ``pyhb.net.transport`` read the system clock.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class Instant:
-    """One reading of time: ``mono`` drives every deadline, ``wall`` only wire/log text."""
+class Instant(NamedTuple):
+    """One reading of time: ``mono`` drives every deadline, ``wall`` only wire/log text.
+
+    (A named tuple: one is made for every input the engine gets.)"""
 
     mono: float
     wall: float

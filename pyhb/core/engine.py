@@ -102,7 +102,7 @@ class Engine:
         self.own_links = {m: LinkStatus.DEAD for m in self.media}
         self._outbox: list[bytes] = []
         # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
-        # our own without decoding and authenticating it again.
+        # our own without decoding and authenticating it again (``inbound``).
         self._recent_sent: deque[bytes] = deque(maxlen=RECENT_SENT)
         self._events: deque[Event] = deque()
         self._next_status = now.mono
@@ -197,20 +197,12 @@ class Engine:
 
     # -- the four-method contract --------------------------------------------------------
 
-    def receive_datagram(
-        self,
-        data: bytes,
-        medium: str,
-        addr: tuple[str, int],
-        now: Instant,
-        arrived: float | None = None,
-    ) -> bool:
-        """One UDP payload from ``addr`` on ``medium`` (the link name: the interface).
-
-        ``arrived`` (monotonic, not after ``now``) is when a datagram read late reached
-        the host: liveness is dated by it (see ``statuses_lazy``). False if it was
-        dropped without changing anything (see ``inbound``)."""
-        return inbound.receive_datagram(self, data, medium, addr, now, arrived)
+    # One UDP payload from ``addr`` on ``medium`` (the link name: the interface); see
+    # ``inbound.receive_datagram``, which is this method itself (no call in between: it
+    # runs for every datagram). ``arrived`` (monotonic, not after ``now``) is when a
+    # datagram read late reached the host: liveness is dated by it (``statuses_lazy``).
+    # False if it was dropped without changing anything.
+    receive_datagram = inbound.receive_datagram
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]:
         """Datagrams queued since the last call; each goes out on every medium."""
@@ -218,10 +210,6 @@ class Engine:
         out, self._outbox = self._outbox, []
         self._recent_sent.extend(out)
         return out
-
-    def sent_recently(self, data: bytes) -> bool:
-        """True if ``data`` is byte for byte one of our last datagrams to go out."""
-        return data in self._recent_sent
 
     def next_event(self) -> Event | None:
         """The next event or effect for the shell, or None."""
@@ -267,7 +255,10 @@ class Engine:
         """Whether the shell must read peers' steady statuses as they arrive rather than
         at our own timer (``statuses_lazy``): while a peer is dead, so that one that
         speaks again (a healed partition, a link back up) is noticed at once."""
-        return any(p.status is NodeStatus.DEAD for p in self.peers.peers.values())
+        for p in self.peers.peers.values():  # noqa: SIM110 (runs after every input: no generator)
+            if p.status is NodeStatus.DEAD:
+                return True
+        return False
 
     def handle_timer(self, now: Instant) -> None:
         """Do whatever is due at ``now``."""
@@ -276,7 +267,10 @@ class Engine:
         if t >= self._next_status:
             self._send_status()
         self._check_timeouts(t)
-        for p in self.peers:
+        peers = self.peers.peers.values()
+        for p in peers:
+            if not p.tracker.missing:  # nothing to ask for (``due`` would say so)
+                continue
             for first, last in p.tracker.due(t):
                 if p.alive:
                     self.send(
@@ -284,10 +278,15 @@ class Engine:
                         [("firstseq", str(first)), ("lastseq", str(last))],
                         dest=p.name,
                     )
-        self._probe_quiet_peers(t)
+        for p in peers:
+            if p.probe_at is not None and t >= p.probe_at:
+                self._probe_quiet_peers(t)
+                break
         if self._reqnodes_due is not None and t >= self._reqnodes_due:
             self._send_reqnodes(t)
-        self.ownership.timer(t)
+        due = self.ownership.next_deadline()
+        if due is not None and t >= due:
+            self.ownership.timer(t)
         self._after()
 
     def reconfigure(self, config: ClusterConfig, now: Instant) -> None:
@@ -343,7 +342,8 @@ class Engine:
 
     def _after(self) -> None:
         own = self.ownership
-        own.poll_deferred()
+        if own.deferred_request is not None:
+            own.poll_deferred()
         if (
             own.shutdown_requested
             and own.rstate.value != "shutdown"
@@ -430,10 +430,13 @@ class Engine:
             p.probe_at = t + PROBE_EVERY * self.keepalive
 
     def _check_timeouts(self, t: float) -> None:
-        for p in self.peers:
-            d = p.dead_deadline(self.started, self.initdead, self.comm_up)
-            if d is not None and t >= d:
-                self._declare_dead(p.name, graceful=False)
+        started, initdead, comm_up = self.started, self.initdead, self.comm_up
+        for p in self.peers.peers.values():
+            if p.status is not NodeStatus.DEAD:  # Peer.dead_deadline, written out
+                last = p.last_status
+                d = (started + initdead) if last is None else last + (p.dt if comm_up else initdead)
+                if t >= d:
+                    self._declare_dead(p.name, graceful=False)
             for link in p.links.values():
                 if (
                     link.status is LinkStatus.UP
@@ -443,7 +446,8 @@ class Engine:
                     link.status = LinkStatus.DEAD
                     self._log(logging.INFO, f"Link {p.name}:{link.name} dead.")
                     self._emit(LinkStateChanged(p.name, link.name, LinkStatus.DEAD))
-        self._check_comm_up(t)
+        if not self.comm_up:
+            self._check_comm_up(t)
 
     def _declare_dead(self, name: str, *, graceful: bool) -> None:
         p = self.peers.get(name)

@@ -76,7 +76,7 @@ def receive_datagram(
     timer): the peer and the link were heard then, not at ``now``. Everything else
     (the engine's clock, stall detection, retransmission timers) runs on ``now``.
     """
-    if eng.sent_recently(data):  # our own, looped back: nothing to decode or check
+    if data in eng._recent_sent:  # our own, looped back: nothing to decode or check
         if eng.own_links.get(medium) is not LinkStatus.DEAD:
             return False
         eng._enter(now)
@@ -112,7 +112,7 @@ def _steady_status(
     """A status in the steady layout (``wire.steady``), from a known peer, authentic:
     received exactly as ``_receive`` would, without decoding the whole message. False,
     with nothing changed, for anything else; the general path then takes it."""
-    peer = eng.peers.get(st.src)
+    peer = eng.peers.peers.get(st.src)
     if peer is None or st.src == eng.local:
         return False
     try:

@@ -21,8 +21,10 @@ reading it now saves the process a wake-up per heartbeat.
 Split media (``net.split``: a medium with a ``lazy`` twin socket): the twin is watched
 only while ``engine.statuses_wanted()`` says so (a peer is dead: one that speaks again
 must be noticed at once). Otherwise it is read when the timer fires, before
-``handle_timer``, and whenever a main socket wakes the loop. Every socket is then read,
-and the datagrams go to the engine in the order the kernel stamped them on arrival
+``handle_timer``, and whenever a main socket wakes the loop. Every socket is then read
+(one ``poll`` over all of them per round, one datagram from each readable one, until
+none is: no failed ``recvmsg`` per empty socket), and the datagrams go to the engine in
+the order the kernel stamped them on arrival
 (``SO_TIMESTAMPNS``), a twin's with its arrival time on the loop's clock (``arrived``).
 Our own steady status goes to the twin, so nothing is read back after sending.
 
@@ -35,6 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
+import select
 import socket
 import struct
 import time
@@ -77,6 +81,8 @@ class Engine(Protocol):
 MAX_BATCH = 64  # datagrams read from one socket per wake-up
 SCM_TIMESTAMPNS = 35  # the ancillary message SO_TIMESTAMPNS (net.split) asks for
 _ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
+_SOL_SOCKET = socket.SOL_SOCKET
+_unpack_timespec = struct.Struct("qq").unpack_from
 
 
 @dataclass(slots=True)
@@ -136,32 +142,8 @@ class _Medium:
             log.debug("write failure %d on %s: %s", stats.failing, self.ms.description, exc)
 
 
-def _arrival(item: tuple[int, bytes, tuple[str, int], _Medium, bool]) -> int:
-    return item[0]
-
-
-def _collect(
-    m: _Medium,
-    sock: socket.socket,
-    lazy: bool,
-    wall_ns: int,
-    batch: list[tuple[int, bytes, tuple[str, int], _Medium, bool]],
-) -> None:
-    """Append what is queued on ``sock`` with its kernel arrival time (wall clock, ns)."""
-    for _ in range(MAX_BATCH):
-        try:
-            data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:
-            m.failed(exc)
-            return
-        stamp = wall_ns
-        for level, kind, value in ancillary:
-            if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
-                sec, nsec = struct.unpack_from("qq", value)
-                stamp = sec * 1_000_000_000 + nsec
-        batch.append((stamp, data, addr, m, lazy))
+_Arrived = tuple[int, bytes, tuple[str, int], _Medium, bool]  # stamp, data, addr, medium, lazy
+_arrival = operator.itemgetter(0)
 
 
 class Transport:
@@ -188,6 +170,11 @@ class Transport:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._split = False  # some medium has a twin: read every socket, in arrival order
+        # Split media: every socket, main and twin, by file descriptor, and a poll set of
+        # them all, so that reading them all costs one ``poll`` per round rather than a
+        # failed ``recvmsg`` per socket.
+        self._sources: dict[int, tuple[_Medium, socket.socket, bool]] = {}
+        self._poller = select.poll()
         self._watching = False  # the twins are watched too (engine.statuses_wanted)
         self._read_at = self._loop.time()
         self._busy = False
@@ -215,6 +202,11 @@ class Transport:
                 medium = _Medium(ms)
                 self._loop.add_reader(medium.fd, self._on_readable, medium)
                 self._media.append(medium)
+                self._sources[medium.fd] = (medium, ms.sock, False)
+                if ms.lazy is not None:
+                    self._sources[ms.lazy.fileno()] = (medium, ms.lazy, True)
+            for fd in self._sources:
+                self._poller.register(fd, select.POLLIN)
         except BaseException:
             self.close()
             raise
@@ -260,6 +252,8 @@ class Transport:
                         self._loop.remove_reader(m.lazy.fileno())
                     m.lazy.close()
         self._media.clear()
+        self._sources.clear()
+        self._poller = select.poll()
 
     # --- inputs -------------------------------------------------------------------
 
@@ -300,13 +294,28 @@ class Transport:
         loop's clock and kept between the previous read and now (the wall clock may have
         been stepped in between). True if any of them changed the engine's state.
         """
-        batch: list[tuple[int, bytes, tuple[str, int], _Medium, bool]] = []
+        batch: list[_Arrived] = []
         wall_ns = int(now.wall * 1e9)
-        for m in self._media:
-            if m.open:
-                _collect(m, m.sock, False, wall_ns, batch)
-                if m.lazy is not None:
-                    _collect(m, m.lazy, True, wall_ns, batch)
+        sources, poll = self._sources, self._poller.poll
+        for _ in range(MAX_BATCH):  # a round takes one datagram from each readable socket
+            ready = poll(0)
+            if not ready:
+                break
+            for fd, _events in ready:
+                m, sock, lazy = sources[fd]
+                try:
+                    data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError as exc:  # an ICMP error reported on a read (ucast)
+                    m.failed(exc)
+                    continue
+                stamp = wall_ns  # the kernel's arrival time (wall clock, ns), if it says
+                for level, kind, value in ancillary:
+                    if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
+                        sec, nsec = _unpack_timespec(value)
+                        stamp = sec * 1_000_000_000 + nsec
+                batch.append((stamp, data, addr, m, lazy))
         floor, self._read_at = self._read_at, now.mono
         if len(batch) > 1:
             batch.sort(key=_arrival)
@@ -342,7 +351,10 @@ class Transport:
         now = Instant(mono, wall)
         if self._split:
             self._read_all(now)  # the steady statuses since the last read, first
-        self._call(lambda: self._engine.handle_timer(now))
+        try:
+            self._engine.handle_timer(now)
+        except Exception as exc:
+            self._report(exc)
         self._service(now)
 
     # --- output -------------------------------------------------------------------
@@ -366,7 +378,10 @@ class Transport:
                     for m in self._media:
                         if self._read(m, later):
                             self._again = True
-                self._call(self._on_events)
+                try:
+                    self._on_events()
+                except Exception as exc:
+                    self._report(exc)
                 if not self._again or self._closed:
                     break
             self._arm_timer()
@@ -402,7 +417,8 @@ class Transport:
             self._timer = None
         self._timer_at = deadline
         if deadline is not None:
-            self._timer = self._loop.call_at(max(deadline, self._loop.time()), self._on_timer)
+            # A deadline already past runs at the loop's next pass, as asyncio does.
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _watch_twins(self) -> None:
         """Watch the twins while the engine wants statuses as they come, else not."""
@@ -420,13 +436,6 @@ class Transport:
                     self._loop.add_reader(m.lazy.fileno(), self._on_readable, m)
                 else:
                     self._loop.remove_reader(m.lazy.fileno())
-
-    def _call(self, fn: Callable[[], object]) -> None:
-        """Run engine/daemon code; a bug there must not kill a medium's socket."""
-        try:
-            fn()
-        except Exception as exc:
-            self._report(exc)
 
     def _report(self, exc: Exception) -> None:
         if self._on_error is not None:

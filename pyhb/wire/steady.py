@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from pyhb.wire.auth import Signer, token
+from pyhb.wire.auth import Signer, tokenizer
 from pyhb.wire.fields import (
     CLASSIC_LF_SUBSTITUTE,
     MAX_DATAGRAM,
@@ -34,7 +34,7 @@ from pyhb.wire.fields import (
     TEXT_ENCODING,
     TEXT_ERRORS,
 )
-from pyhb.wire.message import encode_netstring, encode_pairs
+from pyhb.wire.message import encode_pairs
 
 _LEN = rb"([1-9][0-9]{0,4}):"  # a netstring length: no leading zero, at most 65535
 _HEX = rb"([0-9a-f]{1,16})"
@@ -118,12 +118,13 @@ class Template:
     the inner ``auth`` signs). For pairs pyhb builds itself (see ``Signer.datagram_of``).
     """
 
-    __slots__ = ("_signer", "_items", "_text", "_sizes")
+    __slots__ = ("_inner", "_token", "_items", "_text", "_sizes")
 
     def __init__(
         self, signer: Signer, pairs: Sequence[tuple[str, str | bytes]], slots: Sequence[str]
     ) -> None:
-        self._signer = signer
+        self._inner = signer.inner
+        self._token = tokenizer(signer.authkeys.outbound)
         wanted = set(slots)
         names = [name for name, _ in pairs if name in wanted]
         if sorted(names) != sorted(wanted):
@@ -156,17 +157,20 @@ class Template:
         """
         if len(values) != len(self._sizes):
             raise ValueError(f"{len(self._sizes)} slot values expected, not {len(values)}")
-        raws = [v.encode(TEXT_ENCODING, TEXT_ERRORS) for v in values]
         args: list[int | bytes] = []
-        for size, raw in zip(self._sizes, raws, strict=True):
+        lines: list[bytes] = []
+        for size, value in zip(self._sizes, values, strict=True):
+            raw = value.encode(TEXT_ENCODING, TEXT_ERRORS)
             args += (size + len(raw), raw)
+            lines.append(raw.replace(b"\n", CLASSIC_LF_SUBSTITUTE))
         body = self._items % tuple(args)
-        key = self._signer.authkeys.outbound
-        if self._signer.inner:
-            text = self._text % tuple(r.replace(b"\n", CLASSIC_LF_SUBSTITUTE) for r in raws)
-            body += encode_netstring(b"(0)auth=" + token(key, text).encode())
+        if self._inner:
+            text = self._text % tuple(lines)
+            auth = b"(0)auth=" + self._token(text)
+            body += b"%d:%s," % (len(auth), auth)
         body += NETSTRING_END
-        data = body + encode_netstring(token(key, body).encode())
+        trailer = self._token(body)
+        data = b"%s%d:%s," % (body, len(trailer), trailer)
         if len(data) > MAX_DATAGRAM:
             raise ValueError(f"message of {len(data)} bytes does not fit in a datagram")
         return data

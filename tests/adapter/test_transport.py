@@ -516,3 +516,82 @@ async def test_the_twin_is_watched_while_the_engine_wants_statuses_at_once(
     finally:
         t.close()
     assert twin.fileno() == -1
+
+
+class _CountingSocket:
+    """A socket whose ``recvmsg`` calls are counted (the transport reads split media
+    through ``recvmsg``)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.reads = 0
+        self.empty_reads = 0
+
+    def recvmsg(self, size: int, ancsize: int) -> object:
+        self.reads += 1
+        try:
+            return self._sock.recvmsg(size, ancsize)
+        except BlockingIOError:
+            self.empty_reads += 1
+            raise
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+
+@pytest.mark.asyncio
+async def test_split_media_are_read_without_a_failed_read_per_empty_socket(
+    sockets: list[socket.socket],
+) -> None:
+    """At the timer, two datagrams on the twin and none on the main socket cost two
+    reads: which sockets hold something is asked of ``poll``, not found out by a read
+    that fails."""
+    ms, twin, peer = _split_medium(sockets)
+    main = _CountingSocket(ms.sock)
+    counted_twin = _CountingSocket(twin)
+    ms = MediumSocket(ms.medium, main, ms.destination, lazy=counted_twin)  # type: ignore[arg-type]
+    engine = FakeEngine()
+    loop = asyncio.get_running_loop()
+    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    try:
+        peer.sendto(b"one", twin.getsockname())
+        peer.sendto(b"two", twin.getsockname())
+        await asyncio.sleep(0.05)
+        engine.deadline = loop.time()
+        t.kick()
+        await asyncio.wait_for(engine.timer_fired.wait(), 5)
+        assert [d for d, _, _ in engine.received] == [b"one", b"two"]
+        assert (counted_twin.reads, counted_twin.empty_reads) == (2, 0)
+        assert (main.reads, main.empty_reads) == (0, 0)
+    finally:
+        t.close()
+
+
+@pytest.mark.asyncio
+async def test_a_flood_on_split_media_is_read_in_rounds_and_every_datagram_arrives(
+    sockets: list[socket.socket],
+) -> None:
+    """More datagrams on both sockets than one wake-up reads: none is lost, and each
+    socket's come in the order they arrived (between sockets, the order holds within
+    a pass)."""
+    ms, twin, peer = _split_medium(sockets)
+    engine = FakeEngine()
+    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    try:
+        engine.deadline = asyncio.get_running_loop().time() + 30
+        t.kick()
+        count = 3 * MAX_BATCH
+        for i in range(count):
+            peer.sendto(b"%d" % i, (twin if i % 3 else ms.sock).getsockname())
+        await until_received(engine, count // 3)  # the main socket's share wakes us
+        engine.deadline = asyncio.get_running_loop().time()
+        t.kick()
+        await until_received(engine, count)
+        got = [int(d) for d, _, _ in engine.received]
+        assert sorted(got) == list(range(count))
+        on_main = [i for i in got if i % 3 == 0]
+        on_twin = [i for i in got if i % 3]
+        assert on_main == sorted(on_main)
+        assert on_twin == sorted(on_twin)
+    finally:
+        t.close()
