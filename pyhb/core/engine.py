@@ -32,6 +32,7 @@ from pyhb.core.events import (
     LinkStatus,
     LogLine,
     NodeStatus,
+    OwnStatusesKnown,
     PeerStateChanged,
     RunGroups,
     Shutdown,
@@ -310,6 +311,7 @@ class Engine:
         self._status_templates.clear()
         self.config = config
         self._next_status = now.mono
+        self.own_links_up()  # our status may start differently now (dt)
         self._after()
 
     def request(self, cmd: Command, now: Instant) -> str | None:
@@ -388,9 +390,9 @@ class Engine:
             if self.keepalive + slack < self.warntime:
                 self._next_status += slack
 
-    def _send_status_word(self, st: NodeStatus) -> None:
-        """Queue our status: what ``send("status", ...)`` would, from a ``Template``
-        (only ``seq``, ``ts`` and ``ld`` change from one status to the next)."""
+    def _status_template(self, st: NodeStatus) -> Template:
+        """Our status ``st`` as ``send("status", ...)`` would build it, but for ``seq``,
+        ``ts`` and ``ld``, which change from one status to the next."""
         dt = f"{int(self.deadtime * 1000):x}"
         template = self._status_templates.get((st, dt))
         if template is None:
@@ -400,6 +402,17 @@ class Engine:
             if len(self._status_templates) >= len(NodeStatus):
                 self._status_templates.clear()  # a reload changed dt: the old ones go
             self._status_templates[(st, dt)] = template
+        return template
+
+    def own_links_up(self) -> None:
+        """Every medium has carried one of our packets back: tell the shell what our
+        steady statuses start with (``OwnStatusesKnown``), so it need not read them."""
+        if all(s is LinkStatus.UP for s in self.own_links.values()):
+            self._emit(OwnStatusesKnown(self._status_template(NodeStatus.ACTIVE).head))
+
+    def _send_status_word(self, st: NodeStatus) -> None:
+        """Queue our status (see ``_status_template``)."""
+        template = self._status_template(st)
         seq = self.history.allocate()
         data = template.datagram(f"{seq:x}", f"{int(self._now.wall):x}", self._compose.loadavg())
         self.history.record(seq, data)

@@ -130,6 +130,15 @@ class StatusChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnStatusesKnown:
+    """Every medium has carried one of our packets back (its link is up, for good):
+    the shell need no longer read back our steady statuses, whose bytes start with
+    ``prefix`` (up to and including our ``srcuuid``). Sent again when it changes."""
+
+    prefix: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ShutdownComplete:
     """Every group is released and the peers were told: the daemon may exit."""
 
@@ -141,5 +150,6 @@ Event = (
     | LogLine
     | RunGroups
     | StatusChanged
+    | OwnStatusesKnown
     | ShutdownComplete
 )

@@ -204,6 +204,7 @@ def _heard_self(eng: Engine, medium: str) -> None:
     if eng.own_links.get(medium) is LinkStatus.DEAD:
         eng.own_links[medium] = LinkStatus.UP
         eng._log(logging.INFO, f"Link {eng.local}:{medium} up.")
+        eng.own_links_up()
 
 
 def _heard(

@@ -31,6 +31,7 @@ from pyhb.core.events import (
     Command,
     GroupAction,
     LogLine,
+    OwnStatusesKnown,
     RunGroups,
     Shutdown,
     ShutdownComplete,
@@ -40,8 +41,8 @@ from pyhb.daemon import logsetup
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
-from pyhb.net.sockets import open_media
-from pyhb.net.split import split_media
+from pyhb.net.sockets import MediumSocket, open_media
+from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
 from pyhb.resources.plan import Timeouts
 from pyhb.resources.process import default_path, script_env
@@ -126,6 +127,7 @@ class Daemon:
     runner: ResourceRunner | None = None
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _media: list[MediumSocket] = field(default_factory=list)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -156,7 +158,7 @@ class Daemon:
         )
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
-        media = split_media(media, self.engine.local_raw)
+        media = self._media = split_media(media, self.engine.local_raw)
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self)
         await server.start()
@@ -197,6 +199,8 @@ class Daemon:
                     task = asyncio.create_task(self._run_groups(ev))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
+                case OwnStatusesKnown(prefix):
+                    ignore_own(self._media, self.engine.local_raw, prefix)
                 case ShutdownComplete():
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)

@@ -18,7 +18,8 @@ The programs:
 * ``prompt(node, split)`` (``SO_ATTACH_FILTER`` on a medium's main socket): drops other
   nodes' acknowledgements and, with ``split``, the twin's share (for bcast, only from
   datagrams sent to the broadcast address, which is all the twin gets).
-* ``twin(node)`` (``SO_ATTACH_FILTER`` on the twin): the twin's share, nothing else.
+* ``twin(node, own)`` (``SO_ATTACH_FILTER`` on the twin): the twin's share, nothing
+  else; with ``own``, not our own steady statuses either.
 * ``steer(index, node)`` (``SO_ATTACH_REUSEPORT_CBPF``): for ucast, where the kernel
   hands a datagram to one socket of the port's reuseport group, picks the twin (group
   member ``index``) for its share and the first member for everything else.
@@ -152,9 +153,20 @@ def prompt(node: bytes, *, split: bool, broadcast: str | None = None) -> list[In
     return p.assemble()
 
 
-def twin(node: bytes) -> list[Insn]:
-    """The twin socket's filter: steady statuses and acknowledgements for ``node``."""
+def twin(node: bytes, own: bytes | None = None) -> list[Insn]:
+    """The twin socket's filter: steady statuses and acknowledgements for ``node``.
+
+    With ``own`` (the bytes our own steady statuses start with, up to our ``srcuuid``),
+    those are dropped too: a broadcast or multicast comes back to the host that sent
+    it, and once each link has shown it works, reading our own status back tells us
+    nothing.
+    """
     p = _Program()
+    if own is not None:
+        p.require(UDP_HEADER + len(own), "theirs")
+        p.match(own, UDP_HEADER, "theirs")
+        p.ret(DROP)
+        p.label("theirs")
     _classify(p, UDP_HEADER, node, lazy="accept", other="drop", others_ack="drop")
     p.label("accept")
     p.ret(ACCEPT)

@@ -78,6 +78,15 @@ def split_media(media: Sequence[MediumSocket], node: bytes) -> list[MediumSocket
     return out
 
 
+def ignore_own(media: Sequence[MediumSocket], node: bytes, own: bytes) -> None:
+    """Stop the twins taking our own steady statuses, which start with ``own``
+    (``Engine``'s ``OwnStatusesKnown``). A twin whose kernel refuses the new filter
+    keeps the old one: our statuses then come back as before."""
+    for ms in media:
+        if ms.lazy is not None and not filters.attach(ms.lazy, filters.twin(node, own)):
+            log.debug("%s: our own statuses still come back", ms.description)
+
+
 def _twin(ms: MediumSocket) -> socket.socket | None:
     try:
         sock = open_medium(ms.medium, attempts=1, twin=True).sock

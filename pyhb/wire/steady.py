@@ -118,7 +118,7 @@ class Template:
     the inner ``auth`` signs). For pairs pyhb builds itself (see ``Signer.datagram_of``).
     """
 
-    __slots__ = ("_inner", "_token", "_items", "_text", "_sizes")
+    __slots__ = ("_inner", "_token", "_items", "_text", "_sizes", "head")
 
     def __init__(
         self, signer: Signer, pairs: Sequence[tuple[str, str | bytes]], slots: Sequence[str]
@@ -130,6 +130,8 @@ class Template:
         if sorted(names) != sorted(wanted):
             raise ValueError(f"every slot must name exactly one field: {slots} in {names}")
         items, text = [NETSTRING_START], []
+        self.head = b""  # every datagram's bytes before the first slot (set below)
+        first = True
         run: list[tuple[str, str | bytes]] = []
         sizes = []
         for pair in [*pairs, ("", "")]:  # the sentinel ends the last constant run
@@ -137,6 +139,8 @@ class Template:
                 run.append(pair)
                 continue
             run_items, run_text = encode_pairs(run, with_classic=signer.inner)
+            if first:
+                self.head, first = NETSTRING_START + b"".join(run_items), False
             items += [_literal(i) for i in run_items]
             text.append(_literal(run_text))
             run = []

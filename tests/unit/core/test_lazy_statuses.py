@@ -7,7 +7,12 @@ in this mode too; these tests cover what is particular to it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from pyhb.clock import Instant
+from pyhb.core.engine import Engine
+from pyhb.core.events import OwnStatusesKnown
+from pyhb.net.filters import STEADY
 from tests.helpers.sim import WALL0, ClusterSim, make_config
 
 VIP = "10.77.0.100/24/hb0"
@@ -131,3 +136,42 @@ def test_lossy_link_costs_no_false_failover_when_statuses_are_read_late() -> Non
     for name in ("a", "b"):
         assert "is dead" not in sim.log_text(name)
     assert sim.owners(VIP) == ["a"]
+
+
+def test_once_every_link_brought_our_packets_back_the_shell_learns_our_status_prefix() -> None:
+    """``OwnStatusesKnown`` comes when our own packet comes back on the last dead link,
+    with the bytes every steady status of ours starts with (and a peer's does not);
+    a reload that changes deadtime sends the new one."""
+    cfg = make_config("a", ("a", "b"), keepalive=200, deadtime=1000, warntime=500)
+    t = 100.0
+    engine = Engine(cfg, uuid=b"a" * 16, generation=5, now=Instant(t, WALL0 + t), rand=lambda: 0.5)
+    first = engine.datagrams_to_send(Instant(t, WALL0 + t))[0]
+
+    def known() -> list[bytes]:
+        out = []
+        while (ev := engine.next_event()) is not None:
+            if isinstance(ev, OwnStatusesKnown):
+                out.append(ev.prefix)
+        return out
+
+    assert known() == []
+    engine.receive_datagram(first, "hb0", ("10.77.0.1", 694), Instant(t, WALL0 + t))
+    (prefix,) = known()
+    engine.receive_datagram(first, "hb0", ("10.77.0.1", 694), Instant(t, WALL0 + t))
+    assert known() == []  # once
+    for _ in range(60):  # through initdead: alone, the node goes active
+        t += 0.2
+        engine.handle_timer(Instant(t, WALL0 + t))
+    sent = engine.datagrams_to_send(Instant(t, WALL0 + t))
+    steady = [d for d in sent if d.startswith(STEADY)]
+    assert steady
+    assert all(d.startswith(prefix) for d in steady)
+    assert prefix.endswith(b"27:(1)srcuuid=" + b"a" * 16 + b",")
+    peer = make_config("b", ("a", "b"), keepalive=200, deadtime=1000, warntime=500)
+    other = Engine(peer, uuid=b"b" * 16, generation=5, now=Instant(t, WALL0 + t), rand=lambda: 0.5)
+    assert not any(d.startswith(prefix) for d in other.datagrams_to_send(Instant(t, WALL0 + t)))
+    longer = dataclasses.replace(cfg, ha=dataclasses.replace(cfg.ha, deadtime=2000))
+    engine.reconfigure(longer, Instant(t, WALL0 + t))
+    (again,) = known()
+    assert again != prefix
+    assert b"(0)dt=7d0," in again
