@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
+from pyhb.core.inbound import _hex  # what the engine makes of a hex field
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.message import HaMessage, decode, encode_body, encode_netstring
 from pyhb.wire.steady import Status, Template, read_status
@@ -26,16 +27,6 @@ METHOD_KEYS = {
     "md5": AuthKeys(1, (AuthKey(1, AuthMethod.MD5, b"md5 key"),)),
     "crc": AuthKeys(2, (AuthKey(2, AuthMethod.CRC, b""),)),
 }
-
-
-def _hex(text: str | None) -> int | None:
-    """What the engine makes of a hex field (``core.inbound._hex``)."""
-    if not text:
-        return None
-    try:
-        return int(text, 16)
-    except ValueError:
-        return None
 
 
 def assert_agrees(buf: bytes) -> Status | None:
