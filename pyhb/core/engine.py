@@ -443,13 +443,10 @@ class Engine:
             p.probe_at = t + PROBE_EVERY * self.keepalive
 
     def _check_timeouts(self, t: float) -> None:
-        started, initdead, comm_up = self.started, self.initdead, self.comm_up
         for p in self.peers.peers.values():
-            if p.status is not NodeStatus.DEAD:  # Peer.dead_deadline, written out
-                last = p.last_status
-                d = (started + initdead) if last is None else last + (p.dt if comm_up else initdead)
-                if t >= d:
-                    self._declare_dead(p.name, graceful=False)
+            d = p.dead_deadline(self.started, self.initdead, self.comm_up)
+            if d is not None and t >= d:
+                self._declare_dead(p.name, graceful=False)
             for link in p.links.values():
                 if (
                     link.status is LinkStatus.UP

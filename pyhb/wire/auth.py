@@ -68,31 +68,44 @@ def crc32_cksum(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-_keyed: dict[tuple[str, bytes], HMAC] = {}
 _HASHES = {"sha1": SHA1, "md5": MD5}
+_digesters: dict[tuple[str, bytes], Callable[[bytes], str]] = {}
 
 
-def _hmac_hex(name: str, key: bytes, data: bytes) -> str:
-    """HMAC (RFC 2104) of ``data`` in lower-case hex, through ``cryptography``. The keyed
-    context is set up once per key; each message then costs a copy of it, not a key setup."""
-    keyed = _keyed.get((name, key))
-    if keyed is None:
-        if len(_keyed) >= 16:  # keys come from authkeys: a handful at most
-            _keyed.clear()
-        keyed = _keyed[(name, key)] = HMAC(key, _HASHES[name]())
-    h = keyed.copy()
-    h.update(data)
-    return h.finalize().hex()
+def digester(method: AuthMethod | str, key: bytes) -> Callable[[bytes], str]:
+    """``digest(method, key, data)`` as a function of ``data`` alone. HMACs (RFC 2104,
+    through ``cryptography``) get their keyed context set up once per key; each message
+    then costs a copy of it, not a key setup.
+
+    Raises:
+        ValueError: for a method that is not an ``AuthMethod``.
+    """
+    name = str(AuthMethod(method))
+    fn = _digesters.get((name, key))
+    if fn is None:
+        if len(_digesters) >= 16:  # keys come from authkeys: a handful at most
+            _digesters.clear()
+        fn = _digesters[(name, key)] = _make_digester(name, key)
+    return fn
+
+
+def _make_digester(name: str, key: bytes) -> Callable[[bytes], str]:
+    if name not in _HASHES:  # crc
+        return lambda data: f"{crc32_cksum(data):x}"
+    keyed = HMAC(key, _HASHES[name]())
+
+    def mac(data: bytes) -> str:
+        h = keyed.copy()
+        h.update(data)
+        return h.finalize().hex()
+
+    return mac
 
 
 def digest(method: AuthMethod | str, key: bytes, data: bytes) -> str:
     """The digest text heartbeat puts after the key index: lower-case hex; crc as ``%lx``
     (no zero padding)."""
-    if method in _HASHES:  # "sha1", "md5": an AuthMethod is equal to its text
-        return _hmac_hex(str(method), key, data)
-    if AuthMethod(method) is AuthMethod.CRC:  # ValueError for anything else
-        return f"{crc32_cksum(data):x}"
-    raise AssertionError(method)  # every AuthMethod is handled above
+    return digester(method, key)(data)
 
 
 def token(key: AuthKey, data: bytes) -> str:
@@ -100,35 +113,9 @@ def token(key: AuthKey, data: bytes) -> str:
     return f"{key.index} {digest(key.method, key.key, data)}"
 
 
-def digester(method: AuthMethod | str, key: bytes) -> Callable[[bytes], str]:
-    """``digest(method, key, data)`` as a function of ``data`` alone, for a key that
-    signs or checks many messages: the keyed context is set up here, once."""
-    if method in _HASHES:
-        keyed = HMAC(key, _HASHES[method]())
-
-        def mac(data: bytes) -> str:
-            h = keyed.copy()
-            h.update(data)
-            return h.finalize().hex()
-
-        return mac
-    if AuthMethod(method) is AuthMethod.CRC:  # ValueError for anything else
-        return lambda data: f"{crc32_cksum(data):x}"
-    raise AssertionError(method)  # every AuthMethod is handled above
-
-
 def tokenizer(key: AuthKey) -> Callable[[bytes], bytes]:
     """``token(key, data)`` (as bytes) as a function of ``data`` alone (see ``digester``)."""
     prefix = f"{key.index} ".encode()
-    if key.method in _HASHES:
-        keyed = HMAC(key.key, _HASHES[key.method]())
-
-        def sign(data: bytes) -> bytes:
-            h = keyed.copy()
-            h.update(data)
-            return prefix + h.finalize().hex().encode()
-
-        return sign
     mac = digester(key.method, key.key)
     return lambda data: prefix + mac(data).encode()
 

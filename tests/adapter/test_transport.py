@@ -437,6 +437,19 @@ def _split_medium(made: list[socket.socket]) -> tuple[MediumSocket, socket.socke
     return ms, twin, peer
 
 
+async def _idle_split(
+    made: list[socket.socket],
+) -> tuple[Transport, FakeEngine, MediumSocket, socket.socket, socket.socket]:
+    """A transport over one split medium (see ``_split_medium``), its timer armed 30 s
+    ahead: (transport, engine, medium, twin, peer)."""
+    ms, twin, peer = _split_medium(made)
+    engine = FakeEngine()
+    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    engine.deadline = asyncio.get_running_loop().time() + 30
+    t.kick()
+    return t, engine, ms, twin, peer
+
+
 @pytest.mark.asyncio
 async def test_a_twin_is_read_at_the_timer_with_each_datagram_dated_by_its_arrival(
     sockets: list[socket.socket],
@@ -472,12 +485,8 @@ async def test_a_wake_up_on_the_main_socket_reads_both_in_arrival_order(
     sockets: list[socket.socket],
 ) -> None:
     """Twin, main, twin: fed in the order they arrived, the main one undated."""
-    ms, twin, peer = _split_medium(sockets)
-    engine = FakeEngine()
-    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    t, engine, ms, twin, peer = await _idle_split(sockets)
     try:
-        engine.deadline = asyncio.get_running_loop().time() + 30
-        t.kick()
         t._loop.remove_reader(ms.sock.fileno())  # hold the wake-up until all three are in
         peer.sendto(b"first", twin.getsockname())
         await asyncio.sleep(0.01)
@@ -574,12 +583,8 @@ async def test_a_flood_on_split_media_is_read_in_rounds_and_every_datagram_arriv
     """More datagrams on both sockets than one wake-up reads: none is lost, and each
     socket's come in the order they arrived (between sockets, the order holds within
     a pass)."""
-    ms, twin, peer = _split_medium(sockets)
-    engine = FakeEngine()
-    t = await Transport.open(engine, [ms], on_events=lambda: None)
+    t, engine, ms, twin, peer = await _idle_split(sockets)
     try:
-        engine.deadline = asyncio.get_running_loop().time() + 30
-        t.kick()
         count = 3 * MAX_BATCH
         for i in range(count):
             peer.sendto(b"%d" % i, (twin if i % 3 else ms.sock).getsockname())
