@@ -2,8 +2,8 @@
 
 Copies, from the source tree (or /usr/share/pyhb when installed there):
 
-* ``etc/init.d/heartbeat`` -> /etc/init.d/heartbeat (0755);
-* ``etc/systemd/heartbeat.service`` -> /etc/systemd/system/heartbeat.service, with
+* ``etc/init.d/heartbeat`` -> /etc/init.d/heartbeat (0755) and
+  ``etc/systemd/heartbeat.service`` -> /etc/systemd/system/heartbeat.service, both with
   ``@HEARTBEAT@`` replaced by the installed ``heartbeat`` command's path;
 * ``resource.d/*`` -> /etc/ha.d/resource.d/;
 * the samples ``etc/ha.d/{ha.cf,haresources,authkeys}`` -> /etc/ha.d/ (authkeys 0600);
@@ -60,17 +60,12 @@ def command_path(name: str) -> str:
 
 def plan(src: Path) -> list[Item]:
     """Everything ``install`` would put in place, in order."""
-    items = [
-        Item(
-            Path("etc/init.d/heartbeat"),
-            source=src / "etc/init.d/heartbeat",
-            mode=0o755,
-            owned=True,
-        ),
-    ]
+    daemon = command_path("heartbeat")
+    init = (src / "etc/init.d/heartbeat").read_text(encoding="utf-8").replace(PLACEHOLDER, daemon)
+    items = [Item(Path("etc/init.d/heartbeat"), text=init, mode=0o755, owned=True)]
     unit = src / "etc/systemd/heartbeat.service"
     if unit.is_file():
-        text = unit.read_text(encoding="utf-8").replace(PLACEHOLDER, command_path("heartbeat"))
+        text = unit.read_text(encoding="utf-8").replace(PLACEHOLDER, daemon)
         items.append(Item(Path("etc/systemd/system/heartbeat.service"), text=text, owned=True))
     rdir = src / "resource.d"
     if rdir.is_dir():

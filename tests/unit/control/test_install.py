@@ -47,6 +47,8 @@ def test_install_puts_every_file_in_place(
     assert f"ExecStart={heartbeat} -f\n" in unit
     assert f"ExecStop={heartbeat} -k\n" in unit
     assert "@HEARTBEAT@" not in unit
+    init = (root / "etc/init.d/heartbeat").read_text()
+    assert f'INSTALLED_HEARTBEAT="{heartbeat}"\n' in init
     assert _mode(root / "etc/ha.d/resource.d/IPaddr") == 0o755
     assert _mode(root / "etc/ha.d/authkeys") == 0o600
     assert (root / "etc/ha.d/ha.cf").read_text() == "node a\nnode b\n"
@@ -78,9 +80,9 @@ def test_force_replaces_only_pyhb_owned_files(src: Path, tmp_path: Path) -> None
     (root / "etc/init.d/heartbeat").write_text("# old\n")
     (root / "etc/ha.d/resource.d/IPaddr").write_text("# user agent\n")
     assert install.main(["--prefix-root", str(root), "--force"]) == 0
-    assert (root / "etc/init.d/heartbeat").read_bytes() == (
-        src / "etc/init.d/heartbeat"
-    ).read_bytes()
+    heartbeat = install.command_path("heartbeat")
+    expected = (src / "etc/init.d/heartbeat").read_text().replace("@HEARTBEAT@", heartbeat)
+    assert (root / "etc/init.d/heartbeat").read_text() == expected
     assert (root / "etc/ha.d/resource.d/IPaddr").read_text() == "# user agent\n"
 
 
