@@ -1,11 +1,16 @@
 """``pyhb install [--prefix-root DIR] [--dry-run] [--force]``: put pyhb's system files in place.
 
-Copies, from the source tree (or /usr/share/pyhb when installed there):
+For a pip install (into a venv or the system Python) what the Debian package does itself.
+Copies, from the files pyhb carries (``pyhb.shipped.data_root()``: inside the installed
+package, or a source checkout):
 
 * ``etc/init.d/heartbeat`` -> /etc/init.d/heartbeat (0755) and
   ``etc/systemd/heartbeat.service`` -> /etc/systemd/system/heartbeat.service, both with
   ``@HEARTBEAT@`` replaced by the installed ``heartbeat`` command's path;
-* ``resource.d/*`` -> /etc/ha.d/resource.d/;
+* ``resource.d/*`` -> /etc/ha.d/resource.d/, the agents that run Python set to run this
+  install's Python (``PYHB_PYTHON`` still overrides it);
+* ``etc/logrotate.d/heartbeat`` -> /etc/logrotate.d/heartbeat;
+* ``man/*.N`` -> /usr/local/share/man/manN/;
 * the samples ``etc/ha.d/{ha.cf,haresources,authkeys}`` -> /etc/ha.d/ (authkeys 0600);
 * symlinks /usr/share/heartbeat/hb_standby and hb_takeover -> the console scripts.
 
@@ -23,11 +28,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyhb
+from pyhb import shipped
 
-SHARE_DIR = Path("/usr/share/pyhb")
 SAMPLES = ("ha.cf", "haresources", "authkeys")
 PLACEHOLDER = "@HEARTBEAT@"
+AGENT_PYTHON = "${PYHB_PYTHON:-python3}"
+MAN_DIR = Path("usr/local/share/man")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +46,6 @@ class Item:
     link_to: str | None = None  # ...or make this symlink
     mode: int = 0o644
     owned: bool = False  # pyhb's own file: --force may replace it
-
-
-def source_root() -> Path:
-    """The directory holding ``etc/`` and ``resource.d/``: the source tree or /usr/share/pyhb."""
-    tree = Path(pyhb.__file__).resolve().parent.parent
-    if (tree / "etc" / "init.d" / "heartbeat").is_file():
-        return tree
-    return SHARE_DIR
 
 
 def command_path(name: str) -> str:
@@ -71,7 +69,22 @@ def plan(src: Path) -> list[Item]:
     if rdir.is_dir():
         for script in sorted(p for p in rdir.iterdir() if p.is_file()):
             mode = 0o755 if os.access(script, os.X_OK) else 0o644
-            items.append(Item(Path("etc/ha.d/resource.d") / script.name, source=script, mode=mode))
+            dest = Path("etc/ha.d/resource.d") / script.name
+            body = script.read_bytes()
+            python = AGENT_PYTHON.encode()
+            if python in body:
+                own = f"${{PYHB_PYTHON:-{sys.executable}}}".encode()
+                text = body.replace(python, own).decode("utf-8")
+                items.append(Item(dest, text=text, mode=mode))
+            else:
+                items.append(Item(dest, source=script, mode=mode))
+    logrotate = src / "etc/logrotate.d/heartbeat"
+    if logrotate.is_file():
+        items.append(Item(Path("etc/logrotate.d/heartbeat"), source=logrotate))
+    mdir = src / "man"
+    if mdir.is_dir():
+        for page in sorted(p for p in mdir.iterdir() if p.is_file() and p.suffix[1:].isdigit()):
+            items.append(Item(MAN_DIR / f"man{page.suffix[1:]}" / page.name, source=page))
     for name in SAMPLES:
         sample = src / "etc/ha.d" / name
         if sample.is_file():
@@ -122,12 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="replace an existing init script and unit"
     )
     args = parser.parse_args(argv)
-    src = source_root()
-    if not (src / "etc/init.d/heartbeat").is_file():
-        print(
-            f"pyhb install: cannot find pyhb's etc/ and resource.d/ (looked in {src})",
-            file=sys.stderr,
-        )
+    try:
+        src = shipped.data_root()
+    except FileNotFoundError as exc:
+        print(f"pyhb install: {exc}", file=sys.stderr)
         return 1
     root = Path(args.prefix_root)
     rc = 0

@@ -6,58 +6,22 @@ preferred node) is lower-cased. Each further word is ``NAME`` or ``NAME::ARG::AR
 that looks like an IPv4 address (starts with a digit and has three dots each followed by
 a digit) is shorthand for ``IPaddr::WORD``. The group key is the first resource word as
 written. Names containing ``/`` or ``..`` are refused, so a name can never leave the
-script directories. ``find_resource_script`` is the one search used by both the checker
-and the daemon. Imports stdlib, ``config.source`` and ``config.model`` only.
+script directories; scripts are found on ``pyhb.shipped``'s one search path. Imports
+stdlib, ``config.source``, ``config.model`` and ``pyhb.shipped`` only.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pyhb
 from pyhb.config.model import ResourceGroup, ResourceRef
 from pyhb.config.source import ConfigIssue, Severity
+from pyhb.shipped import unsafe_name_reason
 
 _IPV4_SHORTHAND = re.compile(r"[0-9].*\.[0-9].*\.[0-9].*\.[0-9].*")
-SHARED_RESOURCE_DIR = Path("/usr/share/pyhb/resource.d")
-INIT_D = Path("/etc/init.d")
-
-
-def default_resource_dirs(confdir: Path) -> tuple[Path, ...]:
-    """Where resource scripts are looked for, in order: CONFDIR/resource.d, pyhb's own
-    resource.d (a source checkout's, then the installed one), then /etc/init.d."""
-    dirs = [confdir / "resource.d"]
-    checkout = Path(pyhb.__file__).resolve().parent.parent / "resource.d"
-    if checkout.is_dir():
-        dirs.append(checkout)
-    dirs += [SHARED_RESOURCE_DIR, INIT_D]
-    return tuple(dirs)
-
-
-def unsafe_name_reason(name: str) -> str | None:
-    """Why ``name`` may not be used as a resource script name, or None if it may."""
-    if not name:
-        return "the resource name is empty"
-    if "/" in name or ".." in name:
-        return f"resource name {name!r} is refused: it must not contain '/' or '..'"
-    return None
-
-
-def find_resource_script(name: str, dirs: Sequence[Path]) -> Path | None:
-    """The first regular, executable file called ``name`` in ``dirs``, or None.
-
-    Unsafe names (see ``unsafe_name_reason``) never resolve."""
-    if unsafe_name_reason(name):
-        return None
-    for directory in dirs:
-        candidate = directory / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def suggest_script(name: str, dirs: Sequence[Path]) -> str | None:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
-from pyhb.config.haresources import default_resource_dirs, parse_haresources
+from pyhb.config.haresources import parse_haresources
 from pyhb.config.model import ClusterConfig
 from pyhb.config.source import ConfigError, ConfigIssue, Severity
 from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
+from pyhb.shipped import resource_dirs as default_resource_dirs
 
 __all__ = [
     "ConfigError",

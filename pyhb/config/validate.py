@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pyhb.config.haresources import find_resource_script, suggest_script
+from pyhb.config.haresources import suggest_script
 from pyhb.config.model import HaConfig, ResourceGroup
 from pyhb.config.source import ConfigIssue, Severity
+from pyhb.shipped import find_script
 
 SYS_CLASS_NET = Path("/sys/class/net")
 
@@ -46,7 +47,7 @@ def check_scripts(
         seen: set[str] = set()
         for resource in group.resources:
             name = resource.name
-            if name in seen or find_resource_script(name, dirs) is not None:
+            if name in seen or find_script(name, dirs) is not None:
                 continue
             seen.add(name)
             close = suggest_script(name, dirs)

@@ -15,6 +15,7 @@ import os
 import random
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
     )
     if config.ha.auto_failback is not AutoFailback.LEGACY:
         env["HA_NICEFAILBACK"] = "yes"
+    # pyhb's agent scripts run pyhb's Python (a venv's, say), not whatever python3 is first.
+    env.setdefault("PYHB_PYTHON", sys.executable)
     return env
 
 

@@ -1,17 +1,12 @@
-"""Where a node keeps its files. Imports stdlib and ``pyhb`` only, so that the quick
-command-line paths (``heartbeat -k``/``-s``/``-V``) load nothing else."""
+"""Where a node keeps its files. Imports stdlib, ``pyhb`` and ``pyhb.shipped`` only, so that
+the quick command-line paths (``heartbeat -k``/``-s``/``-V``) load nothing else."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyhb
-
-PYHB_RESOURCE_DIRS = (
-    Path(pyhb.__file__).resolve().parent.parent / "resource.d",
-    Path("/usr/share/pyhb/resource.d"),
-)
+from pyhb.shipped import resource_dirs
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,5 +23,4 @@ class Paths:
         return self.rundir / "pyhb.sock"
 
     def resource_dirs(self) -> tuple[Path, ...]:
-        dirs = [self.confdir / "resource.d", *PYHB_RESOURCE_DIRS, Path("/etc/init.d")]
-        return tuple(d for d in dirs if d.is_dir())
+        return tuple(d for d in resource_dirs(self.confdir) if d.is_dir())

@@ -243,13 +243,13 @@ def test_sendarp_announces_without_adding_the_address(netns: Netns, capture: Cap
 IN_PROCESS = r"""
 import asyncio, json, sys, time
 from pyhb.config.model import ResourceGroup, ResourceRef
-from pyhb.resources.locate import pyhb_agent_dir
+from pyhb.shipped import agent_dir
 from pyhb.resources.runner import ResourceRunner
 
 async def main():
     ip = ResourceRef("IPaddr", ("10.77.31.140/24/v0",), "IPaddr::10.77.31.140/24/v0")
     group = ResourceGroup("node1", (ip,), ip.text)
-    runner = ResourceRunner([pyhb_agent_dir()], {"HA_RSCTMP": sys.argv[1]}, enforce_owner=False)
+    runner = ResourceRunner([agent_dir()], {"HA_RSCTMP": sys.argv[1]}, enforce_owner=False)
     runner.prepare([group])
     t0 = time.perf_counter()
     take = await runner.take_group(group)
@@ -287,14 +287,14 @@ import asyncio, json, sys
 from pyhb.agents.arp import GarpPlan
 from pyhb.agents.registry import build_registry
 from pyhb.config.model import ResourceGroup, ResourceRef
-from pyhb.resources.locate import pyhb_agent_dir
+from pyhb.shipped import agent_dir
 from pyhb.resources.runner import ResourceRunner
 
 async def main():
     held = ResourceRef("IPaddr", ("10.77.31.150/24/v0",), "IPaddr::10.77.31.150/24/v0")
     other = ResourceRef("IPaddr", ("10.77.31.151/24/v0",), "IPaddr::10.77.31.151/24/v0")
     agents = build_registry(__import__("pathlib").Path(sys.argv[1]), GarpPlan(2, 0.1))
-    runner = ResourceRunner([pyhb_agent_dir()], {"HA_RSCTMP": sys.argv[1]},
+    runner = ResourceRunner([agent_dir()], {"HA_RSCTMP": sys.argv[1]},
                             enforce_owner=False, agents=agents)
     group = ResourceGroup("node1", (held,), held.text)
     take = await runner.take_group(group)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pyhb.config.model import ResourceGroup, ResourceRef
-from pyhb.resources.locate import pyhb_agent_dir
 from pyhb.resources.plan import Action
 from pyhb.resources.runner import GroupStatus, ResourceRunner
+from pyhb.shipped import agent_dir
 
 
 def ref(text: str) -> ResourceRef:
@@ -24,7 +24,7 @@ def runner(env: dict[str, str], **kw: object) -> ResourceRunner:
     kw.setdefault("builtin_agents", False)
     kw.setdefault("enforce_owner", False)
     kw.setdefault("retry_delay", 0.01)
-    return ResourceRunner([pyhb_agent_dir()], env, **kw)  # type: ignore[arg-type]
+    return ResourceRunner([agent_dir()], env, **kw)  # type: ignore[arg-type]
 
 
 # -- Delay ---------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from pyhb.config.haresources import (
-    default_resource_dirs,
-    find_resource_script,
     parse_haresources,
     parse_resource,
     suggest_script,
@@ -108,34 +106,11 @@ def _script(directory: Path, name: str, mode: int = 0o755) -> Path:
     return path
 
 
-def test_find_resource_script_searches_dirs_in_order(tmp_path: Path) -> None:
-    """The first executable regular file wins; non-executables and directories are skipped."""
-    first, second = tmp_path / "one", tmp_path / "two"
-    _script(first, "plain", 0o644)
-    (first / "adir").mkdir()
-    winner = _script(second, "plain")
-    _script(second, "adir")
-    both = _script(first, "both")
-    _script(second, "both")
-    assert find_resource_script("plain", [first, second]) == winner
-    assert find_resource_script("adir", [first, second]) == second / "adir"
-    assert find_resource_script("both", [first, second]) == both
-    assert find_resource_script("missing", [first, second]) is None
-    assert find_resource_script("../two/plain", [first]) is None
-
-
 def test_suggest_script_finds_close_names(tmp_path: Path) -> None:
     """A misspelt name gets the closest existing script name."""
     _script(tmp_path, "drbddisk")
     assert suggest_script("drbdisk", [tmp_path, tmp_path / "nope"]) == "drbddisk"
     assert suggest_script("apache", [tmp_path]) is None
-
-
-def test_default_resource_dirs_order(tmp_path: Path) -> None:
-    """CONFDIR/resource.d comes first and /etc/init.d last."""
-    dirs = default_resource_dirs(tmp_path)
-    assert dirs[0] == tmp_path / "resource.d"
-    assert dirs[-2:] == (Path("/usr/share/pyhb/resource.d"), Path("/etc/init.d"))
 
 
 def test_missing_script_error_lists_dirs_and_suggestion(tmp_path: Path) -> None:

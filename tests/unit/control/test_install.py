@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     agent = tree / "resource.d/IPaddr"
     agent.write_text('#!/bin/sh\nexec python3 -m pyhb.agents.ipaddr "$@"\n')
     agent.chmod(0o755)
-    monkeypatch.setattr(install, "source_root", lambda: tree)
+    monkeypatch.setattr(install.shipped, "data_root", lambda: tree)
     return tree
 
 
@@ -96,7 +97,17 @@ def test_dry_run_writes_nothing(
     assert "would install " in capsys.readouterr().out
 
 
-def test_repository_has_the_files_install_needs() -> None:
-    """The source tree ships the init script and the unit with its placeholder."""
-    assert install.source_root() == REPO
-    assert "@HEARTBEAT@ -f" in (REPO / "etc/systemd/heartbeat.service").read_text()
+def test_installed_pyhb_carries_every_shipped_file() -> None:
+    """pyhb as imported (the wheel under ./run test) has the checkout's resource.d/, etc/
+    and man/ byte for byte, with the same executable bits."""
+    from pyhb import shipped
+
+    data = shipped.data_root()
+    assert "@HEARTBEAT@ -f" in (data / "etc/systemd/heartbeat.service").read_text()
+    for top in shipped.SHIPPED_DIRS:
+        for src in sorted((REPO / top).rglob("*")):
+            if not src.is_file():
+                continue
+            got = data / src.relative_to(REPO)
+            assert got.read_bytes() == src.read_bytes(), got
+            assert os.access(got, os.X_OK) == os.access(src, os.X_OK), got

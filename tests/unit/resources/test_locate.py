@@ -10,10 +10,9 @@ import pytest
 from pyhb.resources.locate import (
     ScriptNotFound,
     ScriptRefused,
-    default_resource_dirs,
     locate,
-    pyhb_agent_dir,
 )
+from pyhb.shipped import agent_dir, resource_dirs
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
 
@@ -105,12 +104,12 @@ def test_safe_root_owned_script_passes_enforcement(tmp_path: Path) -> None:
 
 def test_default_dirs_are_confdir_then_pyhb_then_initd(tmp_path: Path) -> None:
     """The search path is CONFDIR/resource.d, pyhb's resource.d, /etc/init.d."""
-    dirs = default_resource_dirs(tmp_path)
-    assert dirs == (tmp_path / "resource.d", pyhb_agent_dir(), Path("/etc/init.d"))
+    dirs = resource_dirs(tmp_path)
+    assert dirs == (tmp_path / "resource.d", agent_dir(), Path("/etc/init.d"))
 
 
 def test_pyhb_agent_dir_holds_the_shipped_agents() -> None:
     """In a source tree pyhb's resource.d is found and holds its executables."""
-    d = pyhb_agent_dir()
+    d = agent_dir()
     for name in ("IPaddr", "IPaddr2", "SendArp", "Filesystem", "drbddisk", "Delay"):
         assert locate(name, [d], enforce_owner=False) == d / name
