@@ -21,6 +21,7 @@ from pyhb.control.protocol import MAX_REQUEST_LINE, ControlError
 from pyhb.control.server import ControlServer
 from pyhb.core.events import Command, LinkStatus, NodeStatus, RscHold, Shutdown, Standby
 from pyhb.core.snapshot import LinkView, NodeView, Snapshot
+from tests.helpers.installed import readable_copy
 
 SNAP = Snapshot(
     local_node="a",
@@ -172,6 +173,7 @@ except RequestRefused as exc:
 async def test_non_root_may_read_but_not_change_state(server: tuple[ControlServer, Target]) -> None:
     """As ``nobody`` a snapshot works but standby is refused (uid from SO_PEERCRED)."""
     srv, target = server
+    readable = readable_copy()
     proc = await asyncio.create_subprocess_exec(
         "setpriv",
         "--reuid",
@@ -185,8 +187,12 @@ async def test_non_root_may_read_but_not_change_state(server: tuple[ControlServe
         str(srv.path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(readable)},
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 20)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        shutil.rmtree(readable)
     assert proc.returncode == 0, err.decode()
     assert out.decode() == ("1\nrefused: permission denied: only root may change cluster state\n")
     assert target.commands == []

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import uuid
@@ -13,6 +14,7 @@ import pytest
 
 from pyhb.lab.cluster import VIP, Cluster, wait_for
 from pyhb.lab.netns import Lab
+from tests.helpers.installed import readable_copy
 
 from .harness import Measurement, record, tsvc_actions
 
@@ -101,10 +103,15 @@ def _abuse(cluster: Cluster) -> None:
     if shutil.which("setpriv") is None:
         pytest.skip("setpriv is needed to act as a non-root user")
     nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"]
-    for tool in (["hb_standby"], ["hb_takeover", "all"]):
-        res = a.run([*nobody, sys.executable, "-m", f"pyhb.cli.{tool[0]}", *tool[1:]])
-        assert res.returncode != 0, res
-        assert "permission denied: only root may change cluster state" in res.stderr, res
+    readable = readable_copy()
+    env = {**os.environ, "PYTHONPATH": str(readable)}
+    try:
+        for tool in (["hb_standby"], ["hb_takeover", "all"]):
+            res = a.run([*nobody, sys.executable, "-m", f"pyhb.cli.{tool[0]}", *tool[1:]], env=env)
+            assert res.returncode != 0, res
+            assert "permission denied: only root may change cluster state" in res.stderr, res
+    finally:
+        shutil.rmtree(readable)
     assert cluster.has_vip("a")
     assert tsvc_actions(cluster, "a") == ["one start", "two start"]
     checks.append("hb_standby/hb_takeover as uid 65534: refused with a clear message")
