@@ -21,8 +21,33 @@ def read_pid(path: Path) -> int | None:
         return None
 
 
+def is_heartbeat_command(argv: list[bytes]) -> bool:
+    """Whether a command line is a heartbeat daemon's: pyhb's or 3.0.6's.
+
+    ``heartbeat ...`` (any directory; 3.0.6 renames its processes ``heartbeat: master
+    control process`` and the like), a Python running the ``heartbeat`` or ``pyhb`` entry
+    point (``python3 /usr/bin/heartbeat``), or ``python3 -m pyhb`` /
+    ``-m pyhb.cli.heartbeat``. A command that merely mentions heartbeat in an argument
+    (an editor on ``/etc/ha.d/heartbeat.notes``) is not one.
+    """
+    if not argv:
+        return False
+    name = os.path.basename(argv[0].split(b" ", 1)[0])
+    if name in (b"heartbeat", b"heartbeat:", b"pyhb"):
+        return True
+    if not name.startswith(b"python"):
+        return False
+    args = argv[1:]
+    while args and args[0].startswith(b"-") and args[0] not in (b"-m", b"-c"):
+        # interpreter options such as -P, -u, -X dev
+        args = args[2:] if args[0] in (b"-X", b"-W") else args[1:]
+    if len(args) >= 2 and args[0] == b"-m":
+        return args[1] in (b"pyhb", b"pyhb.cli.heartbeat")
+    return bool(args) and os.path.basename(args[0]) in (b"heartbeat", b"pyhb")
+
+
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists and looks like a heartbeat daemon."""
+    """Whether a process with this pid exists and is a heartbeat daemon."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -33,7 +58,7 @@ def pid_alive(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True
-    return b"heartbeat" in cmdline or b"pyhb" in cmdline
+    return is_heartbeat_command(cmdline.rstrip(b"\0").split(b"\0"))
 
 
 def running_pid(path: Path) -> int | None:

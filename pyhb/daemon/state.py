@@ -1,8 +1,9 @@
 """The state directory: the generation number and the node UUID.
 
 Formats are 3.0.6's so a migrating node keeps its identity: ``hb_generation`` holds the
-number right-aligned in 15 characters plus a newline, raised by one at every start
-and synced to disk; ``hb_uuid`` holds 16 raw bytes, created once. An unreadable
+number right-aligned in 15 characters plus a newline, raised by one at every start;
+``hb_uuid`` holds 16 raw bytes, created once. Both are written by ``write_durably``
+(temporary file, fsync, rename, directory fsync). An unreadable
 generation file starts again from the current time (3.0.6 restarts at 1, which makes
 peers drop us as a replay, quirk Q9).
 """
@@ -34,14 +35,29 @@ def next_generation(statedir: Path, method: str = "file") -> int:
         log.error("BROKEN previous generation - starting at %d", now + 1)
         previous = now
     generation = previous + 1
-    statedir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="ascii") as fh:
-        fh.write(f"{generation:15d}\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_durably(path, f"{generation:15d}\n".encode("ascii"))
     return generation
+
+
+def write_durably(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old file or the new one,
+    never a torn one: a temporary file written and synced, renamed over ``path``, and the
+    directory synced so the rename itself survives a power loss."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, mode)
+    try:
+        os.write(fd, data)
+        os.fchmod(fd, mode)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dirfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(dirfd)
+    finally:
+        os.close(dirfd)
 
 
 def node_uuid(statedir: Path) -> bytes:
@@ -55,9 +71,7 @@ def node_uuid(statedir: Path) -> bytes:
     except FileNotFoundError:
         log.info("No uuid found for current node - generating a new uuid.")
     data = uuidlib.uuid4().bytes
-    statedir.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    path.chmod(0o644)
+    write_durably(path, data)
     return data
 
 
