@@ -21,6 +21,7 @@ import os
 import socket
 import stat
 import struct
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +48,13 @@ HBVERSION = f"3.0.6 (pyhb {pyhb.__version__})"
 
 #: A connection idle this long is closed (cl_status itself gives up after 5 s).
 IDLE_TIMEOUT = 30.0
+
+#: Connections from users other than root: at most this many at once from one uid, and
+#: from all of them together. More are answered with an error and closed at once, so no
+#: local user can use up the daemon's file descriptors; root is never turned away.
+MAX_CONNECTIONS_PER_UID = 8
+MAX_UNPRIVILEGED_CONNECTIONS = 32
+TOO_MANY_CONNECTIONS = "too many control connections from this user; try again later"
 
 _PEERCRED = struct.Struct("3i")  # struct ucred {pid_t pid; uid_t uid; gid_t gid;}
 
@@ -109,6 +117,9 @@ class ControlServer:
         self._target = target
         self._server: asyncio.AbstractServer | None = None
         self._inode: tuple[int, int] | None = None
+        self._open_by_uid: dict[int | None, int] = {}
+        self._refused_logged = -60.0
+        self._farewells = 0
 
     async def start(self) -> None:
         """Bind the socket (removing a stale one), make it world-connectable, listen."""
@@ -149,9 +160,56 @@ class ControlServer:
 
     # -- per connection ------------------------------------------------------------------
 
+    def _admit(self, uid: int | None) -> bool:
+        """Count a new connection of ``uid`` in, unless it is over its user's share."""
+        if uid != 0:
+            unprivileged = sum(n for u, n in self._open_by_uid.items() if u != 0)
+            if (
+                self._open_by_uid.get(uid, 0) >= MAX_CONNECTIONS_PER_UID
+                or unprivileged >= MAX_UNPRIVILEGED_CONNECTIONS
+            ):
+                now = time.monotonic()
+                if now - self._refused_logged >= 10.0:
+                    self._refused_logged = now
+                    log.warning(
+                        "Control connections from uid %s refused: %d open (limits %d per "
+                        "user, %d for all users but root)",
+                        uid, unprivileged, MAX_CONNECTIONS_PER_UID,
+                        MAX_UNPRIVILEGED_CONNECTIONS,
+                    )  # fmt: skip
+                return False
+        self._open_by_uid[uid] = self._open_by_uid.get(uid, 0) + 1
+        return True
+
+    async def _turn_away(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Tell a connection over its user's share why it is closed, then close it.
+
+        What the client already sent is read for a moment first (closing on unread data
+        would reset the connection before the client reads the reason); at most
+        ``MAX_UNPRIVILEGED_CONNECTIONS`` such farewells wait at once, the rest are closed
+        straight away."""
+        with contextlib.suppress(Exception):
+            writer.write(encode_error(TOO_MANY_CONNECTIONS))
+            if self._farewells < MAX_UNPRIVILEGED_CONNECTIONS:
+                self._farewells += 1
+                try:
+                    writer.write_eof()
+                    await asyncio.wait_for(reader.read(MAX_REQUEST_LINE), 0.2)
+                finally:
+                    self._farewells -= 1
+        writer.close()
+
+    def _release(self, uid: int | None) -> None:
+        left = self._open_by_uid.pop(uid, 1) - 1
+        if left:
+            self._open_by_uid[uid] = left
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
         uid = peer_uid(sock) if sock is not None else None
+        if not self._admit(uid):
+            await self._turn_away(reader, writer)
+            return
         try:
             await self._converse(reader, writer, uid)
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -159,6 +217,7 @@ class ControlServer:
         except Exception:
             log.exception("Control connection (uid %s) failed", uid)
         finally:
+            self._release(uid)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

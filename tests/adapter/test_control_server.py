@@ -197,3 +197,37 @@ async def test_non_root_may_read_but_not_change_state(server: tuple[ControlServe
     assert out.decode() == ("1\nrefused: permission denied: only root may change cluster state\n")
     assert target.commands == []
     assert RequestRefused.__mro__[1] is ControlError
+
+
+@pytest.mark.asyncio
+async def test_one_user_cannot_hold_every_control_connection(
+    server: tuple[ControlServer, Target], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-root user gets at most its share of connections; more are told so and closed,
+    root still gets in, and a closed connection frees its place."""
+    srv, _ = server
+    from pyhb.control import server as server_module
+
+    uids: list[int] = []
+    monkeypatch.setattr(server_module, "peer_uid", lambda _sock: uids.pop(0))
+    held = []
+    for _ in range(server_module.MAX_CONNECTIONS_PER_UID):
+        uids.append(1000)
+        reader, writer = await asyncio.open_unix_connection(str(srv.path))
+        writer.write(b'{"op":"ping"}\n')
+        assert b'"ok":true' in await asyncio.wait_for(reader.readline(), 5)
+        held.append((reader, writer))
+    uids.append(1000)
+    refused = await _raw(srv.path, b'{"op":"ping"}\n')
+    assert b"too many control connections" in refused
+    uids.append(0)
+    assert b'"ok":true' in await _raw(srv.path, b'{"op":"ping"}\n')
+    reader, writer = held.pop()
+    writer.close()
+    await writer.wait_closed()
+    await asyncio.sleep(0.1)
+    uids.append(1000)
+    assert b'"ok":true' in await _raw(srv.path, b'{"op":"ping"}\n')
+    for _reader, writer in held:
+        writer.close()
+        await writer.wait_closed()
