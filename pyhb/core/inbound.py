@@ -386,6 +386,9 @@ def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     if last < first:
         return
     for seq in range(first, min(last, first + MAX_REXMIT_PER_REQUEST - 1) + 1):
+        if not peer.rexmit_answers.take(eng._now.mono):
+            log.debug("NS_rexmit from %s: answer budget spent at seq %d", peer.name, seq)
+            break
         found, data = eng.history.lookup(seq, eng._now.mono)
         if found is Lookup.FOUND and data is not None:
             eng._outbox.append(data)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pyhb.core.events import LinkStatus, NodeStatus
-from pyhb.core.seqno import SeqTracker
+from pyhb.core.seqno import AnswerBudget, SeqTracker
 
 PROBE_AFTER = 1.25  # keepalives of silence before a quiet peer's next packets are asked for
 PROBE_EVERY = 0.25  # keepalives between those requests, until the peer is heard or dead
@@ -50,6 +50,7 @@ class Peer:
     restarted_since_dead: bool = False  # a new generation appeared since it died
     acked: int = 0  # the highest of our seqs it acknowledged (NS_ackmsg), this generation
     probe_at: float | None = None  # when to ask for its next packets (status overdue)
+    rexmit_answers: AnswerBudget = field(default_factory=lambda: AnswerBudget(0.25))
 
     @property
     def alive(self) -> bool:
@@ -87,6 +88,7 @@ class PeerTable:
                 ack_trigger=int(rand() * 10) % 10,
                 links={m: Link(m) for m in media},
                 dt=deadtime,
+                rexmit_answers=AnswerBudget(max_rexmit_delay),
             )
         return table
 

@@ -8,7 +8,8 @@ recorded and asked for with ``NS_rexmit`` after a random delay, then every
 ``max_rexmit_delay`` until filled.
 
 Send side (``SendHistory``) keeps the last 500 sequenced datagrams, byte for byte, to
-serve retransmission requests (hb_rexmit.c keeps the same number).
+serve retransmission requests (hb_rexmit.c keeps the same number); ``AnswerBudget``
+bounds how much one peer's requests can make us send.
 
 Imports stdlib only; randomness is injected.
 """
@@ -120,6 +121,33 @@ class Lookup(enum.Enum):
     NOT_FOUND = "seqno not found"
     TOO_HIGH = "too high"
     RECENT = "recently resent"
+
+
+@dataclass(slots=True)
+class AnswerBudget:
+    """How many datagrams (resends and NAKs) we send one peer in answer to its NS_rexmit
+    requests: at most ``MAX_REXMIT_PER_REQUEST`` per ``window`` (its ``max_rexmit_delay``).
+
+    A peer that lost packets asks for at most that many in one request and asks again
+    only after ``max_rexmit_delay``, so it never notices the budget. NS_rexmit carries no
+    sequence number, so a recorded request passes every check when replayed; the budget
+    is what keeps a replay (or a confused peer) from turning one small datagram into
+    dozens of answers, again and again.
+    """
+
+    window: float
+    left: int = MAX_REXMIT_PER_REQUEST
+    since: float = float("-inf")
+
+    def take(self, now: float) -> bool:
+        """Spend one answer now; False when this window's answers are used up."""
+        if now - self.since >= self.window:
+            self.since = now
+            self.left = MAX_REXMIT_PER_REQUEST
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
 
 
 @dataclass(slots=True)
