@@ -239,6 +239,33 @@ def test_classic_datagram_without_or_with_wrong_auth_is_rejected() -> None:
         Verifier(S3CRET).verify(encode_classic(bad))
 
 
+def test_classic_junk_is_refused_before_its_fields_are_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big unauthenticated classic datagram costs one digest, not a parse of its lines;
+    an authentic one (empty lines and all) is still parsed and accepted."""
+    from pyhb.wire import auth
+
+    parsed: list[int] = []
+
+    def counting_decode(data: bytes) -> object:
+        parsed.append(len(data))
+        return decode(data)
+
+    monkeypatch.setattr(auth, "decode", counting_decode)
+    lines = b"".join(b"f%d=%s\n" % (i, b"x" * 20) for i in range(2400))
+    junk = b">>>\n" + lines + b"auth=1 " + b"0" * 40 + b"\n<<<\n"
+    assert len(junk) < MAX_DATAGRAM
+    for data in (junk, b">>>\n" + lines + b"<<<\n"):
+        with pytest.raises(AuthError):
+            Verifier(S3CRET).verify(data)
+    assert parsed == []
+    good = encode_classic(Signer(S3CRET).sign(_status()))
+    spaced = good.replace(b"\nst=", b"\n\n\nst=")
+    assert Verifier(S3CRET).verify(spaced) == Signer(S3CRET).sign(_status())
+    assert parsed == [len(spaced)]
+
+
 def test_classic_auth_uses_the_true_key_of_its_index() -> None:
     """Unlike the netstring path, classic index 2 must match key 2 itself."""
     text = classic_text(_status())
