@@ -107,7 +107,9 @@ def build_crc_target(seed: int = 1) -> Target:
     """The same settled pair, but node a also accepts CRC (unkeyed) datagrams of index 9."""
     target = build_target(seed)
     keys = target.engine.config.authkeys
-    target.engine._verifier = Verifier(AuthKeys(keys.active, (*keys.keys, *CRC_INDEX9.keys)))
+    # crc is accepted on input only as the active key: make it active for a's verifier
+    # (a's own packets stay signed as before; sha1 index 1 is still accepted on input).
+    target.engine._verifier = Verifier(AuthKeys(9, (*keys.keys, *CRC_INDEX9.keys)))
     return target
 
 

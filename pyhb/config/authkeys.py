@@ -4,7 +4,9 @@ Format (heartbeat 3.0.6 ``auth.c parse_authfile``): ``auth N`` selects the signi
 ``N METHOD [KEY]`` lines define keys 0..15 with method ``crc`` (no key), ``md5`` or
 ``sha1`` (key required; only the first word after the method is the key). Lines whose
 first non-blank character is ``#`` are comments; ``#`` inside a key is part of it.
-Unlike 3.0.6, ``auth N`` may come before or after its key line.
+Unlike 3.0.6, ``auth N`` may come before or after its key line. On input pyhb accepts the
+active key and the other md5/sha1 keys, never a crc key that is not the active one
+(``AuthKeys.accepts``, docs/authkeys.md); unused crc and md5 keys get a warning.
 Imports stdlib, ``config.source`` and ``config.model`` only.
 """
 
@@ -136,6 +138,26 @@ class _AuthkeysParser:
         self.keys[index] = (AuthKey(index, method, key), lineno)
         self.rejected.discard(index)
 
+    def warn_unused_keys(self) -> None:
+        """Warn about unused crc and md5 keys, saying what pyhb does with them on input (an
+        unused sha1 key is the usual state of a key change, docs/authkeys.md)."""
+        for index, (key, lineno) in sorted(self.keys.items()):
+            if index == self.active:
+                continue
+            if key.method is AuthMethod.CRC:
+                self.warning(
+                    lineno,
+                    f"key {index} (crc) is not the active key: pyhb refuses packets signed "
+                    "with it (crc takes no secret, anyone could sign with it); remove the line",
+                )
+            elif key.method is AuthMethod.MD5:
+                self.warning(
+                    lineno,
+                    f"key {index} (md5) is not the active key: packets signed with it are "
+                    "still accepted, so that keys can be changed one node at a time; remove "
+                    f"the line once every node signs with key {self.active}",
+                )
+
     def finish(self) -> AuthKeys | None:
         if self.active is None and self.bad_auth_line:
             return None  # the auth line itself was reported
@@ -159,6 +181,7 @@ class _AuthkeysParser:
                 f"auth {self.active} signs with crc, which detects "
                 "corruption but authenticates nothing; use sha1 with a secret key",
             )
+        self.warn_unused_keys()
         if any(i.severity is Severity.ERROR for i in self.issues):
             return None
         keys = tuple(k for k, _ in sorted(self.keys.values(), key=lambda e: e[0].index))

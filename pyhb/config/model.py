@@ -134,6 +134,18 @@ class AuthKeys:
             raise LookupError(self.active)
         return key
 
+    def accepts(self, index: int) -> bool:
+        """Whether packets signed with key ``index`` are accepted on input.
+
+        The active key, and the other keyed (md5/sha1) keys so that a cluster can rotate
+        keys one node at a time (docs/authkeys.md). Never a crc key that is not the active
+        one: crc takes no secret, so anyone could sign with it.
+        """
+        key = self.get(index)
+        if key is None:
+            return False
+        return index == self.active or key.method is not AuthMethod.CRC
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceRef:

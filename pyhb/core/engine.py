@@ -41,6 +41,8 @@ from pyhb.core.events import (
     StatusChanged,
     Takeover,
 )
+from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
+from pyhb.core.keychange import KeyChange
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PROBE_EVERY, PeerTable
 from pyhb.core.seqno import SendHistory
@@ -88,6 +90,7 @@ class Engine:
         self._rand = rand
         self._signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
+        self.key_change: KeyChange | None = None
         self._status_templates: dict[tuple[NodeStatus, str], Template] = {}
         self._compose = Composer(
             node=self.local,
@@ -308,6 +311,14 @@ class Engine:
                 p.dt = self.deadtime
         self._signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
+        self.key_change = KeyChange.after_reload(self.config.authkeys, config.authkeys, now.mono)
+        if self.key_change is not None:
+            self._log(
+                logging.WARNING,
+                f"Active key changed from crc key {self.config.authkeys.active}: packets "
+                f"signed with it are accepted for {KEY_CHANGE_GRACE:.0f} s more, while the "
+                "other nodes change theirs",
+            )
         self._status_templates.clear()
         self.config = config
         self._next_status = now.mono

@@ -192,18 +192,33 @@ class Verifier:
     """Checks inbound datagrams against every configured key (spec §2.4)."""
 
     authkeys: AuthKeys
+    #: Key indexes accepted on input besides ``authkeys.accepts`` (the old crc key for a
+    #: while after a key change, see ``core.keychange``).
+    also_accept: frozenset[int] = frozenset()
     _digests: dict[int, Callable[[bytes], str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         digests: dict[int, Callable[[bytes], str]] = {}
         for k in self.authkeys.keys:  # the first of an index, as ``AuthKeys.get``
-            digests.setdefault(k.index, digester(k.method, k.key))
+            if self.accepts(k.index):
+                digests.setdefault(k.index, digester(k.method, k.key))
         object.__setattr__(self, "_digests", digests)
+
+    def accepts(self, index: int) -> bool:
+        """Whether packets signed with key ``index`` are accepted."""
+        return self.authkeys.accepts(index) or (
+            index in self.also_accept and self.authkeys.get(index) is not None
+        )
 
     def _key(self, index: int, where: str) -> AuthKey:
         key = self.authkeys.get(index)
         if key is None:
             raise AuthError(f"{where} names key index {index}, which is not configured")
+        if not self.accepts(index):
+            raise AuthError(
+                f"{where} names key index {index} ({key.method}), which is not accepted on "
+                "input: a crc key counts only while it is the active one"
+            )
         return key
 
     def verify(self, data: bytes | bytearray | memoryview) -> HaMessage:

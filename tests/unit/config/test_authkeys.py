@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyhb.config.authkeys import mode_issue, parse_authkeys
-from pyhb.config.model import AuthKey, AuthMethod
+from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
 from pyhb.config.source import ConfigIssue, Severity
 
 
@@ -23,7 +23,7 @@ def test_sha1_key_selected_by_auth_line() -> None:
 
 def test_auth_line_may_follow_its_key_line() -> None:
     """Unlike 3.0.6, the `auth N` line may come after the `N ...` line."""
-    keys, issues = parse_authkeys("2 md5 abc\n1 crc\nauth 2\n", "authkeys")
+    keys, issues = parse_authkeys("2 md5 abc\n1 sha1 xyz\nauth 2\n", "authkeys")
     assert issues == []
     assert keys is not None
     assert keys.active == 2
@@ -113,3 +113,18 @@ def test_group_or_other_readable_keys_are_refused_naming_mode_and_fix(
         f"/etc/ha.d/authkeys: error: bad permissions {shown} on /etc/ha.d/authkeys: the keys "
         "must not be readable by group or others (run: chmod 600 /etc/ha.d/authkeys)"
     )
+
+
+def test_unused_crc_and_md5_keys_are_warned_about_and_crc_is_refused_on_input() -> None:
+    """A leftover crc key would let anyone sign packets: it is refused on input and the
+    check says so; a leftover md5 key is still accepted (key change) but warned about; a
+    leftover sha1 key is the normal state of a key change."""
+    text = "auth 1\n1 sha1 s3cret\n2 crc\n3 md5 old\n4 sha1 older\n"
+    keys, issues = parse_authkeys(text, "authkeys")
+    assert keys is not None
+    assert [(i.line, i.severity) for i in issues] == [(3, Severity.WARNING), (4, Severity.WARNING)]
+    assert "refuses packets signed with it" in issues[0].message
+    assert "still accepted" in issues[1].message
+    assert [i for i in range(6) if keys.accepts(i)] == [1, 3, 4]
+    crc_active = AuthKeys(2, keys.keys)
+    assert [i for i in range(6) if crc_active.accepts(i)] == [1, 2, 3, 4]

@@ -283,3 +283,17 @@ def test_hmac_digests_equal_the_standard_library_hmac(method: str, key: bytes) -
         want = hmac.new(key, data, method).hexdigest()
         assert digest(method, key, data) == want
         assert digest(method, key, data) == want  # cached pads give the same answer
+
+
+def test_a_leftover_crc_key_signs_nothing_that_is_accepted() -> None:
+    """``auth 1`` (sha1) with a forgotten ``2 crc`` line: a packet anyone can sign with crc
+    index 2 is refused, on both framings; while crc is the active key it is accepted."""
+    leftover = AuthKeys(1, (AuthKey(1, SHA1, b"s3cret"), AuthKey(2, CRC, b"")))
+    crc_only = AuthKeys(2, (AuthKey(2, CRC, b""),))
+    forged = Signer(crc_only).datagram(_status())
+    with pytest.raises(AuthError, match="not accepted on input"):
+        Verifier(leftover).verify(forged)
+    with pytest.raises(AuthError, match="not accepted on input"):
+        Verifier(leftover).verify(encode_classic(Signer(crc_only).sign(_status())))
+    assert Verifier(AuthKeys(2, leftover.keys)).verify(forged).get("src") == "alpha"
+    assert Verifier(leftover).verify(Signer(leftover).datagram(_status())).get("src") == "alpha"
