@@ -85,6 +85,7 @@ def _run(
         manage_resources=not args.no_resources,
         log_to_stderr=not detached,
         debug=args.debug,
+        realtime=not args.no_realtime,
     )
 
     async def main_task() -> int:

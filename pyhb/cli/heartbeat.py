@@ -41,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-d", dest="debug", action="count", default=0, help="raise the debug level")
     p.add_argument("-v", dest="verbose", action="store_true", help="print the configuration")
     p.add_argument("-M", dest="no_resources", action="store_true", help="do not manage resources")
-    p.add_argument("-l", dest="no_realtime", action="store_true", help="accepted, no effect")
+    p.add_argument(
+        "-l", dest="no_realtime", action="store_true",
+        help="no real-time scheduling or memory locking",
+    )  # fmt: skip
     p.add_argument("-t", dest="check", action="store_true", help="check the configuration, exit")
     p.add_argument("--confdir", type=Path, default=Path("/etc/ha.d"))
     p.add_argument("--statedir", type=Path, default=Path("/var/lib/heartbeat"))

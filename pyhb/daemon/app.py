@@ -25,6 +25,7 @@ import pyhb
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
+from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
@@ -40,6 +41,7 @@ from pyhb.core.events import (
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup
 from pyhb.daemon.paths import Paths
+from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.net.sockets import MediumSocket, open_media
@@ -125,6 +127,7 @@ class Daemon:
     manage_resources: bool = True
     log_to_stderr: bool = False
     debug: int = 0
+    realtime: bool = True  # False: heartbeat -l
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
@@ -138,6 +141,9 @@ class Daemon:
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
+        if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
+            rtprio = cfg.ha.params.get("rtprio")
+            make_realtime(int(rtprio) if rtprio else None)
         generation = next_generation(paths.statedir, cfg.ha.hbgenmethod)
         uuid = node_uuid(paths.statedir)
         log.info("Heartbeat generation: %d", generation)
