@@ -112,8 +112,18 @@ def _remove_stale_socket(path: Path) -> None:
 class ControlServer:
     """The AF_UNIX control server; use ``async with ControlServer(path, target):``."""
 
-    def __init__(self, path: str | os.PathLike[str], target: ControlTarget) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        target: ControlTarget,
+        *,
+        staging: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.path = Path(path)
+        # Where the socket is bound and given its mode before it is renamed to ``path``:
+        # a directory only we can write (the daemon's private one) when ``path`` is in a
+        # directory another user may change; no path there is ever followed.
+        self.staging = Path(staging) if staging is not None else self.path.parent
         self._target = target
         self._server: asyncio.AbstractServer | None = None
         self._inode: tuple[int, int] | None = None
@@ -127,13 +137,27 @@ class ControlServer:
             return
         self.path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
         _remove_stale_socket(self.path)
-        self._server = await asyncio.start_unix_server(
-            self._serve, path=str(self.path), limit=MAX_REQUEST_LINE + 1
-        )
-        # Readable by everyone like 3.0.6's API socket; writes are policed per request.
-        os.chmod(self.path, 0o666)  # noqa: S103 - mutating requests are checked per peer uid
-        st = self.path.stat()
+        staged = self.staging / f".{self.path.name}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(str(staged))
+            # Connectable by everyone like 3.0.6's API socket; writes are policed per
+            # request. The mode is set where only we can reach the file, then the finished
+            # socket is renamed into place (rename replaces the entry, never follows it).
+            os.chmod(staged, 0o666)  # noqa: S103 - mutating requests are checked per peer uid
+            st = staged.lstat()
+            os.rename(staged, self.path)
+        except OSError as exc:
+            sock.close()
+            with contextlib.suppress(OSError):
+                staged.unlink()
+            raise ControlError(f"cannot create control socket {self.path}: {exc}") from exc
         self._inode = (st.st_dev, st.st_ino)
+        self._server = await asyncio.start_unix_server(
+            self._serve, sock=sock, limit=MAX_REQUEST_LINE + 1
+        )
         log.info("Control socket listening on %s", self.path)
 
     async def close(self) -> None:
@@ -145,7 +169,7 @@ class ControlServer:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), 2.0)
         try:
-            st = self.path.stat()
+            st = self.path.lstat()
             if (st.st_dev, st.st_ino) == self._inode:
                 self.path.unlink()
         except FileNotFoundError:

@@ -39,7 +39,7 @@ from pyhb.core.events import (
     ShutdownComplete,
 )
 from pyhb.core.snapshot import Snapshot
-from pyhb.daemon import logsetup
+from pyhb.daemon import logsetup, private
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
@@ -76,7 +76,7 @@ def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
         {
             "HA_CURHOST": config.local_node,
             "HA_DIR": str(paths.confdir),
-            "HA_RSCTMP": str(paths.rundir / "rsctmp"),
+            "HA_RSCTMP": str(paths.rsctmp),
             "HA_LOGFILE": config.ha.logfile or "/dev/null",
             "HA_DEBUGLOG": config.ha.debugfile or "/dev/null",
             "HA_DATEFMT": "%Y/%m/%d_%T\t",
@@ -147,9 +147,10 @@ class Daemon:
         generation = next_generation(paths.statedir, cfg.ha.hbgenmethod)
         uuid = node_uuid(paths.statedir)
         log.info("Heartbeat generation: %d", generation)
-        rsctmp = paths.rundir / "rsctmp"
-        shutil.rmtree(rsctmp, ignore_errors=True)
-        rsctmp.mkdir(parents=True, exist_ok=True)
+        private.ensure(paths.private_dir)
+        shutil.rmtree(paths.rsctmp, ignore_errors=True)
+        paths.rsctmp.mkdir(mode=0o755)
+        log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
         media = open_media(cfg.ha.media)
         self.runner = ResourceRunner(
             paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
@@ -169,7 +170,7 @@ class Daemon:
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
-        server = ControlServer(paths.control_socket, target=self)
+        server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write

@@ -1,11 +1,13 @@
-"""Where a node keeps its files. Imports stdlib, ``pyhb`` and ``pyhb.shipped`` only, so that
-the quick command-line paths (``heartbeat -k``/``-s``/``-V``) load nothing else."""
+"""Where a node keeps its files. Imports stdlib, ``pyhb.daemon.private`` and ``pyhb.shipped``
+only, so that the quick command-line paths (``heartbeat -k``/``-s``/``-V``) load nothing
+else."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyhb.daemon.private import private_dir
 from pyhb.shipped import resource_dirs
 
 
@@ -21,6 +23,16 @@ class Paths:
     @property
     def control_socket(self) -> Path:
         return self.rundir / "pyhb.sock"
+
+    @property
+    def private_dir(self) -> Path:
+        """Root's own run directory (``daemon.private``): rsctmp, the socket being made."""
+        return private_dir(self.rundir)
+
+    @property
+    def rsctmp(self) -> Path:
+        """``HA_RSCTMP``: resource scripts' pid and state files."""
+        return self.private_dir / "rsctmp"
 
     def resource_dirs(self) -> tuple[Path, ...]:
         return tuple(d for d in resource_dirs(self.confdir) if d.is_dir())
