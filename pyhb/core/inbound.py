@@ -366,15 +366,17 @@ def _on_hb_takeover(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 
 
 def _on_ip_request(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    # Answered even before our communication is up: the ownership answers once its
+    # start-up clean-up is done, so the asking node never waits for a request repeated.
     key = msg.get("ipaddr")
-    if key is not None and eng.comm_up:
+    if key is not None:
         eng.ownership.on_ip_request(peer.name, key)
 
 
 def _on_ip_request_resp(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     key = msg.get("ipaddr")
     if key is not None and eng.comm_up:
-        eng.ownership.on_ip_request_resp(key, msg.get("ok"))
+        eng.ownership.on_ip_request_resp(msg.get("dest"), key, msg.get("ok"))
 
 
 def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
