@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyhb
-from pyhb.config.model import ResourceGroup, ResourceRef
+from pyhb.config.model import ResourceGroup, ResourceRef, node_key
 from pyhb.config.source import ConfigIssue, Severity
 
 _IPV4_SHORTHAND = re.compile(r"[0-9].*\.[0-9].*\.[0-9].*\.[0-9].*")
@@ -107,7 +107,7 @@ def parse_haresources(text: str, path: str) -> tuple[tuple[ResourceGroup, ...], 
     keys: dict[str, int] = {}
     for lineno, line in logical_lines(text):
         words = line.split()
-        node = words[0].lower()
+        node = node_key(words[0])
         if len(words) < 2:
             issues.append(
                 ConfigIssue(path, lineno, Severity.ERROR, f"node {node!r} is given no resources")

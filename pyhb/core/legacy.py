@@ -17,7 +17,10 @@ What pyhb adds so that every group ends with exactly one owner:
 - Requests are answered only once the answering node has finished what it was doing
   (its start-up clean-up, a takeover under way): never ``weown=no`` while a copy runs.
 - A request not answered (lost, or the peer was busy starting) is asked again every
-  ``REQUEST_RETRY`` seconds while the peer is up.
+  ``REQUEST_RETRY`` seconds while the peer is up. A ``weown=no`` answer is checked once
+  more ``REQUEST_RETRY`` later: a 3.0.6 peer answers from what runs at that instant,
+  and its takeover of a dead node's groups (mach_down) may still be starting the group;
+  asked again, it stops that copy.
 - When the peer returns after a partition, or we resume after a freeze, both may hold a
   group: each node hands the other's groups back (stop, then ``ip-request-resp`` telling
   the group's node to take it, which a 3.0.6 node's rc.d script also obeys) and asks
@@ -69,6 +72,7 @@ class LegacyMixin:
         self.legacy_grants: set[str] = set()  # answered: ours to take
         self.legacy_releases: dict[str, str] = {}  # asked of us: key -> asking node
         self.legacy_handback: set[str] = set()  # the peer's groups to give back to it
+        self.legacy_confirm: set[str] = set()  # answered weown=no: asked once more
         self.legacy_deadline: float | None = None
         self.legacy_ready = False  # start-up clean-up done: requests may be answered
 
@@ -95,6 +99,7 @@ class LegacyMixin:
         self.legacy_wanted.clear()
         self.legacy_releases.clear()
         self.legacy_handback.clear()
+        self.legacy_confirm.clear()
         self.legacy_deadline = None
 
     def _legacy_ask(self, keys: Collection[str], now: float) -> None:
@@ -120,11 +125,17 @@ class LegacyMixin:
             self.legacy_wanted.discard(key)  # it is the peer's now
             self.evaluate()
 
-    def on_ip_request_resp(self, dest: str | None, key: str, ok: str | None) -> None:
+    def on_ip_request_resp(
+        self, dest: str | None, key: str, ok: str | None, weown: str | None = None
+    ) -> None:
         """The holder released ``key`` to ``dest`` (or a peer hands it back): take it."""
         if dest != self.local or ok != "OK" or key not in self.groups:
             return
-        self.legacy_wanted.discard(key)
+        if weown == "no" and key in self.legacy_wanted and key not in self.legacy_confirm:
+            self.legacy_confirm.add(key)  # still wanted: asked once more at the next retry
+        else:
+            self.legacy_confirm.discard(key)
+            self.legacy_wanted.discard(key)
         if not self.legacy_wanted:
             self.legacy_deadline = None
         if key not in self.held:
