@@ -26,6 +26,7 @@ What pyhb adds so that every group ends with exactly one owner:
   the group's node to take it, which a 3.0.6 node's rc.d script also obeys) and asks
   for its own again.
 
+Operator-level summary: docs/ownership.md.
 Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
 """
 
