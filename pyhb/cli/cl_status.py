@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 
+from pyhb.config.model import node_key
 from pyhb.control.client import (
     ControlClient,
     ControlTimeout,
@@ -138,7 +139,8 @@ class Status:
 
     def _node(self, name: str) -> NodeView | None:
         assert self.snap is not None
-        return next((n for n in self.snap.nodes if n.name == name), None)
+        key = node_key(name)  # any letter case, as heartbeat's API
+        return next((n for n in self.snap.nodes if node_key(n.name) == key), None)
 
     def _simple_opts(self, code_word: str = "character") -> bool:
         """Parse ``-m`` only; False (after logging) on a bad option."""
@@ -319,7 +321,7 @@ class Status:
             sys.stderr.write("No enough parameter.\n")
             return PARAMETER_ERROR
         node, client = self.operands[:2]
-        if node == self.snap.local_node:
+        if node_key(node) == node_key(self.snap.local_node):
             _out("offline\n")
             return NORMAL_FAIL
         log_error(f"Cannot get heartbeat client {client}'s status")

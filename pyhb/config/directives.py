@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from pyhb.config.model import AutoFailback
+from pyhb.config.model import AutoFailback, node_key
 from pyhb.config.units import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -71,7 +71,7 @@ def node_name(text: str) -> str:
     """A node name, lower-cased as heartbeat does."""
     if len(text) > MAX_NODE_NAME:
         raise ValueError(f"node name {text[:20]!r}... is too long (at most {MAX_NODE_NAME})")
-    return text.lower()
+    return node_key(text)
 
 
 def auto_failback(text: str) -> AutoFailback:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from pyhb.config.model import ResourceGroup, ResourceRef
+from pyhb.config.model import ResourceGroup, ResourceRef, node_key
 from pyhb.config.source import ConfigIssue, Severity
 from pyhb.shipped import unsafe_name_reason
 
@@ -71,7 +71,7 @@ def parse_haresources(text: str, path: str) -> tuple[tuple[ResourceGroup, ...], 
     keys: dict[str, int] = {}
     for lineno, line in logical_lines(text):
         words = line.split()
-        node = words[0].lower()
+        node = node_key(words[0])
         if len(words) < 2:
             issues.append(
                 ConfigIssue(path, lineno, Severity.ERROR, f"node {node!r} is given no resources")

@@ -11,7 +11,7 @@ from pathlib import Path
 from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import parse_haresources
-from pyhb.config.model import ClusterConfig
+from pyhb.config.model import ClusterConfig, node_key
 from pyhb.config.source import ConfigError, ConfigIssue, Severity
 from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
 from pyhb.shipped import resource_dirs as default_resource_dirs
@@ -64,15 +64,15 @@ def local_node_name(confdir: Path | str, node_name: str | None = None) -> str:
 def _local_node(confdir: Path, node_name: str | None) -> tuple[str, str]:
     """(name, where the name came from)."""
     if node_name:
-        return node_name.strip().lower(), "the local node name was given explicitly"
+        return node_key(node_name.strip()), "the local node name was given explicitly"
     nodeinfo = confdir / "nodeinfo"
     try:
         first = nodeinfo.read_text(errors="replace").split("\n", 1)[0].strip()
     except OSError:
         first = ""
     if first:
-        return first.lower(), f"the local node name comes from {nodeinfo}"
-    return os.uname().nodename.lower(), "the local node name comes from uname -n"
+        return node_key(first), f"the local node name comes from {nodeinfo}"
+    return node_key(os.uname().nodename), "the local node name comes from uname -n"
 
 
 def _collect(

@@ -10,6 +10,15 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+
+def node_key(name: str) -> str:
+    """A node name as pyhb keeps, compares, sends and prints it: lower-cased, as
+    heartbeat does with every name it reads (ha.cf ``node``, the first word of a
+    haresources line, ``uname -n`` or nodeinfo, the ``src``/``dest`` of a message, the
+    node operand of ``cl_status``). ``DB1``, ``db1`` and ``Db1`` are one node."""
+    return name.lower()
+
+
 DEFAULT_UDPPORT = 694
 
 
@@ -184,4 +193,4 @@ class ClusterConfig:
     @property
     def peers(self) -> tuple[str, ...]:
         """Configured nodes other than the local one, in ha.cf order."""
-        return tuple(n for n in self.ha.node if n != self.local_node)
+        return tuple(n for n in self.ha.node if node_key(n) != node_key(self.local_node))

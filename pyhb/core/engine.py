@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Collection
 
 from pyhb.clock import Instant
-from pyhb.config.model import ClusterConfig, ResourceGroup
+from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
 from pyhb.core import inbound
 from pyhb.core.compose import Composer
 from pyhb.core.events import (
@@ -76,7 +76,7 @@ class Engine:
     ) -> None:
         ha = config.ha
         self.config = config
-        self.local = config.local_node
+        self.local = node_key(config.local_node)
         self.local_raw = self.local.encode(TEXT_ENCODING, TEXT_ERRORS)  # as on the wire
         self.keepalive = ha.keepalive / 1000
         self.deadtime = ha.deadtime / 1000

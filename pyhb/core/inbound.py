@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pyhb.config.model import node_key
 from pyhb.core.events import (
     HeartbeatLate,
     LinkStateChanged,
@@ -58,6 +59,10 @@ def _hex(text: str | None) -> int | None:
         return None
 
 
+def _node_name(text: str | None) -> str | None:
+    return None if text is None else node_key(text)
+
+
 def receive_datagram(
     eng: Engine,
     data: bytes,
@@ -87,7 +92,7 @@ def receive_datagram(
     if status is not None and _steady_status(eng, status, medium, addr, now, arrived):
         return True
     dest = peek_ack_dest(data)
-    if dest is not None and dest != eng.local_raw:
+    if dest is not None and dest != eng.local_raw and dest.lower() != eng.local_raw:
         return False  # another node's acknowledgement: nothing in it concerns us
     eng._enter(now)
     try:
@@ -174,6 +179,7 @@ def _receive(
     if not src or not mtype or not ts:
         bad_packet(eng, addr[0], f"process_clustermsg: missing from/ts/type from {addr[0]}")
         return
+    src = node_key(src)  # names match in any letter case, as in heartbeat
     if src == eng.local:
         _heard_self(eng, medium)
         return
@@ -183,7 +189,7 @@ def _receive(
         return
     seq, gen = _hex(msg.get("seq")), _hex(msg.get("hg")) or 0
     _heard(eng, peer, msg.get_bytes("srcuuid"), medium, heard, seq, gen)
-    dest = msg.get("dest")
+    dest = _node_name(msg.get("dest"))
     if mtype.startswith("NS_"):
         if dest is None or dest == eng.local:
             handler = NS_HANDLERS.get(mtype)
@@ -375,15 +381,18 @@ def _on_hb_takeover(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 
 
 def _on_ip_request(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    # Answered even before our communication is up: the ownership answers once its
+    # start-up clean-up is done, so the asking node never waits for a request repeated.
     key = msg.get("ipaddr")
-    if key is not None and eng.comm_up:
+    if key is not None:
         eng.ownership.on_ip_request(peer.name, key)
 
 
 def _on_ip_request_resp(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     key = msg.get("ipaddr")
     if key is not None and eng.comm_up:
-        eng.ownership.on_ip_request_resp(key, msg.get("ok"))
+        dest = _node_name(msg.get("dest"))
+        eng.ownership.on_ip_request_resp(dest, key, msg.get("ok"), msg.get("weown"))
 
 
 def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:

@@ -11,7 +11,8 @@ Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
 - Standby (``ask_resources`` me → other → done → done) moves a set between nodes;
   ``hb_takeover SET`` makes the peer go standby on the mirrored set.
 - Graceful shutdown releases what we hold, then sends ``shutdone``.
-- ``legacy`` uses ip-request / ip-request-resp per group.
+- ``legacy`` (the default) uses ip-request / ip-request-resp per group and no
+  statements at all: see ``core.legacy``.
 - Two owners are never left standing: when both claim a group, a node that is in
   transition (starting, resumed after a stall) yields; between two stable nodes the one
   that kept serving keeps it: a group taken only because the peer was declared dead by
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 
 from pyhb.config.model import AutoFailback, ResourceGroup
 from pyhb.core.events import GroupAction, RscHold
+from pyhb.core.legacy import LegacyMixin
 from pyhb.core.standby import StandbyMixin
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ Run = Callable[[GroupAction, tuple[ResourceGroup, ...], str, bool], int]
 Log = Callable[[int, str], None]
 
 
-class Ownership(StandbyMixin):
+class Ownership(StandbyMixin, LegacyMixin):
     """The resource-ownership state machine of one node."""
 
     def __init__(
@@ -120,6 +122,7 @@ class Ownership(StandbyMixin):
         self.shutdown_requested = False
         self.shutdown_done = False
         self._init_standby()
+        self._init_legacy()
 
     # -- words and sets --------------------------------------------------------------
 
@@ -167,7 +170,10 @@ class Ownership(StandbyMixin):
         info: str | None = None,
         held: Collection[str] | None = None,
     ) -> None:
-        """Send ``resource rsc_hold=<ours> rtype=full isstable=...``."""
+        """Send ``resource rsc_hold=<ours> rtype=full isstable=...`` (never in legacy
+        mode: 3.0.6 sends no statements there)."""
+        if self.mode is AutoFailback.LEGACY:
+            return
         if stable is None:
             stable = self.is_stable()
         fields = [("rsc_hold", str(self.word(held))), ("rtype", "full")]
@@ -250,7 +256,12 @@ class Ownership(StandbyMixin):
         self.peer_alive = peer is not None
         if self.mode is AutoFailback.LEGACY:
             self.rstate = RState.STABLE
-            self._legacy_start()
+            self.local_claimed = True
+            if peer is None:
+                self.legacy_ready = True
+                self._take_everything("initial", now)
+            else:
+                self.legacy_start(now)
             return
         self.rstate = RState.STARTING
         self._send("starting", [], None)
@@ -274,7 +285,7 @@ class Ownership(StandbyMixin):
             if self.rstate is RState.STARTING:
                 self.rstate = RState.STABLE
                 self._log(logging.INFO, f"Initial resource acquisition complete ({reason})")
-            if reason == "mach_down":
+            if reason == "mach_down" and self.mode is not AutoFailback.LEGACY:
                 self._send("resource", [("rsc_hold", "foreign"), ("info", "mach_down")], None)
                 self._log(logging.INFO, "mach_down takeover complete.")
             self.statement(info="req_our_resources()" if reason != "mach_down" else None)
@@ -291,6 +302,7 @@ class Ownership(StandbyMixin):
         self.peer_timed_out = not graceful and not held_nothing
         self.peer_alive = False
         self._forget_peer_claims()
+        self.legacy_forget_peer()
         self.failed_here.clear()  # circumstances changed: worth one more try
         self.standby_peer_lost()
         if self.rstate in (RState.INIT, RState.SHUTDOWN):
@@ -328,7 +340,10 @@ class Ownership(StandbyMixin):
         # Failback is for a preferred node that restarts; one that comes back from a
         # partition or a freeze does not pull its groups back (no second outage).
         self.failback_armed = False
-        if self.mode is not AutoFailback.LEGACY and self.rstate is not RState.INIT:
+        if self.mode is AutoFailback.LEGACY:
+            self.legacy_reconcile()
+            self.evaluate()
+        elif self.rstate is not RState.INIT:
             self.announce_wanted = bool(self.held)
             self.announced_keep = False
             self.statement(info="returned")  # and ask for its present claims
@@ -383,7 +398,10 @@ class Ownership(StandbyMixin):
 
     def stalled(self, now: float) -> None:
         """Our process was frozen for longer than deadtime: our claims may be stale."""
-        if self.held and self.mode is not AutoFailback.LEGACY:
+        if self.mode is AutoFailback.LEGACY:
+            self.legacy_reconcile()
+            self.evaluate()
+        elif self.held:
             self.suspect = True
             self.peer_known = False  # what it said before may be stale now
             self.announce_wanted = True
@@ -405,6 +423,7 @@ class Ownership(StandbyMixin):
             self.deadline_failback = None
             self.evaluate()
         self.standby_timer(now)
+        self.legacy_timer(now)
 
     def next_deadline(self) -> float | None:
         best: float | None = None
@@ -413,6 +432,7 @@ class Ownership(StandbyMixin):
             self.deadline_failback,
             self.deadline_resume,
             self.standby_deadline,
+            self.legacy_deadline,
         ):
             if t is not None and (best is None or t < best):
                 best = t
@@ -443,6 +463,7 @@ class Ownership(StandbyMixin):
                 self.rstate = RState.STABLE
             return
         if self.mode is AutoFailback.LEGACY:
+            self.legacy_step()
             return
         if self.rstate is RState.STARTING:
             if self.peer_known:
@@ -616,46 +637,3 @@ class Ownership(StandbyMixin):
             self.shutdown_done = True
 
         self.run(GroupAction.GIVE, set(self.held), "shutdown", released)
-
-    # -- legacy (auto_failback legacy): ip-request per group ---------------------------
-
-    def _legacy_start(self) -> None:
-        self.local_claimed = True
-        if not self.peer_alive:
-            self._take_everything("initial", 0.0)
-            return
-        stale = set(self.groups) - self.local_keys
-
-        def cleaned(_failed: frozenset[str]) -> None:
-            for key in sorted(self.local_keys):
-                self._send("ip-request", [("ipaddr", key)], None)
-
-        self.run(GroupAction.GIVE, stale, "startup cleanup", cleaned, only_running=True)
-
-    def on_ip_request(self, peer: str, key: str) -> None:
-        """Legacy: the peer asks for its group back. Release first, then answer."""
-        if key not in self.groups:
-            return
-
-        def answer(failed: frozenset[str], weown: str = "yes") -> None:
-            if failed:
-                return
-            self._send(
-                "ip-request-resp",
-                [("ipaddr", key), ("weown", weown), ("ok", "OK")],
-                peer,
-            )
-
-        if key in self.held:
-            self._log(logging.INFO, f"Releasing resource group {key} to {peer}")
-            self.run(GroupAction.GIVE, {key}, "ip-request", answer)
-        else:
-            answer(frozenset(), "no")
-
-    def on_ip_request_resp(self, key: str, ok: str | None) -> None:
-        """Legacy: the holder released our group; take it."""
-        if ok != "OK" or key not in self.groups or key in self.held:
-            return
-        if self.busy is not None:
-            return
-        self.run(GroupAction.TAKE, {key}, "ip-request-resp", lambda _f: None)

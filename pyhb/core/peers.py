@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from pyhb.config.model import node_key
 from pyhb.core.events import LinkStatus, NodeStatus
 from pyhb.core.seqno import AnswerBudget, SeqTracker
 
@@ -93,7 +94,8 @@ class PeerTable:
         return table
 
     def get(self, name: str) -> Peer | None:
-        return self.peers.get(name)
+        """The peer called ``name``, in any letter case (``config.model.node_key``)."""
+        return self.peers.get(name) or self.peers.get(node_key(name))
 
     def __iter__(self) -> Iterator[Peer]:
         return iter(self.peers.values())

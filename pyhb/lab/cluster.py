@@ -69,7 +69,7 @@ class Cluster:
     deadtime: str = "1"
     warntime: str = "500ms"
     initdead: str = "4"
-    auto_failback: str = "on"
+    auto_failback: str | None = "on"  # None: no auto_failback line (Heartbeat's legacy)
     resources: str = f"{VIP}/24/{IFACE} tsvc::one tsvc::two"
     preferred: str = "a"
     auth: str = "auth 1\n1 sha1 pyhb-lab-secret\n"
@@ -78,6 +78,7 @@ class Cluster:
     daemon: list[str] = field(default_factory=list)  # default: python -m pyhb -f
     procs: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
     real: set[str] = field(default_factory=set)  # nodes running the real Heartbeat 3.0.6
+    upper_names: bool = False  # ha.cf and haresources name the nodes in upper case
 
     def __post_init__(self) -> None:
         if not self.daemon:
@@ -95,11 +96,11 @@ class Cluster:
             # a first one (checked in the lab); the port is used all the same.
             "udpport 694",
             *media_lines(self.medium, nodes),
-            f"auto_failback {self.auto_failback}",
+            *([] if self.auto_failback is None else [f"auto_failback {self.auto_failback}"]),
             "logfacility none",
             "logfile /var/lib/heartbeat/ha-log",
             "debugfile /var/lib/heartbeat/ha-debug",
-            "node " + " ".join(self.lab.nodes),
+            "node " + " ".join(self.config_name(n) for n in self.lab.nodes),
             *self.extra,
         ]
         for node in nodes:
@@ -109,10 +110,15 @@ class Cluster:
             keys = etc / "authkeys"
             keys.write_text(self.auth)
             keys.chmod(0o600)
-            (etc / "haresources").write_text(f"{self.preferred} {self.resources}\n")
+            preferred = self.config_name(self.preferred)
+            (etc / "haresources").write_text(f"{preferred} {self.resources}\n")
             script = etc / "resource.d" / "tsvc"
             script.write_text(TSVC)
             script.chmod(0o755)
+
+    def config_name(self, name: str) -> str:
+        """How the configuration files spell node ``name`` (its hostname is ``name``)."""
+        return name.upper() if self.upper_names else name
 
     def start(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen[Any]:
         argv = list(REAL_HEARTBEAT) if name in self.real else self.daemon
