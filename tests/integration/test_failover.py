@@ -228,9 +228,12 @@ exit 0
 
 
 def test_drbddisk_drives_drbdadm(make_cluster: ClusterFactory) -> None:
-    """drbddisk::r0 against a recording stand-in ``drbdadm`` (no DRBD module on this host)."""
+    """pyhb's drbddisk::r0 against a recording stand-in ``drbdadm`` (no DRBD module on this
+    host). The nodes' /etc/ha.d is not seeded from the host: drbd-utils installs its own
+    drbddisk there, which runs /sbin/drbdadm whatever PATH says."""
     bindir = "/var/lib/heartbeat/bin"
     cluster = make_cluster(
+        seed_from_host=False,
         resources=f"drbddisk::r0 {VIP}/24/hb0 tsvc::one",
     )
     env = dict(os.environ, PATH=f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}")
