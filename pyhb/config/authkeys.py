@@ -25,15 +25,20 @@ _METHOD_LIST = "crc, md5 or sha1"
 
 def mode_issue(path: str, mode: int) -> ConfigIssue | None:
     """An error if the file mode lets group or others read the keys (heartbeat checks
-    exactly the group-read and other-read bits)."""
-    if not mode & (stat.S_IRGRP | stat.S_IROTH):
-        return None
+    exactly these bits) or change them (pyhb checks these too: whoever can write the keys
+    can sign packets, or cut the node off from its peers)."""
     perms = stat.S_IMODE(mode)
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        what = "readable"
+    elif mode & (stat.S_IWGRP | stat.S_IWOTH):
+        what = "writable"
+    else:
+        return None
     return ConfigIssue(
         path,
         0,
         Severity.ERROR,
-        f"bad permissions {perms:04o} on {path}: the keys must not be readable by group or "
+        f"bad permissions {perms:04o} on {path}: the keys must not be {what} by group or "
         f"others (run: chmod 600 {path})",
     )
 

@@ -96,10 +96,20 @@ def test_repeated_auth_line_last_wins_with_warning() -> None:
     assert [(i.line, i.severity) for i in issues] == [(2, Severity.WARNING)]
 
 
-@pytest.mark.parametrize("mode", [0o100600, 0o400, 0o700, 0o622, 0o200])
-def test_modes_without_group_or_other_read_are_accepted(mode: int) -> None:
-    """Only the group-read and other-read bits are checked, as heartbeat does."""
+@pytest.mark.parametrize("mode", [0o100600, 0o400, 0o700, 0o200])
+def test_modes_only_the_owner_can_use_are_accepted(mode: int) -> None:
     assert mode_issue("/etc/ha.d/authkeys", mode) is None
+
+
+@pytest.mark.parametrize(("mode", "shown"), [(0o622, "0622"), (0o620, "0620"), (0o602, "0602")])
+def test_keys_others_can_change_are_refused(mode: int, shown: str) -> None:
+    """Heartbeat 3.0.6 accepts 0622; whoever can write the keys can sign packets."""
+    issue = mode_issue("/etc/ha.d/authkeys", mode)
+    assert issue is not None
+    assert str(issue) == (
+        f"/etc/ha.d/authkeys: error: bad permissions {shown} on /etc/ha.d/authkeys: the keys "
+        "must not be writable by group or others (run: chmod 600 /etc/ha.d/authkeys)"
+    )
 
 
 @pytest.mark.parametrize(("mode", "shown"), [(0o100644, "0644"), (0o640, "0640"), (0o604, "0604")])
