@@ -116,6 +116,7 @@ class Engine:
         self._now = now
         self._badpacket_logged: dict[str, float] = {}
         self._rexmit_high_logged: dict[str, float] = {}
+        self._namesake_logged: float | None = None
         groups = config.groups if manage_resources else ()
         self.ownership = Ownership(
             self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log

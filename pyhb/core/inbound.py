@@ -181,7 +181,7 @@ def _receive(
         return
     src = node_key(src)  # names match in any letter case, as in heartbeat
     if src == eng.local:
-        _heard_self(eng, medium)
+        _in_our_name(eng, msg, medium, addr)
         return
     peer = eng.peers.get(src)
     if peer is None:
@@ -212,6 +212,32 @@ def _receive(
         return
     if peer.status is not NodeStatus.DEAD:  # a dead peer speaks again with a status first
         handler(eng, peer, msg)
+
+
+def _in_our_name(eng: Engine, msg: HaMessage, medium: str, addr: tuple[str, int]) -> None:
+    """A packet signed in our name: ours, looped back, or a namesake's."""
+    uuid = msg.get_bytes("srcuuid")
+    if uuid is not None and uuid != eng.uuid:
+        _namesake(eng, addr, uuid)
+    else:
+        _heard_self(eng, medium)
+
+
+def _namesake(eng: Engine, addr: tuple[str, int], uuid: bytes) -> None:
+    """An authentic packet in our own name from another node: two hosts share one node
+    name. Its packets are not ours (they prove none of our links) and are dropped; the
+    operator is told, at ERROR, once a minute."""
+    text = (
+        f"Another node at {addr[0]} calls itself {eng.local} (uuid {uuid.hex()}, ours is "
+        f"{eng.uuid.hex()}): two nodes with one name cannot form a cluster; give each its "
+        "own name (uname -n, or the nodeinfo file) and list both in ha.cf"
+    )
+    last = eng._namesake_logged
+    if last is None or eng._now.mono - last >= BADPACKET_INTERVAL:
+        eng._namesake_logged = eng._now.mono
+        eng._log(logging.ERROR, text)
+    else:
+        log.debug("%s", text)
 
 
 def _heard_self(eng: Engine, medium: str) -> None:
