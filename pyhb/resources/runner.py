@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyhb.agents.arp import plan_from_env
 from pyhb.agents.base import DEFAULT_RUNDIR, InProcessAgent
 from pyhb.agents.registry import AgentRegistry, build_registry
 from pyhb.config.model import ResourceGroup, ResourceRef
@@ -127,7 +128,8 @@ class ResourceRunner:
         self.enforce_owner = enforce_owner
         if agents is None and builtin_agents:
             rundir = Path(self.env.get("HA_RSCTMP") or DEFAULT_RUNDIR)
-            agents = build_registry(rundir)
+            # The ARP train honours OCF_RESKEY_ARP_REPEAT / _ARP_INTERVAL_MS as IPaddr does.
+            agents = build_registry(rundir, plan_from_env(self.env))
         self.agents = agents
         self._lock = asyncio.Lock()
 

@@ -298,3 +298,15 @@ async def test_a_sites_own_script_named_ipaddr_runs_instead_of_the_builtin(
     assert fake.calls == []
     assert env.call_lines() == ["IPaddr 10.77.0.9/24/eth9 start"]
     runner.close()
+
+
+def test_in_process_arp_trains_follow_the_ipaddr_environment() -> None:
+    """OCF_RESKEY_ARP_REPEAT / ARP_INTERVAL_MS (set for the daemon, e.g. in
+    /etc/default/heartbeat) shape the built-in agents' trains as they do IPaddr's."""
+    from pyhb.agents.arp import GarpPlan
+
+    env = {"OCF_RESKEY_ARP_REPEAT": "3", "OCF_RESKEY_ARP_INTERVAL_MS": "200"}
+    runner = ResourceRunner([], env, enforce_owner=False)
+    assert runner.agents is not None
+    assert runner.agents.garp.plan == GarpPlan(3, 0.2)
+    assert ResourceRunner([], {}, enforce_owner=False).agents.garp.plan == GarpPlan()  # type: ignore[union-attr]
