@@ -44,6 +44,12 @@ def start(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _daemonize(config: object, paths: Paths, args: argparse.Namespace) -> int:
+    from pyhb.config.model import ClusterConfig  # noqa: PLC0415
+
+    assert isinstance(config, ClusterConfig)
+    # The detached daemon's stderr is /dev/null: say here what it can only send to syslog.
+    for problem in logsetup.check_destinations(config.ha):
+        print(f"heartbeat: WARN: {problem}", file=sys.stderr)
     rfd, wfd = os.pipe()
     if os.fork() > 0:
         os.close(wfd)

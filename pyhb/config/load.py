@@ -12,7 +12,13 @@ from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import default_resource_dirs, parse_haresources
 from pyhb.config.model import ClusterConfig
-from pyhb.config.source import ConfigError, ConfigIssue, Severity
+from pyhb.config.source import (
+    ConfigError,
+    ConfigIssue,
+    Severity,
+    UnreadableFile,
+    read_config_bytes,
+)
 from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
 
 __all__ = [
@@ -44,12 +50,9 @@ class _File:
 def _read(path: Path) -> tuple[_File, ConfigIssue | None]:
     shown = str(path)
     try:
-        with path.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            data = handle.read()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {reason}")
+        data, mode = read_config_bytes(shown)
+    except UnreadableFile as exc:
+        issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {exc}")
         return _File(shown, None, 0), issue
     return _File(shown, data.decode("utf-8", "surrogateescape"), mode), None
 
@@ -66,8 +69,9 @@ def _local_node(confdir: Path, node_name: str | None) -> tuple[str, str]:
         return node_name.strip().lower(), "the local node name was given explicitly"
     nodeinfo = confdir / "nodeinfo"
     try:
-        first = nodeinfo.read_text(errors="replace").split("\n", 1)[0].strip()
-    except OSError:
+        data, _ = read_config_bytes(str(nodeinfo))
+        first = data.decode(errors="replace").split("\n", 1)[0].strip()
+    except UnreadableFile:
         first = ""
     if first:
         return first.lower(), f"the local node name comes from {nodeinfo}"
