@@ -12,9 +12,8 @@ import logging
 import os
 import sys
 
-from pyhb.config import load_config
 from pyhb.config.source import ConfigError
-from pyhb.daemon import logsetup
+from pyhb.daemon import logsetup, preflight
 from pyhb.daemon.app import Daemon
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.pidfile import remove_pidfile, running_pid, write_pidfile
@@ -24,7 +23,7 @@ from pyhb.errors import PyhbError
 def start(args: argparse.Namespace, paths: Paths) -> int:
     logsetup.configure(None, stderr=True, debug=args.debug)
     try:
-        config = load_config(paths.confdir, args.node)
+        config = preflight.load(paths.confdir, args.node)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
@@ -81,6 +80,11 @@ def _run(
 
     assert isinstance(config, ClusterConfig)
     logsetup.configure(config.ha, stderr=not detached, debug=args.debug)
+    if not (config.ha.logfile or config.ha.debugfile or config.ha.logfacility):
+        logging.getLogger("pyhb").info(
+            "No log entry found in ha.cf -- logging to syslog facility %s",
+            logsetup.DEFAULT_FACILITY,
+        )
     early = _EarlyErrors()
     if notify is not None:
         logging.getLogger().addHandler(early)
@@ -107,6 +111,9 @@ def _run(
     except PermissionError as exc:
         logging.getLogger("pyhb").error("%s", exc)
         code = 4
+    except OSError as exc:  # the machine, not pyhb: a directory that is a file, a full disk
+        logging.getLogger("pyhb").error("heartbeat not started: %s", exc)
+        code = 1
     except Exception:
         logging.getLogger("pyhb").exception("heartbeat: unexpected internal error, exiting")
         code = 1

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import default_resource_dirs, parse_haresources
-from pyhb.config.model import ClusterConfig
+from pyhb.config.model import ClusterConfig, HaConfig
 from pyhb.config.source import (
     ConfigError,
     ConfigIssue,
@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Checks of the media against this machine (interfaces, addresses), given by the layer
+#: that opens sockets: (ha.cf settings, ha.cf path) -> issues.
+MediaCheck = Callable[[HaConfig, str], list[ConfigIssue]]
 
 DEFAULT_CONFDIR = Path("/etc/ha.d")
 
@@ -83,6 +87,7 @@ def _collect(
     node_name: str | None,
     resource_dirs: Sequence[Path] | None,
     interfaces: bool,
+    media_check: MediaCheck | None = None,
 ) -> tuple[ClusterConfig | None, list[ConfigIssue], bool]:
     root = Path(confdir)
     local, origin = _local_node(root, node_name)
@@ -122,7 +127,9 @@ def _collect(
             issues += check_group_nodes(groups, resfile.shown, ha.node)
         issues += check_scripts(groups, resfile.shown, dirs)
 
-    if ha is not None and interfaces:
+    if ha is not None and media_check is not None:
+        issues += media_check(ha, hacf.shown)
+    elif ha is not None and interfaces:
         issues += check_interfaces(ha, hacf.shown)
     if ha is None or keys is None or groups is None or _has_errors(issues):
         return None, issues, unreadable
@@ -140,13 +147,15 @@ def check_config(
     *,
     resource_dirs: Sequence[Path] | None = None,
     check_ifaces: bool = True,
+    media_check: MediaCheck | None = None,
 ) -> list[ConfigIssue]:
     """Every issue of the configuration in ``confdir`` (errors and warnings), in file order.
 
-    Raises ``ConfigFileError`` (with all issues) when a file cannot be read. With
-    ``check_ifaces``, media naming interfaces absent from this machine give warnings.
+    Raises ``ConfigFileError`` (with all issues) when a file cannot be read. The media are
+    checked with ``media_check`` if given, else (``check_ifaces``) media naming interfaces
+    absent from this machine give warnings.
     """
-    _, issues, unreadable = _collect(confdir, node_name, resource_dirs, check_ifaces)
+    _, issues, unreadable = _collect(confdir, node_name, resource_dirs, check_ifaces, media_check)
     if unreadable:
         raise ConfigFileError(issues)
     return issues
@@ -157,11 +166,13 @@ def load_config(
     node_name: str | None = None,
     *,
     resource_dirs: Sequence[Path] | None = None,
+    media_check: MediaCheck | None = None,
 ) -> ClusterConfig:
     """The configuration in ``confdir``, for the local node ``node_name`` (default: nodeinfo,
     else ``uname -n``). Warnings are logged; any error raises ``ConfigError`` (or
-    ``ConfigFileError`` when a file cannot be read) carrying every issue."""
-    config, issues, unreadable = _collect(confdir, node_name, resource_dirs, False)
+    ``ConfigFileError`` when a file cannot be read) carrying every issue. The media are
+    checked against this machine only with ``media_check``."""
+    config, issues, unreadable = _collect(confdir, node_name, resource_dirs, False, media_check)
     if unreadable:
         raise ConfigFileError(issues)
     if config is None:
