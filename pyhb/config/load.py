@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyhb.config.agent_args import check_agent_args
 from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import default_resource_dirs, parse_haresources
@@ -126,6 +127,7 @@ def _collect(
         if ha is not None:
             issues += check_group_nodes(groups, resfile.shown, ha.node)
         issues += check_scripts(groups, resfile.shown, dirs)
+        issues += check_agent_args(resfile.text, resfile.shown)
 
     if ha is not None and media_check is not None:
         issues += media_check(ha, hacf.shown)
