@@ -88,7 +88,17 @@ def _run(
     early = _EarlyErrors()
     if notify is not None:
         logging.getLogger().addHandler(early)
-    write_pidfile(paths.pidfile)
+    try:
+        write_pidfile(paths.pidfile)
+    except OSError as exc:
+        logging.getLogger("pyhb").error(
+            "heartbeat not started: cannot write pid file %s: %s",
+            paths.pidfile,
+            exc.strerror or exc,
+        )
+        if notify is not None:
+            _notify(notify, 1, "".join(f"{line}\n" for line in early.lines))
+        return 1
     daemon = Daemon(
         config,
         paths,
