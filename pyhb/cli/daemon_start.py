@@ -15,6 +15,7 @@ import sys
 from pyhb.config.source import ConfigError
 from pyhb.daemon import logsetup, preflight
 from pyhb.daemon.app import Daemon
+from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.pidfile import remove_pidfile, running_pid, write_pidfile
 from pyhb.errors import PyhbError
@@ -105,6 +106,7 @@ def _run(
         manage_resources=not args.no_resources,
         log_to_stderr=not detached,
         debug=args.debug,
+        notifier=Notifier.from_environ(),
     )
 
     async def main_task() -> int:
