@@ -7,7 +7,7 @@ and then ``READY=1`` around a reload, ``STOPPING=1`` when it starts giving up it
 resources, each with a ``STATUS=`` line. ``NOTIFY_SOCKET`` is taken out of the
 environment so resource scripts do not inherit it; a socket name starting with ``@`` is
 in the abstract namespace. Without ``NOTIFY_SOCKET`` nothing is sent, and a failed send
-is ignored: notifying never stops the daemon.
+is ignored: notifying never stops the daemon. See docs/operations.md.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ The configuration checks of ``pyhb.config`` plus what the daemon would otherwise
 while opening its sockets: each medium's interface exists and has the address it needs,
 a ucast peer resolves (``net.sockets.check_medium``). A medium that cannot be set up is a
 configuration error at its ha.cf line, as in 3.0.6 (``Illegal bcast ... in config file``).
+See docs/operations.md.
 """
 
 from __future__ import annotations

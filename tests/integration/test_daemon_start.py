@@ -90,3 +90,60 @@ def test_log_directories_are_created_and_systemd_is_told_ready_reloading_stoppin
 def _read(var_lib: Path) -> str:
     path = var_lib / "cluster" / "ha.log"
     return path.read_text() if path.exists() else ""
+
+
+# In the node's own mount namespace: a private /dev (with the few device nodes a daemon
+# uses) where a stand-in syslog listens on /dev/log and appends each datagram to $1.
+_SYSLOG_STAND_IN = r"""
+set -e
+out=$1; shift
+mkdir -p /run/pyhb-hostdev
+mount --bind /dev /run/pyhb-hostdev
+mount -t tmpfs -o mode=755 pyhb-dev /dev
+for d in null zero urandom random full tty; do cp -a /run/pyhb-hostdev/$d /dev/$d; done
+"$PYHB_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "ab", buffering=0) as f:
+    f.write(b"listening\n")
+    while True:
+        f.write(s.recv(65536).rstrip(b"\0") + b"\n")
+' "$out" &
+while ! [ -s "$out" ]; do sleep 0.05; done
+exec "$@"
+"""
+
+
+def test_with_no_log_directive_everything_goes_to_syslog_facility_daemon(
+    make_lab: Callable[..., Lab],
+) -> None:
+    """3.0.6 hands the messages to ha_logd (syslog facility daemon by default); pyhb sends
+    them to syslog facility daemon itself, so none is lost."""
+    cluster = Cluster(make_lab(("a", "b"), client=False))
+    cluster.configure()
+    node = cluster.lab["a"]
+    path = node.etc_dir / "ha.cf"
+    kept = [
+        line
+        for line in path.read_text().splitlines()
+        if not line.startswith(("logfile", "debugfile", "logfacility"))
+    ]
+    path.write_text("\n".join(kept) + "\n")
+    out = node.var_lib_dir / "syslog"
+    node.spawn(
+        ["sh", "-c", _SYSLOG_STAND_IN, "syslog-stand-in", "/var/lib/heartbeat/syslog",
+         sys.executable, "-m", "pyhb", "-f"],
+        env={**os.environ, "PYHB_PY": sys.executable},
+    )  # fmt: skip
+
+    def logged() -> str:
+        return out.read_text(errors="replace") if out.exists() else ""
+
+    wait_for(lambda: "Local status now set to" in logged(), 20)
+    text = logged()
+    # <30> = facility daemon (3) * 8 + info (6); <28> = daemon + warning
+    assert "<30>heartbeat: [" in text
+    assert "]: info: No log entry found in ha.cf -- logging to syslog facility daemon" in text
+    assert "]: info: Configuration validated. Starting heartbeat" in text
+    assert "ERROR" not in text
