@@ -18,6 +18,7 @@ that fails later (disk full, syslog gone) is dropped without a traceback.
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 import os
@@ -96,12 +97,11 @@ def make_log_dir(path: str) -> None:
     """Create the missing directories above the log file ``path``, each mode 0755."""
     missing: list[str] = []
     parent = os.path.dirname(os.path.abspath(path))
-    while not os.path.isdir(parent):
+    while not os.path.lexists(parent):
         missing.append(parent)
-        up = os.path.dirname(parent)
-        if up == parent:
-            break
-        parent = up
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), parent)
     for directory in reversed(missing):
         os.mkdir(directory, 0o755)
         os.chmod(directory, 0o755)  # noqa: S103 - a log directory, as logrotate expects

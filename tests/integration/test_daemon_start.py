@@ -64,13 +64,24 @@ def test_log_directories_are_created_and_systemd_is_told_ready_reloading_stoppin
         wait_for(lambda: "Configuration validated" in (a / "ha.log").read_text(), 5)
         assert "Configuration validated" in (a / "deep" / "debug.log").read_text()
 
-        # the other node, started detached as an init script does (no -f)
+        # the other node, started detached as an init script does (no -f), with a
+        # debugfile that cannot be created: said on stderr, skipped, the node runs
         b = cluster.lab["b"]
+        (b.var_lib_dir / "plain").write_text("")
+        hacf = b.etc_dir / "ha.cf"
+        hacf.write_text(
+            hacf.read_text().replace("/cluster/deep/debug.log", "/plain/deep/debug.log")
+        )
         res = b.run([sys.executable, "-m", "pyhb.cli.heartbeat"], timeout=60)
         assert res.returncode == 0, res.stdout + res.stderr
         assert "Traceback" not in res.stdout + res.stderr
+        assert (
+            "heartbeat: WARN: cannot open debugfile /var/lib/heartbeat/plain/deep/debug.log: "
+            "Not a directory" in res.stderr
+        ), res.stderr
         wait_for(lambda: cluster.has_vip("a"), 20)
         wait_for(lambda: "Status update for node a" in _read(b.var_lib_dir), 10)
+        assert "ERROR: cannot open debugfile" in _read(b.var_lib_dir)
 
         res = cluster.tool("a", "heartbeat", "-r")
         assert res.returncode == 0, res
