@@ -6,6 +6,7 @@ exactly one argument before the action::
     IP[/CIDR_OR_NETMASK[/NIC[/BROADCAST]]]
     IP/CIDR/BROADCAST          (a third part starting with a digit is the broadcast)
 
+The argument itself is parsed by ``agents.args``, the rules ``pyhb check`` applies too.
 Rules copied from the OCF agents the wrappers call:
 - IPaddr labels the address ``NIC:N`` with the first free N (so ``ip addr`` and ``ifconfig``
   show ``eth0:0``); a NIC written ``eth0:1`` is reduced to ``eth0``. IPaddr2 labels the
@@ -33,6 +34,7 @@ from pyroute2 import AsyncIPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from pyhb.agents import arp
+from pyhb.agents.args import IFNAMSIZ, IpSpec, parse_ipaddr_arg
 from pyhb.agents.base import (
     ACTIONS,
     RC_ARGS,
@@ -49,63 +51,11 @@ from pyhb.agents.base import (
 
 log = logging.getLogger(__name__)
 
-IFNAMSIZ = 15  # the kernel's limit on a label's length (IFNAMSIZ - 1)
 MAX_ALIAS = 512  # IPaddr's find_free_interface gives up after :511
 AF_INET = 2
 
 Kind = Literal["IPaddr", "IPaddr2"]
 TrainMode = Literal["task", "fork"]
-
-
-@dataclass(frozen=True, slots=True)
-class IpSpec:
-    """One parsed IPaddr argument; None means "derive it from the interfaces"."""
-
-    ip: str
-    prefixlen: int | None = None
-    nic: str | None = None
-    label: str | None = None  # the part after ':' in ``eth0:label``
-    broadcast: str | None = None
-
-
-def _prefixlen(text: str) -> int:
-    if text.isdigit():
-        value = int(text)
-        if value > 32:
-            raise UsageError(f"netmask /{text} is out of range 0..32")
-        return value
-    try:
-        return ipaddress.IPv4Network(f"0.0.0.0/{text}").prefixlen
-    except ValueError as exc:
-        raise UsageError(f"invalid netmask {text!r}") from exc
-
-
-def _ipv4(text: str, what: str) -> str:
-    try:
-        return str(ipaddress.IPv4Address(text))
-    except ValueError as exc:
-        raise UsageError(f"invalid {what} {text!r}") from exc
-
-
-def parse_ipaddr_arg(text: str) -> IpSpec:
-    """Parse ``IP[/CIDR_OR_NETMASK[/NIC[/BROADCAST]]]`` (or ``IP/CIDR/BROADCAST``)."""
-    parts = text.split("/")
-    if len(parts) > 4 or any(p == "" for p in parts[:1]):
-        raise UsageError(f"invalid address specification {text!r}")
-    ip = _ipv4(parts[0], "IP address")
-    prefixlen = _prefixlen(parts[1]) if len(parts) > 1 and parts[1] else None
-    nic: str | None = None
-    label: str | None = None
-    broadcast: str | None = None
-    third = parts[2] if len(parts) > 2 else ""
-    if third[:1].isdigit():
-        broadcast = _ipv4(third, "broadcast address")
-    elif third:
-        nic, _, rest = third.partition(":")
-        label = rest or None
-        if len(parts) > 3 and parts[3]:
-            broadcast = _ipv4(parts[3], "broadcast address")
-    return IpSpec(ip, prefixlen, nic, label, broadcast)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyhb.agents.args import parse_ipaddr_arg
 from pyhb.agents.arp import GarpPlan, GarpSender
 from pyhb.agents.base import InProcessAgent, UsageError
-from pyhb.agents.ipaddr import IpAddrAgent, Netlink, parse_ipaddr_arg
+from pyhb.agents.ipaddr import IpAddrAgent, Netlink
 from pyhb.agents.sendarp import SendArpAgent
 
 BUILTIN_NAMES = ("IPaddr", "IPaddr2", "SendArp")

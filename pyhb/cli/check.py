@@ -3,7 +3,7 @@
 Each issue is printed on stdout as ``CONFDIR/FILE:LINE: error|warning: message``, grouped
 by file (ha.cf, authkeys, haresources) and sorted by line; a one-line summary goes to
 stderr. Exit status: 0 no errors (warnings allowed), 1 errors, 2 a file cannot be read
-(or bad usage). Imports ``pyhb.config`` only.
+(or bad usage). The checks are the daemon's own (``daemon.preflight``), media included.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pyhb.config import ConfigFileError, ConfigIssue, Severity, check_config
+from pyhb.config import ConfigFileError, ConfigIssue, Severity
+from pyhb.daemon import preflight
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-interfaces",
         action="store_true",
-        help="do not check that media interfaces exist on this machine",
+        help="do not check the media against this machine (interfaces, addresses, peers)",
     )
     return parser
 
@@ -62,11 +63,11 @@ def main(argv: list[str]) -> int:
         return EXIT_OK if exc.code == 0 else EXIT_UNREADABLE
     status = EXIT_OK
     try:
-        issues = check_config(
+        issues = preflight.check(
             args.confdir,
             args.node,
             resource_dirs=args.resource_dir,
-            check_ifaces=not args.no_interfaces,
+            media=not args.no_interfaces,
         )
     except ConfigFileError as exc:
         issues, status = exc.issues, EXIT_UNREADABLE

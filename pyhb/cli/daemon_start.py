@@ -12,10 +12,10 @@ import logging
 import os
 import sys
 
-from pyhb.config import load_config
 from pyhb.config.source import ConfigError
-from pyhb.daemon import logsetup
+from pyhb.daemon import logsetup, preflight
 from pyhb.daemon.app import Daemon
+from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.pidfile import remove_pidfile, running_pid, write_pidfile
 from pyhb.errors import PyhbError
@@ -24,7 +24,7 @@ from pyhb.errors import PyhbError
 def start(args: argparse.Namespace, paths: Paths) -> int:
     logsetup.configure(None, stderr=True, debug=args.debug)
     try:
-        config = load_config(paths.confdir, args.node)
+        config = preflight.load(paths.confdir, args.node)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
@@ -44,6 +44,12 @@ def start(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _daemonize(config: object, paths: Paths, args: argparse.Namespace) -> int:
+    from pyhb.config.model import ClusterConfig  # noqa: PLC0415
+
+    assert isinstance(config, ClusterConfig)
+    # The detached daemon's stderr is /dev/null: say here what it can only send to syslog.
+    for problem in logsetup.check_destinations(config.ha):
+        print(f"heartbeat: WARN: {problem}", file=sys.stderr)
     rfd, wfd = os.pipe()
     if os.fork() > 0:
         os.close(wfd)
@@ -75,10 +81,25 @@ def _run(
 
     assert isinstance(config, ClusterConfig)
     logsetup.configure(config.ha, stderr=not detached, debug=args.debug)
+    if not (config.ha.logfile or config.ha.debugfile or config.ha.logfacility):
+        logging.getLogger("pyhb").info(
+            "No log entry found in ha.cf -- logging to syslog facility %s",
+            logsetup.DEFAULT_FACILITY,
+        )
     early = _EarlyErrors()
     if notify is not None:
         logging.getLogger().addHandler(early)
-    write_pidfile(paths.pidfile)
+    try:
+        write_pidfile(paths.pidfile)
+    except OSError as exc:
+        logging.getLogger("pyhb").error(
+            "heartbeat not started: cannot write pid file %s: %s",
+            paths.pidfile,
+            exc.strerror or exc,
+        )
+        if notify is not None:
+            _notify(notify, 1, "".join(f"{line}\n" for line in early.lines))
+        return 1
     daemon = Daemon(
         config,
         paths,
@@ -86,6 +107,7 @@ def _run(
         log_to_stderr=not detached,
         debug=args.debug,
         realtime=not args.no_realtime,
+        notifier=Notifier.from_environ(),
     )
 
     async def main_task() -> int:
@@ -102,6 +124,9 @@ def _run(
     except PermissionError as exc:
         logging.getLogger("pyhb").error("%s", exc)
         code = 4
+    except OSError as exc:  # the machine, not pyhb: a directory that is a file, a full disk
+        logging.getLogger("pyhb").error("heartbeat not started: %s", exc)
+        code = 1
     except Exception:
         logging.getLogger("pyhb").exception("heartbeat: unexpected internal error, exiting")
         code = 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+import pyhb
+
 COMMANDS = {
     "check": ("pyhb.cli.check", "validate ha.cf, authkeys and haresources"),
     "decode": ("pyhb.cli.decode", "decode and verify captured heartbeat packets"),
@@ -18,7 +20,7 @@ COMMANDS = {
 
 
 def _usage() -> str:
-    lines = ["usage: pyhb COMMAND [ARGS...]", "", "commands:"]
+    lines = ["usage: pyhb [--version] COMMAND [ARGS...]", "", "commands:"]
     lines += [f"  {name:<8} {text}" for name, (_, text) in COMMANDS.items()]
     return "\n".join(lines)
 
@@ -29,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in {"-h", "--help"}:
         print(_usage())
         return 0 if args else 2
+    if args[0] in {"-V", "--version"}:
+        print(f"pyhb {pyhb.__version__} (heartbeat 3.0.6 compatible)")
+        return 0
     entry = COMMANDS.get(args[0])
     if entry is None:
         print(f"pyhb: unknown command {args[0]!r}\n{_usage()}", file=sys.stderr)

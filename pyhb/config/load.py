@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyhb.config.agent_args import check_agent_args
 from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import parse_haresources
-from pyhb.config.model import ClusterConfig, node_key
-from pyhb.config.source import ConfigError, ConfigIssue, Severity
+from pyhb.config.model import ClusterConfig, HaConfig, node_key
+from pyhb.config.source import (
+    ConfigError,
+    ConfigIssue,
+    Severity,
+    UnreadableFile,
+    read_config_bytes,
+)
 from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
 from pyhb.shipped import resource_dirs as default_resource_dirs
 
@@ -27,6 +34,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Checks of the media against this machine (interfaces, addresses), given by the layer
+#: that opens sockets: (ha.cf settings, ha.cf path) -> issues.
+MediaCheck = Callable[[HaConfig, str], list[ConfigIssue]]
 
 DEFAULT_CONFDIR = Path("/etc/ha.d")
 
@@ -45,12 +56,9 @@ class _File:
 def _read(path: Path) -> tuple[_File, ConfigIssue | None]:
     shown = str(path)
     try:
-        with path.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            data = handle.read()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {reason}")
+        data, mode = read_config_bytes(shown)
+    except UnreadableFile as exc:
+        issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {exc}")
         return _File(shown, None, 0), issue
     return _File(shown, data.decode("utf-8", "surrogateescape"), mode), None
 
@@ -67,8 +75,9 @@ def _local_node(confdir: Path, node_name: str | None) -> tuple[str, str]:
         return node_key(node_name.strip()), "the local node name was given explicitly"
     nodeinfo = confdir / "nodeinfo"
     try:
-        first = nodeinfo.read_text(errors="replace").split("\n", 1)[0].strip()
-    except OSError:
+        data, _ = read_config_bytes(str(nodeinfo))
+        first = data.decode(errors="replace").split("\n", 1)[0].strip()
+    except UnreadableFile:
         first = ""
     if first:
         return node_key(first), f"the local node name comes from {nodeinfo}"
@@ -80,6 +89,7 @@ def _collect(
     node_name: str | None,
     resource_dirs: Sequence[Path] | None,
     interfaces: bool,
+    media_check: MediaCheck | None = None,
 ) -> tuple[ClusterConfig | None, list[ConfigIssue], bool]:
     root = Path(confdir)
     local, origin = _local_node(root, node_name)
@@ -118,8 +128,11 @@ def _collect(
         if ha is not None:
             issues += check_group_nodes(groups, resfile.shown, ha.node)
         issues += check_scripts(groups, resfile.shown, dirs)
+        issues += check_agent_args(resfile.text, resfile.shown)
 
-    if ha is not None and interfaces:
+    if ha is not None and media_check is not None:
+        issues += media_check(ha, hacf.shown)
+    elif ha is not None and interfaces:
         issues += check_interfaces(ha, hacf.shown)
     if ha is None or keys is None or groups is None or _has_errors(issues):
         return None, issues, unreadable
@@ -137,13 +150,15 @@ def check_config(
     *,
     resource_dirs: Sequence[Path] | None = None,
     check_ifaces: bool = True,
+    media_check: MediaCheck | None = None,
 ) -> list[ConfigIssue]:
     """Every issue of the configuration in ``confdir`` (errors and warnings), in file order.
 
-    Raises ``ConfigFileError`` (with all issues) when a file cannot be read. With
-    ``check_ifaces``, media naming interfaces absent from this machine give warnings.
+    Raises ``ConfigFileError`` (with all issues) when a file cannot be read. The media are
+    checked with ``media_check`` if given, else (``check_ifaces``) media naming interfaces
+    absent from this machine give warnings.
     """
-    _, issues, unreadable = _collect(confdir, node_name, resource_dirs, check_ifaces)
+    _, issues, unreadable = _collect(confdir, node_name, resource_dirs, check_ifaces, media_check)
     if unreadable:
         raise ConfigFileError(issues)
     return issues
@@ -154,11 +169,13 @@ def load_config(
     node_name: str | None = None,
     *,
     resource_dirs: Sequence[Path] | None = None,
+    media_check: MediaCheck | None = None,
 ) -> ClusterConfig:
     """The configuration in ``confdir``, for the local node ``node_name`` (default: nodeinfo,
     else ``uname -n``). Warnings are logged; any error raises ``ConfigError`` (or
-    ``ConfigFileError`` when a file cannot be read) carrying every issue."""
-    config, issues, unreadable = _collect(confdir, node_name, resource_dirs, False)
+    ``ConfigFileError`` when a file cannot be read) carrying every issue. The media are
+    checked against this machine only with ``media_check``."""
+    config, issues, unreadable = _collect(confdir, node_name, resource_dirs, False, media_check)
     if unreadable:
         raise ConfigFileError(issues)
     if config is None:

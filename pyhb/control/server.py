@@ -135,7 +135,10 @@ class ControlServer:
         """Bind the socket (removing a stale one), make it world-connectable, listen."""
         if self._server is not None:
             return
-        self.path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        parent = self.path.parent
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
+        parent.mkdir(mode=0o755, parents=True, exist_ok=True)
         _remove_stale_socket(self.path)
         staged = self.staging / f".{self.path.name}.{os.getpid()}"
         with contextlib.suppress(FileNotFoundError):

@@ -40,6 +40,7 @@ from pyhb.core.events import (
 )
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
+from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
@@ -128,6 +129,7 @@ class Daemon:
     log_to_stderr: bool = False
     debug: int = 0
     realtime: bool = True  # False: heartbeat -l
+    notifier: Notifier = field(default_factory=Notifier)
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
@@ -185,6 +187,7 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
         if ready is not None and not ready.done():
             ready.set_result(None)
+        self.notifier.ready(self._status_line())
         try:
             code = await self._done
         finally:
@@ -262,14 +265,27 @@ class Daemon:
         return self.engine.snapshot()
 
     def request(self, cmd: Command) -> str | None:
+        if isinstance(cmd, Shutdown):
+            self.notifier.stopping()
         assert self.engine is not None
         assert self.transport is not None
         result = self.engine.request(cmd, self.transport.now())
         self.transport.kick()
         return result
 
+    def _status_line(self) -> str:
+        media = ", ".join(ms.description for ms in self._media) or "no media"
+        return f"Running as node {self.config.local_node} ({media})"
+
     def reload(self) -> str | None:
         """Re-read the configuration; apply what can change live (see ``daemon.reload``)."""
+        self.notifier.reloading()
+        try:
+            return self._reload()
+        finally:
+            self.notifier.ready(self._status_line())
+
+    def _reload(self) -> str | None:
         assert self.engine is not None
         assert self.transport is not None
         try:

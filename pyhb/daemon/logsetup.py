@@ -5,10 +5,20 @@ Lines in files look like 3.0.6's (``syslogmsgfmt true``):
 keep working. ``logfile`` gets everything but debug, ``debugfile`` everything, syslog
 (when ``logfacility`` is set and not ``none``) everything. Files are reopened when
 renamed (logrotate), as ``WatchedFileHandler`` does.
+
+With no logfile, debugfile or syslog facility, 3.0.6 hands its messages to ``ha_logd``,
+whose default configuration sends them to syslog facility ``daemon``; pyhb has no logd and
+sends them to syslog facility ``daemon`` itself, so nothing is lost.
+
+A log file's missing directory is created (mode 0755). A destination that still cannot be
+opened is reported (``LogProblem``, logged as an error to the destinations that work and
+returned to the caller for stderr) and skipped: logging never stops the daemon. A write
+that fails later (disk full, syslog gone) is dropped without a traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 import os
@@ -57,8 +67,78 @@ class _BelowDebug(logging.Filter):
         return record.levelno > logging.DEBUG
 
 
-def configure(ha: HaConfig | None, *, stderr: bool, debug: int = 0) -> None:
-    """Install the handlers ha.cf asks for (plus stderr in the foreground)."""
+#: Where syslog is reached.
+SYSLOG_ADDRESS = "/dev/log"
+#: The facility used when ha.cf names no log destination at all (3.0.6's ha_logd default).
+DEFAULT_FACILITY = "daemon"
+
+
+class _QuietFile(logging.handlers.WatchedFileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """A failed write (disk full, directory gone) is dropped, never a traceback."""
+
+
+class _QuietSyslog(logging.handlers.SysLogHandler):
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """Like syslog(3): no syslog daemon, no message, no traceback."""
+
+
+def syslog_facility(ha: HaConfig) -> str | None:
+    """The syslog facility ``ha`` logs to, or None: ``logfacility`` if set (``none`` and
+    ``kern`` disable syslog), else ``daemon`` when no logfile or debugfile is set either."""
+    if ha.logfacility:
+        facility = ha.logfacility.lower()
+        if facility not in ("none", "kern"):
+            return facility
+    return None if (ha.logfile or ha.debugfile) else DEFAULT_FACILITY
+
+
+def make_log_dir(path: str) -> None:
+    """Create the missing directories above the log file ``path``, each mode 0755."""
+    missing: list[str] = []
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.lexists(parent):
+        missing.append(parent)
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), parent)
+    for directory in reversed(missing):
+        os.mkdir(directory, 0o755)
+        os.chmod(directory, 0o755)  # noqa: S103 - a log directory, as logrotate expects
+
+
+def _file_handler(kind: str, path: str, problems: list[str]) -> logging.Handler | None:
+    try:
+        make_log_dir(path)
+        return _QuietFile(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename and exc.filename != path else ""
+        problems.append(f"cannot open {kind} {path}: {reason}{where}; not logging there")
+        return None
+
+
+def check_destinations(ha: HaConfig) -> list[str]:
+    """Prepare ha.cf's log files (directories created) and say which cannot be used."""
+    problems: list[str] = []
+    for kind, path in (("logfile", ha.logfile), ("debugfile", ha.debugfile)):
+        if path and path != "/dev/null":
+            handler = _file_handler(kind, path, problems)
+            if handler is not None:
+                handler.close()
+    return problems
+
+
+def configure(
+    ha: HaConfig | None,
+    *,
+    stderr: bool,
+    debug: int = 0,
+    syslog_address: str | None = None,
+) -> list[str]:
+    """Install the handlers ha.cf asks for (plus stderr in the foreground).
+
+    Returns the destinations that could not be set up (already logged as errors)."""
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -74,20 +154,29 @@ def configure(ha: HaConfig | None, *, stderr: bool, debug: int = 0) -> None:
         h.setLevel(logging.DEBUG if debug else logging.INFO)
         root.addHandler(h)
     if ha is None:
-        return
+        return []
+    problems: list[str] = []
     if ha.logfile and ha.logfile != "/dev/null":
-        fh = logging.handlers.WatchedFileHandler(ha.logfile)
-        fh.setFormatter(fmt)
-        fh.addFilter(_BelowDebug())
-        root.addHandler(fh)
+        fh = _file_handler("logfile", ha.logfile, problems)
+        if fh is not None:
+            fh.setFormatter(fmt)
+            fh.addFilter(_BelowDebug())
+            root.addHandler(fh)
     if ha.debugfile and ha.debugfile != "/dev/null":
-        dh = logging.handlers.WatchedFileHandler(ha.debugfile)
-        dh.setFormatter(fmt)
-        root.addHandler(dh)
-    facility = (ha.logfacility or "none").lower()
-    if facility not in ("none", "kern") and os.path.exists("/dev/log"):
-        code = logging.handlers.SysLogHandler.facility_names.get(facility)
-        if code is not None:
-            sh = logging.handlers.SysLogHandler(address="/dev/log", facility=code)
-            sh.setFormatter(_SyslogFormatter())
-            root.addHandler(sh)
+        dh = _file_handler("debugfile", ha.debugfile, problems)
+        if dh is not None:
+            dh.setFormatter(fmt)
+            root.addHandler(dh)
+    facility = syslog_facility(ha)
+    code = logging.handlers.SysLogHandler.facility_names.get(facility or "")
+    if code is not None:
+        address = syslog_address or SYSLOG_ADDRESS
+        sh = _QuietSyslog(address=address, facility=code)
+        sh.setFormatter(_SyslogFormatter())
+        root.addHandler(sh)
+        sock: socket.socket | None = getattr(sh, "socket", None)
+        if sock is None or sock.fileno() < 0:
+            problems.append(f"no syslog at {address}: messages to syslog are lost until it runs")
+    for problem in problems:
+        logging.getLogger("pyhb.log").error("%s", problem)
+    return problems

@@ -110,6 +110,23 @@ def open_media(
     return opened
 
 
+def check_medium(medium: Medium) -> None:
+    """What ``open_medium`` checks before it opens a socket: the interface exists and has
+    the address the medium needs, a ucast peer resolves. Blocking; opens nothing.
+
+    Raises:
+        MediumError: the medium cannot be set up here.
+    """
+    _require_iface(medium)
+    match medium:
+        case Ucast():
+            _resolve_peer(medium)
+        case Bcast():
+            _broadcast_of(medium)
+        case Mcast():
+            _mcast_local_address(medium)
+
+
 def open_medium(
     medium: Medium,
     *,

@@ -36,10 +36,26 @@ def _heartbeat(tmp_path: Path, conf: Path, *flags: str) -> subprocess.CompletedP
 def test_detached_start_that_fails_says_why_on_stderr(tmp_path: Path) -> None:
     """Without -f the daemon detaches; a failure before it is ready still reaches the shell
     (the init script prints it), instead of a bare exit code."""
-    conf = _confdir(tmp_path, "bcast pyhbnoif9")
+    conf = _confdir(tmp_path, "ucast lo 127.0.0.1")
+    (tmp_path / "run").write_text("")  # the run directory is a file
     res = _heartbeat(tmp_path, conf)
     assert res.returncode == 1
-    assert "interface [pyhbnoif9] does not exist" in res.stderr
+    assert "ERROR: heartbeat not started: [Errno 20] Not a directory:" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "heartbeat.pid").exists()
+
+
+def test_a_missing_media_interface_is_a_configuration_error_before_detaching(
+    tmp_path: Path,
+) -> None:
+    """As in 3.0.6 (``Illegal bcast ... in config file``): exit 6, the ha.cf line named."""
+    conf = _confdir(tmp_path, "bcast pyhbnoif9")
+    res = _heartbeat(tmp_path, conf)
+    assert res.returncode == 6
+    assert f"{conf}/ha.cf:3: error: bcast pyhbnoif9: interface [pyhbnoif9] does not exist" in (
+        res.stderr
+    )
+    assert "Configuration error, heartbeat not started." in res.stderr
     assert not (tmp_path / "heartbeat.pid").exists()
 
 

@@ -138,10 +138,13 @@ def test_check_reports_missing_interface_on_real_system(tmp_path: Path) -> None:
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`pyhb check` exits 0 when clean (warnings allowed), 1 on errors, 2 on unreadable files."""
-    good = write_confdir(tmp_path / "good", hacf=HACF.replace("auto_failback on\n", ""))
+    # pyhb check checks the media as the daemon would: lo has no broadcast address, but
+    # ucast to 127.0.0.1 on lo can be set up anywhere
+    hacf = HACF.replace("bcast lo", "ucast lo 127.0.0.1")
+    good = write_confdir(tmp_path / "good", hacf=hacf.replace("auto_failback on\n", ""))
     assert check.main(["-c", str(good), "-n", "alpha"]) == 0
     assert capsys.readouterr().out.startswith(f"{good}/ha.cf: warning: auto_failback")
-    bad = write_confdir(tmp_path / "bad", res="alpha Nope\n")
+    bad = write_confdir(tmp_path / "bad", hacf=hacf, res="alpha Nope\n")
     assert check.main(["-c", str(bad), "-n", "alpha"]) == 1
     assert "resource script 'Nope' not found" in capsys.readouterr().out
     assert check.main(["-c", str(tmp_path / "absent")]) == 2
@@ -150,7 +153,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_cli_sorts_by_file_then_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Issues print grouped by file (ha.cf, authkeys, haresources) and by line within."""
-    confdir = write_confdir(tmp_path, hacf="node alpha\nbogus\nbcast lo\nkeepalive x\n",
+    confdir = write_confdir(tmp_path, hacf="node alpha\nbogus\nucast lo 127.0.0.1\nkeepalive x\n",
                             keys="1 sha1 k\n", res="zed Dummy\n")  # fmt: skip
     assert check.main(["-c", str(confdir), "-n", "alpha"]) == 1
     lines = capsys.readouterr().out.splitlines()

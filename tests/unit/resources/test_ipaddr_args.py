@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pyhb.agents.args import IpSpec, parse_ipaddr_arg
 from pyhb.agents.base import UsageError
-from pyhb.agents.ipaddr import (
-    AddrEntry,
-    IpSpec,
-    find_subnet,
-    free_alias_label,
-    parse_ipaddr_arg,
-    subnet_broadcast,
-)
+from pyhb.agents.ipaddr import AddrEntry, find_subnet, free_alias_label, subnet_broadcast
 
 
 @pytest.mark.parametrize(

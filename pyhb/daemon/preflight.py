@@ -1,0 +1,52 @@
+"""Validating everything before the daemon starts: the one check behind ``pyhb check``,
+``heartbeat -t`` and starting the daemon.
+
+The configuration checks of ``pyhb.config`` plus what the daemon would otherwise only find
+while opening its sockets: each medium's interface exists and has the address it needs,
+a ucast peer resolves (``net.sockets.check_medium``). A medium that cannot be set up is a
+configuration error at its ha.cf line, as in 3.0.6 (``Illegal bcast ... in config file``).
+See docs/operations.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyhb.config import check_config, load_config
+from pyhb.config.model import ClusterConfig, HaConfig
+from pyhb.config.source import ConfigIssue, Severity
+from pyhb.net.sockets import MediumError, check_medium
+
+
+def media_issues(ha: HaConfig, path: str) -> list[ConfigIssue]:
+    """An error for each medium that cannot be set up on this machine."""
+    issues = []
+    for medium in ha.media:
+        try:
+            check_medium(medium)
+        except MediumError as exc:
+            issues.append(ConfigIssue(path, medium.line, Severity.ERROR, str(exc)))
+    return issues
+
+
+def check(
+    confdir: Path | str,
+    node_name: str | None = None,
+    *,
+    resource_dirs: Sequence[Path] | None = None,
+    media: bool = True,
+) -> list[ConfigIssue]:
+    """Every issue (see ``pyhb.config.check_config``); with ``media``, the media too."""
+    return check_config(
+        confdir,
+        node_name,
+        resource_dirs=resource_dirs,
+        check_ifaces=False,
+        media_check=media_issues if media else None,
+    )
+
+
+def load(confdir: Path | str, node_name: str | None = None, *, media: bool = True) -> ClusterConfig:
+    """The configuration, refused (``ConfigError``) on any issue ``check`` reports."""
+    return load_config(confdir, node_name, media_check=media_issues if media else None)
