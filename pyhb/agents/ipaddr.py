@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pyroute2 import AsyncIPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from pyhb.agents import arp
@@ -48,6 +47,11 @@ from pyhb.agents.base import (
     status_result,
     success,
 )
+
+try:
+    from pyroute2 import AsyncIPRoute
+except ImportError:  # pyroute2 before 0.9 (Debian 12: 0.7.2) has only the synchronous API
+    from pyhb.agents.netlink_sync import AsyncIPRoute
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +101,11 @@ class Netlink:
         ipr = await self._handle()
         out: dict[int, Link] = {}
         async for msg in await ipr.link("dump"):
+            # get_attr with the full NLA name: pyroute2 0.7 has no short-name ``get``.
             out[msg["index"]] = Link(
-                msg["index"], msg.get("ifname") or "", msg.get("address") or ""
+                msg["index"],
+                msg.get_attr("IFLA_IFNAME") or "",
+                msg.get_attr("IFLA_ADDRESS") or "",
             )
         return out
 
@@ -112,9 +119,9 @@ class Netlink:
                 AddrEntry(
                     msg["index"],
                     link.ifname if link else "",
-                    msg.get("address") or "",
+                    msg.get_attr("IFA_ADDRESS") or "",
                     msg["prefixlen"],
-                    msg.get("label") or "",
+                    msg.get_attr("IFA_LABEL") or "",
                 )
             )
         return out

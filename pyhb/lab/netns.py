@@ -192,6 +192,9 @@ class Node(Host):
         super().__init__(lab, name, address, index)
         self.root = root
         self.processes: list[subprocess.Popen[Any]] = []
+        # Set by ``pyhb.lab.overlay``: argv prefix that joins a long-lived node namespace
+        # (network, mount, UTS) instead of making a fresh private mount namespace per call.
+        self.enter: list[str] | None = None
 
     @property
     def etc_dir(self) -> Path:
@@ -214,6 +217,8 @@ class Node(Host):
 
     def wrap(self, argv: Sequence[str]) -> list[str]:
         """``argv`` run in the node's network, mount and UTS namespaces."""
+        if self.enter is not None:
+            return [*self.enter, *argv]
         return self.netns_argv(
             ["unshare", "--mount", "--uts", "--propagation", "private", "--",
              "sh", "-c", _WRAPPER, "pyhb-node",
