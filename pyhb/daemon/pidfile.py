@@ -10,15 +10,18 @@ import os
 from pathlib import Path
 
 DEFAULT_PIDFILE = Path("/run/heartbeat.pid")
+PID_MAX_LIMIT = 1 << 22
 
 
 def read_pid(path: Path) -> int | None:
     """The pid recorded in ``path``, or None if there is no usable file."""
     try:
         text = path.read_text(encoding="ascii").strip()
-        return int(text) if text else None
+        pid = int(text) if text else None
     except (OSError, ValueError):
         return None
+    # Linux pids are 1..PID_MAX_LIMIT (2**22); anything else is not a pid at all.
+    return pid if pid is not None and 0 < pid <= PID_MAX_LIMIT else None
 
 
 def is_heartbeat_command(argv: list[bytes]) -> bool:

@@ -72,3 +72,12 @@ def test_a_process_that_only_mentions_heartbeat_is_not_a_running_daemon(tmp_path
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("text", ["99999999999999999999999", "0", "-5", "4194305", "12x"])
+def test_a_pid_file_without_a_pid_in_it_names_no_running_daemon(tmp_path: Path, text: str) -> None:
+    """A number no process can have (a huge one used to raise OverflowError) is no pid."""
+    path = tmp_path / "heartbeat.pid"
+    path.write_text(f"{text}\n")
+    assert pidfile.read_pid(path) is None
+    assert pidfile.running_pid(path) is None
