@@ -6,7 +6,10 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
+from pyhb.lab.cluster import Cluster
 from tests.helpers.netns import Lab, cleanup_stale, netns_available
+
+ClusterFactory = Callable[..., Cluster]
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +41,25 @@ def make_lab(netns_ready: None) -> Iterator[Callable[..., Lab]]:
 def lab(make_lab: Callable[..., Lab]) -> Lab:
     """Two nodes ``a`` (10.77.0.1) and ``b`` (10.77.0.2) plus a client (10.77.0.200)."""
     return make_lab(("a", "b"))
+
+
+@pytest.fixture
+def make_cluster(make_lab: Callable[..., Lab]) -> Iterator[ClusterFactory]:
+    """Configured two-node clusters (``make_cluster(auto_failback="off")``); every daemon
+    is killed after the test and each node's ha-log printed (pytest shows it on failure)."""
+    clusters: list[Cluster] = []
+
+    def make(*, seed_from_host: bool = True, **kwargs: object) -> Cluster:
+        lab = make_lab(("a", "b"), seed_from_host=seed_from_host)
+        cluster = Cluster(lab, **kwargs)  # type: ignore[arg-type]
+        cluster.configure()
+        clusters.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in clusters:
+        for proc in cluster.procs.values():
+            proc.kill()
+            proc.wait(timeout=10)
+        for name in cluster.lab.nodes:
+            print(f"---- {name}: ha-log\n{cluster.ha_log(name)[-6000:]}")

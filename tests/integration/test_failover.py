@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from pyhb.lab.cluster import VIP, Cluster, wait_for
-from pyhb.lab.netns import Lab
 
 pytestmark = pytest.mark.netns
 
@@ -24,26 +23,6 @@ KEEPALIVE = 0.2
 DEADTIME = 1.0
 
 ClusterFactory = Callable[..., Cluster]
-
-
-@pytest.fixture
-def make_cluster(make_lab: Callable[..., Lab]) -> Iterator[ClusterFactory]:
-    clusters: list[Cluster] = []
-
-    def make(*, seed_from_host: bool = True, **kwargs: object) -> Cluster:
-        lab = make_lab(("a", "b"), seed_from_host=seed_from_host)
-        cluster = Cluster(lab, **kwargs)  # type: ignore[arg-type]
-        cluster.configure()
-        clusters.append(cluster)
-        return cluster
-
-    yield make
-    for cluster in clusters:
-        for proc in cluster.procs.values():
-            proc.kill()
-            proc.wait(timeout=10)
-        for name in cluster.lab.nodes:  # shown by pytest when the test failed
-            print(f"---- {name}: ha-log\n{cluster.ha_log(name)[-6000:]}")
 
 
 def _actions(cluster: Cluster, node: str) -> list[str]:

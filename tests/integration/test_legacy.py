@@ -8,36 +8,16 @@ and back to it when it returns (the ip-request exchange, see docs/ownership.md).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from pyhb.lab.cluster import Cluster, wait_for
-from pyhb.lab.netns import Lab
 
 pytestmark = pytest.mark.netns
 
 DEADTIME = 1.0
 ClusterFactory = Callable[..., Cluster]
-
-
-@pytest.fixture
-def make_cluster(make_lab: Callable[..., Lab]) -> Iterator[ClusterFactory]:
-    clusters: list[Cluster] = []
-
-    def make(**kwargs: object) -> Cluster:
-        cluster = Cluster(make_lab(("a", "b")), auto_failback=None, **kwargs)  # type: ignore[arg-type]
-        cluster.configure()
-        clusters.append(cluster)
-        return cluster
-
-    yield make
-    for cluster in clusters:
-        for proc in cluster.procs.values():
-            proc.kill()
-            proc.wait(timeout=10)
-        for name in cluster.lab.nodes:  # shown by pytest when the test failed
-            print(f"---- {name}: ha-log\n{cluster.ha_log(name)[-6000:]}")
 
 
 def _actions(cluster: Cluster, node: str) -> list[str]:
@@ -53,7 +33,7 @@ def _no_auto_failback_line(cluster: Cluster) -> None:
 def test_default_mode_puts_the_group_on_its_node(make_cluster: ClusterFactory, first: str) -> None:
     """Started together or 2 s apart (within initdead), either first: the group runs on
     a, its haresources node, within a few seconds, and never ran on b."""
-    cluster = make_cluster()
+    cluster = make_cluster(auto_failback=None)
     _no_auto_failback_line(cluster)
     order = ["b", "a"] if first == "b" else ["a", "b"]
     cluster.start(order[0])
@@ -72,7 +52,7 @@ def test_default_mode_puts_the_group_on_its_node(make_cluster: ClusterFactory, f
 def test_default_mode_fails_over_and_back(make_cluster: ClusterFactory) -> None:
     """kill -9 of the owner: b takes the group within deadtime + 1 s; a reboots and
     starts again: b stops the group first, then a starts it (legacy failback)."""
-    cluster = make_cluster()
+    cluster = make_cluster(auto_failback=None)
     cluster.start("a")
     cluster.start("b")
     wait_for(lambda: cluster.owners() == ["a"], 15, step=0.1)
