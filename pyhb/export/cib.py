@@ -75,11 +75,15 @@ def render_cib(plan: Plan) -> str:
         _resource(resources, rsc)
     constraints = ET.SubElement(config, "constraints")
     for loc in plan.locations:
-        attrs = {"id": loc.id, "rsc": loc.rsc}
-        if loc.role:
-            attrs["role"] = loc.role
-        attrs |= {"node": loc.node, "score": loc.score}
-        ET.SubElement(constraints, "rsc_location", attrs)
+        if loc.role:  # a role needs a rule (the form pcs and crmsh write too)
+            elem = ET.SubElement(constraints, "rsc_location", id=loc.id, rsc=loc.rsc)
+            rule = ET.SubElement(elem, "rule", id=f"{loc.id}-rule", role=loc.role,
+                                 score=loc.score)  # fmt: skip
+            ET.SubElement(rule, "expression", id=f"{loc.id}-rule-expr", attribute="#uname",
+                          operation="eq", value=loc.node)  # fmt: skip
+        else:
+            ET.SubElement(constraints, "rsc_location", id=loc.id, rsc=loc.rsc, node=loc.node,
+                          score=loc.score)  # fmt: skip
     for col in plan.colocations:
         ET.SubElement(constraints, "rsc_colocation", {"id": col.id, "rsc": col.rsc,
                       "with-rsc": col.with_rsc, "with-rsc-role": col.with_role,
