@@ -182,7 +182,7 @@ def primitive_for(
         raise Untranslatable(REFUSED[name])
     if name in IP_KINDS:
         params = _ipaddr(ref)
-        note = "" if name == "IPaddr2" else f"{ref.text}: IPaddr2 adds no eth0:N alias label"
+        note = "" if name == "IPaddr2" else f"{ref.text}: IPaddr2 adds no NIC:N alias label"
         return Primitive(make_id(_base_id(ref, params)), "ocf", "IPaddr2", "heartbeat", params,
                          _ops("10s", "20s"), ref.text, note)  # fmt: skip
     if name == "Delay":
