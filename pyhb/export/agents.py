@@ -194,7 +194,8 @@ def primitive_for(
             longest = max(float(start), float(stop))
         except ValueError as exc:
             raise Untranslatable(f"delays must be numbers of seconds: {ref.text}") from exc
-        params = (("startdelay", start), ("stopdelay", stop))
+        # Heartbeat's Delay answers status at once; the OCF agent's monitor sleeps mondelay.
+        params = (("startdelay", start), ("stopdelay", stop), ("mondelay", "0"))
         timeout = f"{int(longest) + 30}s"
         ops = (Op("monitor", "10s", timeout), Op("start", "0s", timeout), Op("stop", "0s", timeout))
         return Primitive(make_id(_base_id(ref, ())), "ocf", "Delay", "heartbeat", params, ops,

@@ -1,7 +1,9 @@
 """A ``Plan`` as a complete CIB (``cibadmin --replace --xml-file``, ``crm_verify``).
 
 The schema is ``pacemaker-3.9`` (Pacemaker 2.1.5; roles are ``Promoted``/``Unpromoted``);
-``admin_epoch``, ``epoch`` and ``num_updates`` start the configuration's history. Nodes are
+``admin_epoch`` is 1 so that ``cibadmin --replace`` accepts it over the CIB of a freshly
+started cluster (admin_epoch 0, whatever its epoch); ``epoch`` and ``num_updates`` start
+the configuration's history. Nodes are
 not listed: Pacemaker adds them from corosync's nodelist. Imports stdlib and
 ``export.model`` only.
 """
@@ -59,7 +61,7 @@ def _resource(parent: ET.Element, rsc: Resource) -> None:
 
 def render_cib(plan: Plan) -> str:
     """The CIB XML text (with a trailing newline)."""
-    cib = ET.Element("cib", {"validate-with": SCHEMA, "admin_epoch": "0", "epoch": "1",
+    cib = ET.Element("cib", {"validate-with": SCHEMA, "admin_epoch": "1", "epoch": "1",
                              "num_updates": "0"})  # fmt: skip
     config = ET.SubElement(cib, "configuration")
     crm_config = ET.SubElement(config, "crm_config")

@@ -45,7 +45,8 @@ def test_every_form_maps_to_its_agent_and_parameters(tmp_path: Path) -> None:
         "nic": "eth0", "broadcast": "10.0.0.255", "iflabel": "web"}  # fmt: skip
     assert _params(root, "ip-10.0.1.5") == {"ip": "10.0.1.5", "cidr_netmask": "24", "nic": "eth1"}
     assert _agent(root, "ip-10.0.0.10") == "ocf:heartbeat:IPaddr2"
-    assert _params(root, "Delay-2-3") == {"startdelay": "2", "stopdelay": "3"}
+    assert _params(root, "Delay-2-3") == {"startdelay": "2", "stopdelay": "3",
+                                          "mondelay": "0"}
     assert _params(root, "MailTo-root-example.com-failover") == {"email": "root@example.com",
                                                                   "subject": "failover"}  # fmt: skip
     assert _agent(root, "exim4") == "lsb:exim4" and _params(root, "exim4") == {}
