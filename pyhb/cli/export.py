@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 
 from pyhb.config import ConfigError, ConfigFileError, load_config
+from pyhb.export.cib import render_cib
+from pyhb.export.corosync import parse_addrs, render_corosync
+from pyhb.export.crmsh import render_crmsh
+from pyhb.export.model import ExportError, Plan
+from pyhb.export.pcs import render_pcs
+from pyhb.export.plan import build_plan
 from pyhb.shipped import INIT_D, agent_dir
+
+RENDERERS = {"cib": render_cib, "pcs": render_pcs, "crmsh": render_crmsh}
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -29,13 +37,29 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("cib", "pcs", "crmsh"), default="cib")
     parser.add_argument("--corosync", action="store_true", help="write corosync.conf instead")
     parser.add_argument("-n", "--node", help="local node name (default: nodeinfo, uname -n)")
-    parser.add_argument("--addr", action="append", default=[], metavar="NODE=IP[,IP]",
-                        help="a node's corosync ring address(es), one knet link each")  # fmt: skip
+    parser.add_argument(
+        "--addr",
+        action="append",
+        default=[],
+        metavar="NODE=IP[,IP]",
+        help="a node's corosync ring address(es), one knet link each",
+    )
     parser.add_argument("--cluster-name", default="pyhb", help="default: %(default)s")
-    parser.add_argument("-R", "--resource-dir", action="append", type=Path, metavar="DIR",
-                        help="resource.d directories (default: CONFDIR/resource.d, pyhb's)")  # fmt: skip
-    parser.add_argument("--init-dir", action="append", type=Path, metavar="DIR",
-                        help="init script directories (default: /etc/init.d)")  # fmt: skip
+    parser.add_argument(
+        "-R",
+        "--resource-dir",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="resource.d directories (default: CONFDIR/resource.d, pyhb's)",
+    )
+    parser.add_argument(
+        "--init-dir",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="init script directories (default: /etc/init.d)",
+    )
     return parser
 
 
@@ -45,20 +69,18 @@ def main(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_UNREADABLE
-    from pyhb.export.corosync import parse_addrs, render_corosync
-    from pyhb.export.model import ExportError
-    from pyhb.export.plan import build_plan
-
     confdir = Path(args.confdir)
     dirs = args.resource_dir or [confdir / "resource.d", agent_dir()]
     init = args.init_dir or [INIT_D]
     try:
         config = load_config(args.confdir, args.node, resource_dirs=[*dirs, *init])
         if args.corosync:
-            text = render_corosync(config, parse_addrs(args.addr, config.ha.node),
-                                   args.cluster_name)  # fmt: skip
+            text = render_corosync(
+                config, parse_addrs(args.addr, config.ha.node), args.cluster_name
+            )
         else:
-            text = _render(args.format, build_plan(config, dirs, init))
+            plan: Plan = build_plan(config, dirs, init)
+            text = RENDERERS[args.format](plan)
     except ConfigFileError as exc:
         _report(exc)
         return EXIT_UNREADABLE
@@ -67,17 +89,6 @@ def main(argv: list[str]) -> int:
         return EXIT_ERRORS
     sys.stdout.write(text)
     return EXIT_OK
-
-
-def _render(fmt: str, plan: object) -> str:
-    from pyhb.export.cib import render_cib
-    from pyhb.export.crmsh import render_crmsh
-    from pyhb.export.model import Plan
-    from pyhb.export.pcs import render_pcs
-
-    assert isinstance(plan, Plan)
-    renderers = {"cib": render_cib, "pcs": render_pcs, "crmsh": render_crmsh}
-    return renderers[fmt](plan)
 
 
 def _report(exc: ConfigError) -> None:

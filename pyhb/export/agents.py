@@ -82,6 +82,27 @@ def _ipv6(args: tuple[str, ...]) -> Params:
     return tuple((n, v) for n, v in zip(names, parts, strict=False) if v)
 
 
+def _sendarp(args: tuple[str, ...]) -> Params:
+    if len(args) != 1 or "/" not in args[0]:
+        raise Untranslatable("takes one '::' argument IP/NIC")
+    ip, _, nic = args[0].partition("/")
+    return (("ip", ip), ("nic", nic))
+
+
+def _filesystem(args: tuple[str, ...]) -> Params:
+    if not 2 <= len(args) <= 4:
+        raise Untranslatable(
+            f"takes 2 to 4 '::' arguments (DEV::DIR[::TYPE[::OPTS]]), got {len(args)}"
+        )
+    device, directory = args[0], args[1]
+    # Heartbeat mounts without -t when no type is given: the kernel and blkid detect it.
+    fstype = args[2] if len(args) > 2 and args[2] else "auto"
+    params = [("device", device), ("directory", directory), ("fstype", fstype)]
+    if len(args) > 3 and args[3]:
+        params.append(("options", args[3]))
+    return tuple(params)
+
+
 # Heartbeat resource.d wrapper -> (OCF type, parameter mapper, monitor interval, timeout).
 WRAPPERS: dict[str, tuple[str, Callable[[tuple[str, ...]], Params], str, str]] = {
     "AudibleAlarm": ("AudibleAlarm", _audible, "30s", "20s"),
@@ -101,8 +122,8 @@ WRAPPERS: dict[str, tuple[str, Callable[[tuple[str, ...]], Params], str, str]] =
     "ids": ("ids", _ids, "20s", "60s"),
     "ldirectord": ("ldirectord", _positional(("configfile",), 0), "20s", "30s"),
     "portblock": ("portblock", _positional(("protocol", "portno", "action"), 3), "10s", "20s"),
-    "SendArp": ("SendArp", lambda a: _sendarp(a), "10s", "20s"),
-    "Filesystem": ("Filesystem", lambda a: _filesystem(a), "20s", "60s"),
+    "SendArp": ("SendArp", _sendarp, "10s", "20s"),
+    "Filesystem": ("Filesystem", _filesystem, "20s", "60s"),
 }
 # Words that look like scripts but cannot be carried over as they are.
 REFUSED = {
@@ -116,28 +137,11 @@ IP_KINDS = ("IPaddr", "IPaddr2")
 HARESOURCE = ("ocf", "pyhb", "haresource")
 
 
-def _sendarp(args: tuple[str, ...]) -> Params:
-    if len(args) != 1 or "/" not in args[0]:
-        raise Untranslatable("takes one '::' argument IP/NIC")
-    ip, _, nic = args[0].partition("/")
-    return (("ip", ip), ("nic", nic))
-
-
-def _filesystem(args: tuple[str, ...]) -> Params:
-    if not 2 <= len(args) <= 4:
-        raise Untranslatable(f"takes 2 to 4 '::' arguments (DEV::DIR[::TYPE[::OPTS]]), got {len(args)}")
-    device, directory = args[0], args[1]
-    # Heartbeat mounts without -t when no type is given: the kernel and blkid detect it.
-    fstype = args[2] if len(args) > 2 and args[2] else "auto"
-    params = [("device", device), ("directory", directory), ("fstype", fstype)]
-    if len(args) > 3 and args[3]:
-        params.append(("options", args[3]))
-    return tuple(params)
-
-
 def _ipaddr(ref: ResourceRef) -> Params:
     if len(ref.args) != 1:
-        raise Untranslatable(f"takes one '::' argument IP[/CIDR[/NIC[/BROADCAST]]], got {len(ref.args)}")
+        raise Untranslatable(
+            f"takes one '::' argument IP[/CIDR[/NIC[/BROADCAST]]], got {len(ref.args)}"
+        )
     try:
         spec = parse_ipaddr_arg(ref.args[0])
     except UsageError as exc:
@@ -183,8 +187,16 @@ def primitive_for(
     if name in IP_KINDS:
         params = _ipaddr(ref)
         note = "" if name == "IPaddr2" else f"{ref.text}: IPaddr2 adds no NIC:N alias label"
-        return Primitive(make_id(_base_id(ref, params)), "ocf", "IPaddr2", "heartbeat", params,
-                         _ops("10s", "20s"), ref.text, note)  # fmt: skip
+        return Primitive(
+            make_id(_base_id(ref, params)),
+            "ocf",
+            "IPaddr2",
+            "heartbeat",
+            params,
+            _ops("10s", "20s"),
+            ref.text,
+            note,
+        )
     if name == "Delay":
         if len(ref.args) > 2:
             raise Untranslatable(f"takes at most 2 '::' arguments, got {len(ref.args)}")
@@ -198,20 +210,30 @@ def primitive_for(
         params = (("startdelay", start), ("stopdelay", stop), ("mondelay", "0"))
         timeout = f"{int(longest) + 30}s"
         ops = (Op("monitor", "10s", timeout), Op("start", "0s", timeout), Op("stop", "0s", timeout))
-        return Primitive(make_id(_base_id(ref, ())), "ocf", "Delay", "heartbeat", params, ops,
-                         ref.text)  # fmt: skip
+        return Primitive(
+            make_id(_base_id(ref, ())), "ocf", "Delay", "heartbeat", params, ops, ref.text
+        )
     if name in WRAPPERS and find_script(name, resource_dirs) is not None:
         agent, mapper, interval, timeout = WRAPPERS[name]
         try:
             params = mapper(ref.args)
         except Untranslatable as exc:
             raise Untranslatable(f"{name} {exc}") from exc
-        return Primitive(make_id(_base_id(ref, params)), "ocf", agent, "heartbeat", params,
-                         _ops(interval, timeout), ref.text)  # fmt: skip
+        return Primitive(
+            make_id(_base_id(ref, params)),
+            "ocf",
+            agent,
+            "heartbeat",
+            params,
+            _ops(interval, timeout),
+            ref.text,
+        )
     return _script(ref, resource_dirs, init_dirs)
 
 
-def _script(ref: ResourceRef, resource_dirs: Sequence[Path], init_dirs: Sequence[Path]) -> Primitive:
+def _script(
+    ref: ResourceRef, resource_dirs: Sequence[Path], init_dirs: Sequence[Path]
+) -> Primitive:
     in_resource_d = find_script(ref.name, resource_dirs)
     if in_resource_d is None and find_script(ref.name, init_dirs) is not None:
         if ref.args:
@@ -219,14 +241,22 @@ def _script(ref: ResourceRef, resource_dirs: Sequence[Path], init_dirs: Sequence
                 f"{ref.text}: an init script (lsb:{ref.name}) takes no arguments under "
                 "Pacemaker; write a wrapper script in resource.d instead"
             )
-        return Primitive(make_id(ref.name), "lsb", ref.name, "", (), _ops("15s", "30s", "60s", "60s"),
-                         ref.text)  # fmt: skip
+        return Primitive(
+            make_id(ref.name), "lsb", ref.name, "", (), _ops("15s", "30s", "60s", "60s"), ref.text
+        )
     if in_resource_d is None:
         raise Untranslatable(f"resource script {ref.name!r} not found")
     params = [("script", str(in_resource_d))]
     if ref.args:
         params.append(("args", "::".join(ref.args)))
     cls, provider, kind = HARESOURCE
-    return Primitive(make_id(_base_id(ref, ())), cls, kind, provider, tuple(params),
-                     _ops("15s", "60s", "120s", "120s"), ref.text,
-                     f"{ref.text}: runs {in_resource_d} under pyhb's OCF wrapper")  # fmt: skip
+    return Primitive(
+        make_id(_base_id(ref, ())),
+        cls,
+        kind,
+        provider,
+        tuple(params),
+        _ops("15s", "60s", "120s", "120s"),
+        ref.text,
+        f"{ref.text}: runs {in_resource_d} under pyhb's OCF wrapper",
+    )

@@ -39,8 +39,12 @@ def _primitive(parent: ET.Element, prim: Primitive) -> None:
         ops = ET.SubElement(elem, "operations")
         for op in prim.ops:
             op_id = f"{prim.id}-{op.name}-{op.interval}" + (f"-{op.role}" if op.role else "")
-            op_attrs = {"id": op_id, "name": op.name, "interval": op.interval,
-                        "timeout": op.timeout}  # fmt: skip
+            op_attrs = {
+                "id": op_id,
+                "name": op.name,
+                "interval": op.interval,
+                "timeout": op.timeout,
+            }
             if op.role:
                 op_attrs["role"] = op.role
             ET.SubElement(ops, "op", op_attrs)
@@ -61,16 +65,16 @@ def _resource(parent: ET.Element, rsc: Resource) -> None:
 
 def render_cib(plan: Plan) -> str:
     """The CIB XML text (with a trailing newline)."""
-    cib = ET.Element("cib", {"validate-with": SCHEMA, "admin_epoch": "1", "epoch": "1",
-                             "num_updates": "0"})  # fmt: skip
+    cib = ET.Element(
+        "cib", {"validate-with": SCHEMA, "admin_epoch": "1", "epoch": "1", "num_updates": "0"}
+    )
     config = ET.SubElement(cib, "configuration")
     crm_config = ET.SubElement(config, "crm_config")
     for text in plan.comments:
         crm_config.append(ET.Comment(f" {text} "))
     props = ET.SubElement(crm_config, "cluster_property_set", id="cib-bootstrap-options")
     for name, value in plan.properties:
-        ET.SubElement(props, "nvpair", id=f"cib-bootstrap-options-{name}", name=name,
-                      value=value)  # fmt: skip
+        ET.SubElement(props, "nvpair", id=f"cib-bootstrap-options-{name}", name=name, value=value)
     ET.SubElement(config, "nodes")
     resources = ET.SubElement(config, "resources")
     for rsc in plan.resources:
@@ -79,21 +83,44 @@ def render_cib(plan: Plan) -> str:
     for loc in plan.locations:
         if loc.role:  # a role needs a rule (the form pcs and crmsh write too)
             elem = ET.SubElement(constraints, "rsc_location", id=loc.id, rsc=loc.rsc)
-            rule = ET.SubElement(elem, "rule", id=f"{loc.id}-rule", role=loc.role,
-                                 score=loc.score)  # fmt: skip
-            ET.SubElement(rule, "expression", id=f"{loc.id}-rule-expr", attribute="#uname",
-                          operation="eq", value=loc.node)  # fmt: skip
+            rule = ET.SubElement(elem, "rule", id=f"{loc.id}-rule", role=loc.role, score=loc.score)
+            ET.SubElement(
+                rule,
+                "expression",
+                id=f"{loc.id}-rule-expr",
+                attribute="#uname",
+                operation="eq",
+                value=loc.node,
+            )
         else:
-            ET.SubElement(constraints, "rsc_location", id=loc.id, rsc=loc.rsc, node=loc.node,
-                          score=loc.score)  # fmt: skip
+            ET.SubElement(
+                constraints, "rsc_location", id=loc.id, rsc=loc.rsc, node=loc.node, score=loc.score
+            )
     for col in plan.colocations:
-        ET.SubElement(constraints, "rsc_colocation", {"id": col.id, "rsc": col.rsc,
-                      "with-rsc": col.with_rsc, "with-rsc-role": col.with_role,
-                      "score": "INFINITY"})  # fmt: skip
+        ET.SubElement(
+            constraints,
+            "rsc_colocation",
+            {
+                "id": col.id,
+                "rsc": col.rsc,
+                "with-rsc": col.with_rsc,
+                "with-rsc-role": col.with_role,
+                "score": "INFINITY",
+            },
+        )
     for order in plan.orders:
-        ET.SubElement(constraints, "rsc_order", {"id": order.id, "first": order.first,
-                      "first-action": order.first_action, "then": order.then,
-                      "then-action": order.then_action, "kind": "Mandatory"})  # fmt: skip
+        ET.SubElement(
+            constraints,
+            "rsc_order",
+            {
+                "id": order.id,
+                "first": order.first,
+                "first-action": order.first_action,
+                "then": order.then,
+                "then-action": order.then_action,
+                "kind": "Mandatory",
+            },
+        )
     defaults = ET.SubElement(config, "rsc_defaults")
     _nvpairs(defaults, "meta_attributes", "rsc-options", plan.rsc_defaults)
     ET.SubElement(cib, "status")

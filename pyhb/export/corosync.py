@@ -26,8 +26,13 @@ def parse_addrs(items: Sequence[str], nodes: Sequence[str]) -> dict[str, list[st
         node, sep, addrs = item.partition("=")
         node = node.strip().lower()
         if not sep or not addrs or node not in nodes:
-            problems.append(issue("--addr", 0, f"{item!r}: expected NODE=IP[,IP...] with NODE "
-                                  f"one of {', '.join(nodes)}"))  # fmt: skip
+            problems.append(
+                issue(
+                    "--addr",
+                    0,
+                    f"{item!r}: expected NODE=IP[,IP...] with NODE one of {', '.join(nodes)}",
+                )
+            )
             continue
         result[node] = [a for a in addrs.split(",") if a]
     if problems:
@@ -44,21 +49,37 @@ def render_corosync(
     links = max((len(addrs.get(n, ())) for n in ha.node), default=0) or 1
     short = [n for n in ha.node if 0 < len(addrs.get(n, ())) < links]
     if short:
-        raise ExportError([issue("--addr", 0, f"node(s) {', '.join(short)} have fewer "
-                                 f"addresses than the {links} links of the others")])  # fmt: skip
+        raise ExportError(
+            [
+                issue(
+                    "--addr",
+                    0,
+                    f"node(s) {', '.join(short)} have fewer "
+                    f"addresses than the {links} links of the others",
+                )
+            ]
+        )
     crypto = config.authkeys.outbound.method is not AuthMethod.CRC
-    out = ["# corosync.conf exported by pyhb from " + str(config.confdir / "ha.cf"),
-           "# Copy it to /etc/corosync/corosync.conf on every node."]  # fmt: skip
+    out = [
+        "# corosync.conf exported by pyhb from " + str(config.confdir / "ha.cf"),
+        "# Copy it to /etc/corosync/corosync.conf on every node.",
+    ]
     if crypto:
-        out.append("# Heartbeat's authkeys do not carry over: run corosync-keygen once and "
-                   "copy /etc/corosync/authkey (mode 0400) to every node.")  # fmt: skip
+        out.append(
+            "# Heartbeat's authkeys do not carry over: run corosync-keygen once and "
+            "copy /etc/corosync/authkey (mode 0400) to every node."
+        )
     else:
-        out.append("# authkeys uses crc (no authentication), so neither does this; consider "
-                   "crypto_cipher aes256 / crypto_hash sha256 with corosync-keygen.")  # fmt: skip
+        out.append(
+            "# authkeys uses crc (no authentication), so neither does this; consider "
+            "crypto_cipher aes256 / crypto_hash sha256 with corosync-keygen."
+        )
     media = sorted({m.iface for m in ha.media})
     if len(media) > links:
-        out.append(f"# ha.cf has {len(media)} media interfaces ({', '.join(media)}) but "
-                   f"{links} link(s) here: give --addr NODE=IP1,IP2 for more.")  # fmt: skip
+        out.append(
+            f"# ha.cf has {len(media)} media interfaces ({', '.join(media)}) but "
+            f"{links} link(s) here: give --addr NODE=IP1,IP2 for more."
+        )
     ucast = sorted({m.peer for m in ha.media if isinstance(m, Ucast)})
     if ucast and not addrs:
         out.append(f"# ha.cf's ucast peers: {', '.join(ucast)}; say whose is whose with --addr.")

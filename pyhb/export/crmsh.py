@@ -50,13 +50,17 @@ def render_crmsh(plan: Plan) -> str:
             out.append(f"clone {rsc.id} {rsc.primitive.id} \\\n\tmeta {_pairs(rsc.meta)}")
     for loc in plan.locations:
         if loc.role:
-            out.append(f"location {loc.id} {loc.rsc} rule $role={loc.role} {loc.score}: "
-                       f"#uname eq {loc.node}")  # fmt: skip
+            out.append(
+                f"location {loc.id} {loc.rsc} rule $role={loc.role} {loc.score}: "
+                f"#uname eq {loc.node}"
+            )
         else:
             out.append(f"location {loc.id} {loc.rsc} {loc.score}: {loc.node}")
     for col in plan.colocations:
         out.append(f"colocation {col.id} inf: {col.rsc} {col.with_rsc}:{col.with_role}")
     for order in plan.orders:
-        out.append(f"order {order.id} Mandatory: {order.first}:{order.first_action} "
-                   f"{order.then}:{order.then_action}")  # fmt: skip
+        out.append(
+            f"order {order.id} Mandatory: {order.first}:{order.first_action} "
+            f"{order.then}:{order.then_action}"
+        )
     return "\n".join(out) + "\n"

@@ -51,15 +51,27 @@ def fencing_from_hacf(
         if not words or words[0] not in ("stonith", "stonith_host"):
             continue
         if words[0] == "stonith" or len(words) < 3:
-            issues.append(issue(shown, lineno, f"{words[0]}: only 'stonith_host FROM TYPE "
-                                "PARAMS' lines can be exported; configure fencing by hand"))  # fmt: skip
+            issues.append(
+                issue(
+                    shown,
+                    lineno,
+                    f"{words[0]}: only 'stonith_host FROM TYPE "
+                    "PARAMS' lines can be exported; configure fencing by hand",
+                )
+            )
             continue
         kind = words[2]
         if kind not in PLUGINS:
             known = ", ".join(sorted(PLUGINS))
-            issues.append(issue(shown, lineno, f"stonith_host: plugin {kind!r} has no faithful "
-                                f"fence-agent translation here (known: {known}); configure "
-                                "that fencing device by hand"))  # fmt: skip
+            issues.append(
+                issue(
+                    shown,
+                    lineno,
+                    f"stonith_host: plugin {kind!r} has no faithful "
+                    f"fence-agent translation here (known: {known}); configure "
+                    "that fencing device by hand",
+                )
+            )
             continue
         agent, mapper = PLUGINS[kind]
         try:

@@ -74,14 +74,39 @@ def render_pcs(plan: Plan) -> str:
                 raise ValueError(f"clone id {rsc.id} is not {rsc.primitive.id}-clone")
     for loc in plan.locations:
         if loc.role:
-            pcs("constraint", "location", loc.rsc, "rule", f"id={loc.id}", f"role={loc.role}",
-                f"score={loc.score}", "#uname", "eq", loc.node)  # fmt: skip
+            pcs(
+                "constraint",
+                "location",
+                loc.rsc,
+                "rule",
+                f"id={loc.id}",
+                f"role={loc.role}",
+                f"score={loc.score}",
+                "#uname",
+                "eq",
+                loc.node,
+            )
         else:
             pcs("constraint", "location", "add", loc.id, loc.rsc, loc.node, loc.score)
     for col in plan.colocations:
-        pcs("constraint", "colocation", "add", col.rsc, "with", col.with_role, col.with_rsc,
-            "INFINITY")  # fmt: skip
+        pcs(
+            "constraint",
+            "colocation",
+            "add",
+            col.rsc,
+            "with",
+            col.with_role,
+            col.with_rsc,
+            "INFINITY",
+        )
     for order in plan.orders:
-        pcs("constraint", "order", order.first_action, order.first, "then", order.then_action,
-            order.then)  # fmt: skip
+        pcs(
+            "constraint",
+            "order",
+            order.first_action,
+            order.first,
+            "then",
+            order.then_action,
+            order.then,
+        )
     return "\n".join(out) + "\n"

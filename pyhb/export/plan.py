@@ -29,8 +29,8 @@ from pyhb.export.model import (
     Op,
     Order,
     Plan,
-    PromotableClone,
     Primitive,
+    PromotableClone,
     Resource,
     issue,
 )
@@ -69,10 +69,17 @@ def _drbd_clone(arg: tuple[str, ...], nodes: int, ids: _Ids) -> PromotableClone:
     if len(arg) != 1 or not arg[0] or arg[0] == "all":
         raise Untranslatable("drbddisk needs exactly one DRBD resource name (drbddisk::r0)")
     rsc = ids.take(make_id(f"drbd-{arg[0]}"))
-    primitive = Primitive(rsc, "ocf", "drbd", "linbit", (("drbd_resource", arg[0]),), DRBD_OPS,
-                          f"drbddisk::{arg[0]}")  # fmt: skip
-    meta = (("promotable", "true"), ("promoted-max", "1"), ("promoted-node-max", "1"),
-            ("clone-max", str(nodes)), ("clone-node-max", "1"), ("notify", "true"))  # fmt: skip
+    primitive = Primitive(
+        rsc, "ocf", "drbd", "linbit", (("drbd_resource", arg[0]),), DRBD_OPS, f"drbddisk::{arg[0]}"
+    )
+    meta = (
+        ("promotable", "true"),
+        ("promoted-max", "1"),
+        ("promoted-node-max", "1"),
+        ("clone-max", str(nodes)),
+        ("clone-node-max", "1"),
+        ("notify", "true"),
+    )
     return PromotableClone(ids.take(f"{rsc}-clone"), primitive, meta)
 
 
@@ -100,9 +107,15 @@ class _Builder:
                 self.issues.append(issue(self.path, group.line, f"{ref.text}: {exc}"))
         for ref in refs:
             if ref.name == "drbddisk":
-                self.issues.append(issue(self.path, group.line, f"{ref.text}: drbddisk must "
-                    "come first on its line: Pacemaker promotes DRBD before the group starts, "
-                    "so resources before it would change order"))  # fmt: skip
+                self.issues.append(
+                    issue(
+                        self.path,
+                        group.line,
+                        f"{ref.text}: drbddisk must "
+                        "come first on its line: Pacemaker promotes DRBD before the group starts, "
+                        "so resources before it would change order",
+                    )
+                )
                 continue
             try:
                 prim = primitive_for(ref, self.dirs, self.init)
@@ -122,21 +135,28 @@ class _Builder:
             target = self.ids.take(make_id(f"grp-{members[0].id}"))
             self.resources.append(Group(target, tuple(members)))
         for clone in clones:
-            self.locations.append(Location(f"loc-{clone.id}-{node}", clone.id, node,
-                                           str(PREFERENCE_SCORE), "Promoted"))  # fmt: skip
+            self.locations.append(
+                Location(
+                    f"loc-{clone.id}-{node}", clone.id, node, str(PREFERENCE_SCORE), "Promoted"
+                )
+            )
             if target is not None:
-                self.colocations.append(Colocation(f"col-{target}-{clone.id}", target, clone.id,
-                                                   "Promoted"))  # fmt: skip
-                self.orders.append(Order(f"ord-{clone.id}-{target}", clone.id, "promote",
-                                         target, "start"))  # fmt: skip
+                self.colocations.append(
+                    Colocation(f"col-{target}-{clone.id}", target, clone.id, "Promoted")
+                )
+                self.orders.append(
+                    Order(f"ord-{clone.id}-{target}", clone.id, "promote", target, "start")
+                )
         if target is not None:
-            self.locations.append(Location(f"loc-{target}-{node}", target, node,
-                                           str(PREFERENCE_SCORE)))  # fmt: skip
+            self.locations.append(
+                Location(f"loc-{target}-{node}", target, node, str(PREFERENCE_SCORE))
+            )
 
 
 def _renamed(prim: Primitive, ident: str) -> Primitive:
-    return Primitive(ident, prim.cls, prim.type, prim.provider, prim.params, prim.ops,
-                     prim.source, prim.note)  # fmt: skip
+    return Primitive(
+        ident, prim.cls, prim.type, prim.provider, prim.params, prim.ops, prim.source, prim.note
+    )
 
 
 def _stickiness(mode: AutoFailback) -> tuple[str, list[str]]:
@@ -150,8 +170,10 @@ def _stickiness(mode: AutoFailback) -> tuple[str, list[str]]:
         f"node's score {PREFERENCE_SCORE}: resources move back when that node returns."
     ]
     if mode is AutoFailback.LEGACY:
-        notes.append("auto_failback legacy (ha.cf sets none) is exported as 'on': legacy "
-                     "falls back like 'on' once every node runs it; review.")  # fmt: skip
+        notes.append(
+            "auto_failback legacy (ha.cf sets none) is exported as 'on': legacy "
+            "falls back like 'on' once every node runs it; review."
+        )
     return str(STICKY_FAILBACK_ON), notes
 
 
@@ -171,10 +193,11 @@ def build_plan(
         raise ExportError(builder.issues)
     stickiness, notes = _stickiness(config.ha.auto_failback)
     comments = [] if devices else [NO_FENCING]
-    properties = [("stonith-enabled", "true" if devices else "false"),
-                  ("no-quorum-policy", "stop")]  # fmt: skip
-    notes.append("no-quorum-policy stop: corosync's two_node keeps the survivor of a "
-                 "two-node cluster quorate; larger clusters stop without a majority.")  # fmt: skip
+    properties = [("stonith-enabled", "true" if devices else "false"), ("no-quorum-policy", "stop")]
+    notes.append(
+        "no-quorum-policy stop: corosync's two_node keeps the survivor of a "
+        "two-node cluster quorate; larger clusters stop without a majority."
+    )
     return Plan(
         properties=tuple(properties),
         rsc_defaults=(("resource-stickiness", stickiness),),

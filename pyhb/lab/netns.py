@@ -67,7 +67,7 @@ _RUN_SKELETON = ("heartbeat", "resource-agents", "lock", "crm")
 # Arguments: the node name, N, then N (private dir, mount point) pairs, then the command.
 _WRAPPER = (
     "set -e; "
-    'name=$1; n=$2; shift 2; '
+    "name=$1; n=$2; shift 2; "
     'while [ "$n" -gt 0 ]; do mount --bind "$1" "$2"; shift 2; n=$((n - 1)); done; '
     'hostname "$name"; '
     'exec "$@"'

@@ -25,8 +25,15 @@ import pytest
 from pyhb.cli import export
 from pyhb.lab.cluster import wait_for
 from pyhb.lab.netns import Lab, Node
-from pyhb.lab.pacemaker import PACEMAKER_DIRS, both_online, crm_mon, install_corosync
-from pyhb.lab.pacemaker import power_off, seed_cib, start_stack
+from pyhb.lab.pacemaker import (
+    PACEMAKER_DIRS,
+    both_online,
+    crm_mon,
+    install_corosync,
+    power_off,
+    seed_cib,
+    start_stack,
+)
 
 pytestmark = [
     pytest.mark.netns,
@@ -110,14 +117,17 @@ def test_exported_cluster_runs_vip_and_moves_it_on_power_off(
 
         killed = time.monotonic()
         power_off(lab["a"])
-        took = wait_for(lambda: lab.client.ping(VIP, count=1, wait=0.3).received == 1, 60,
-                        step=0.05)  # fmt: skip
+        took = wait_for(
+            lambda: lab.client.ping(VIP, count=1, wait=0.3).received == 1, 60, step=0.05
+        )
         assert _has_vip(lab["b"])
         wait_for(lambda: _runs_on(lab["b"], "Delay-0-0") == "b", 20, step=0.5)
         assert "OFFLINE: [ a ]" in crm_mon(lab["b"])
         assert lab.client.ping(VIP, count=5, interval=0.2).received == 5
-        print(f"\nPacemaker + Corosync from pyhb export: kill -9 of a -> VIP answers from b "
-              f"in {took:.2f} s (corosync token {corosync_conf.split('token: ')[1].split()[0]} ms)")
+        print(
+            f"\nPacemaker + Corosync from pyhb export: kill -9 of a -> VIP answers from b "
+            f"in {took:.2f} s (corosync token {corosync_conf.split('token: ')[1].split()[0]} ms)"
+        )
         assert time.monotonic() - killed < 30
     except BaseException:
         print(_logs(lab))

@@ -20,8 +20,20 @@ from tests.unit.config.golden import CONFIGS, prepare
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "etc" / "ha.d"
 INIT_SCRIPTS = ("apache", "httpd", "postgresql", "exim4")
-WRAPPER_SCRIPTS = ("MailTo", "portblock", "Xinetd", "IPsrcaddr", "LVM", "WAS", "ids",
-                   "AudibleAlarm", "ldirectord", "mysite", "OCF", "drbdupper")  # fmt: skip
+WRAPPER_SCRIPTS = (
+    "MailTo",
+    "portblock",
+    "Xinetd",
+    "IPsrcaddr",
+    "LVM",
+    "WAS",
+    "ids",
+    "AudibleAlarm",
+    "ldirectord",
+    "mysite",
+    "OCF",
+    "drbdupper",
+)
 
 EVERY_FORM = """\
 alpha 10.0.0.10 IPaddr2::10.0.0.11/24/eth0:web/10.0.0.255 SendArp::10.0.0.11/eth0 \\
@@ -30,7 +42,8 @@ alpha 10.0.0.10 IPaddr2::10.0.0.11/24/eth0:web/10.0.0.255 SendArp::10.0.0.11/eth
 beta IPaddr::10.0.1.5/255.255.255.0/eth1 Xinetd::tftp IPsrcaddr::10.0.1.5 LVM::vg0 \\
      WAS::9080 ids::/opt/informix::srv1::onconfig.srv1 AudibleAlarm::alpha::beta \\
      ldirectord::ldirectord.cf
-beta drbddisk::r1 drbddisk::r2 Filesystem::/dev/drbd1::/srv/a Filesystem::/dev/drbd2::/srv/b::xfs::noatime
+beta drbddisk::r1 drbddisk::r2 Filesystem::/dev/drbd1::/srv/a \\
+     Filesystem::/dev/drbd2::/srv/b::xfs::noatime
 alpha drbddisk::r3
 """
 
@@ -68,15 +81,30 @@ def build(name: str, scratch: Path) -> Path:
     return confdir
 
 
-CASES = ("good/two_node_bcast", "good/two_node_ucast", "good/mcast_ms_timings", "sample",
-         "sample-examples", "every-form")  # fmt: skip
+CASES = (
+    "good/two_node_bcast",
+    "good/two_node_ucast",
+    "good/mcast_ms_timings",
+    "sample",
+    "sample-examples",
+    "every-form",
+)
 
 
 def run_export(confdir: Path, *args: str) -> tuple[int, str, str]:
     """(status, stdout, stderr) of ``pyhb export -c CONFDIR ARGS`` with the case's dirs."""
     out, err = io.StringIO(), io.StringIO()
-    argv = ["-c", str(confdir), "-R", str(confdir / "resource.d"), "-R", str(REPO / "resource.d"),
-            "--init-dir", str(confdir / "init.d"), *args]  # fmt: skip
+    argv = [
+        "-c",
+        str(confdir),
+        "-R",
+        str(confdir / "resource.d"),
+        "-R",
+        str(REPO / "resource.d"),
+        "--init-dir",
+        str(confdir / "init.d"),
+        *args,
+    ]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = export.main(argv)
     return status, out.getvalue(), err.getvalue()
@@ -97,11 +125,13 @@ def _canon(elem: ET.Element) -> str:
 
 def semantic(cib_text: str) -> dict[str, str | list[str]]:
     """The parts of a CIB that configure the cluster, with ids and defaults dropped."""
-    root = ET.fromstring(cib_text)
+    root = ET.fromstring(cib_text)  # noqa: S314 - our own output
     config = root.find("configuration")
     assert config is not None
+
     def pairs(path: str) -> list[str]:
         return sorted(f"{p.get('name')}={p.get('value')}" for p in config.iterfind(path))
+
     return {
         "properties": pairs("crm_config/cluster_property_set/nvpair"),
         "rsc_defaults": pairs("rsc_defaults/meta_attributes/nvpair"),

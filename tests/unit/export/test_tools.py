@@ -32,8 +32,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, cwd=cwd,
-                          check=False)  # fmt: skip
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, env=env, cwd=cwd, check=False
+    )
     assert proc.returncode == 0, f"{argv}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout + proc.stderr
 
@@ -45,7 +46,10 @@ def _exported(confdir: Path, fmt: str) -> str:
 
 
 _RECORD = '#!/bin/sh\nexec {python} -c "{code}" "$@"\n'
-_RECORD_CODE = "import json, os, sys; open(os.environ['PCS_LOG'], 'a').write(json.dumps(sys.argv[1:]) + chr(10))"
+_RECORD_CODE = (
+    "import json, os, sys; "
+    "open(os.environ['PCS_LOG'], 'a').write(json.dumps(sys.argv[1:]) + chr(10))"
+)
 _REPLAY = """\
 import json, sys
 import pcs.app
@@ -76,8 +80,12 @@ def _pcs_cib(case: str, scratch: Path) -> tuple[str, str]:
     shim.chmod(0o755)
     script = work / "build.sh"
     script.write_text(_exported(confdir, "pcs"))
-    env = {**os.environ, "CIB": str(work / "cluster.xml"), "PCS_LOG": str(work / "pcs.log"),
-           "PATH": f"{work / 'bin'}:{os.environ['PATH']}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "CIB": str(work / "cluster.xml"),
+        "PCS_LOG": str(work / "pcs.log"),
+        "PATH": f"{work / 'bin'}:{os.environ['PATH']}",
+    }
     _run(["sh", str(script)], env=env, cwd=work)
     _run([_pcs_python(), "-Es", "-c", _REPLAY, str(work / "pcs.log")], cwd=work)
     return _exported(confdir, "cib"), (work / "cluster.xml").read_text()
@@ -88,8 +96,13 @@ def test_cib_passes_crm_verify_and_crmsh_builds_the_same(case: str, tmp_path: Pa
     confdir = build(case, tmp_path)
     cib = tmp_path / "cib.xml"
     cib.write_text(_exported(confdir, "cib"))
-    proc = subprocess.run(["crm_verify", "--xml-file", str(cib), "-V"], capture_output=True,
-                          text=True, timeout=60, check=False)  # fmt: skip
+    proc = subprocess.run(
+        ["crm_verify", "--xml-file", str(cib), "-V"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert (proc.returncode, proc.stdout + proc.stderr) == (0, ""), proc.stdout + proc.stderr
 
     crm_text = tmp_path / "config.crm"
