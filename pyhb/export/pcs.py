@@ -4,7 +4,7 @@ The script starts from an empty CIB (``cibadmin --empty``) in ``$CIB`` (default
 ``cluster.xml``); ``pcs cluster cib-push`` loads it into a running cluster. Default
 operations are never added (``--no-default-ops``): every operation is written out.
 ``--force`` is given where pcs refuses an agent that is not installed on the reviewing
-machine (init scripts and pyhb's wrapper). Imports stdlib and ``export.model`` only.
+machine (init scripts, pyhb's wrapper, DRBD's agent). Imports stdlib and ``export.model`` only.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ cibadmin --empty > "$CIB"
 """
 
 
+# Agents often absent where the script is reviewed: pyhb's wrapper, drbd-utils' drbd.
+FORCED_PROVIDERS = ("pyhb", "linbit")
+
+
 def _q(words: list[str]) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
@@ -35,7 +39,7 @@ def _create(prim: Primitive, extra: list[str]) -> str:
         words += ["op", op.name, f"interval={op.interval}", f"timeout={op.timeout}"]
         words += [f"role={op.role}"] if op.role else []
     words += extra + ["--no-default-ops"]
-    if prim.cls == "lsb" or prim.provider == "pyhb":
+    if prim.cls == "lsb" or prim.provider in FORCED_PROVIDERS:
         words.append("--force")
     line = _q(words).replace("'$CIB'", '"$CIB"')
     return (f"# haresources: {prim.source}\n" if prim.source else "") + line
