@@ -8,7 +8,8 @@ read from the wrappers themselves. IPaddr, IPaddr2 and bare addresses become
 pyhb's files). A word that cannot be translated faithfully raises ``Untranslatable``
 with the reason. A wrapper's name found only in an init directory is an init script.
 ``drbddisk`` is handled by ``plan`` (it becomes a promotable clone).
-Imports stdlib, ``pyhb.agents.ipaddr`` (its argument parser) and ``export.model``.
+Imports stdlib, ``pyhb.agents`` (IPaddr's argument parser), ``pyhb.config.model``,
+``pyhb.shipped`` and ``export.model``.
 """
 
 from __future__ import annotations

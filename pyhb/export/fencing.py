@@ -4,7 +4,7 @@ pyhb itself does not fence, so its loader records no STONITH lines; they are rea
 from ha.cf. Heartbeat's ``stonith_host FROM TYPE PARAMS...`` passes positional parameters
 to a cluster-glue plugin; only plugins whose parameters map one-to-one onto a fence agent
 are translated, anything else (and the ``stonith TYPE FILE`` form) is an error naming the
-line. Imports stdlib and ``export.model`` only.
+line. Imports stdlib, ``pyhb.config.source`` and ``pyhb.export``.
 """
 
 from __future__ import annotations
