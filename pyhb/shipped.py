@@ -1,6 +1,7 @@
 """pyhb's own files, and the one search path for resource scripts.
 
-pyhb ships files besides its Python code: the resource agents (``resource.d/``), the init
+pyhb ships files besides its Python code: the resource agents (``resource.d/``), the OCF
+wrapper for Pacemaker (``ocf/pyhb/haresource``, see ``pyhb export``), the init
 script, systemd unit, logrotate file and sample configs (``etc/``) and the man pages
 (``man/``). They live at the top of a source checkout, where packagers and users expect
 them; the build copies them into the package as ``pyhb/_data/`` (see ``setup.py``), so a
@@ -34,7 +35,7 @@ import pyhb
 DATA_PACKAGE_DIR = "_data"
 INIT_D = Path("/etc/init.d")
 # What a data root holds: the build copies these top-level directories into the package.
-SHIPPED_DIRS = ("resource.d", "etc", "man")
+SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf")
 
 
 def _checkout() -> Path:

@@ -64,13 +64,12 @@ PRIVATE_DIRS: tuple[tuple[str, str], ...] = (
 # Skeletons copied from the host into a node's private /run (dirs only, same owner/mode).
 _RUN_SKELETON = ("heartbeat", "resource-agents", "lock", "crm")
 
+# Arguments: the node name, N, then N (private dir, mount point) pairs, then the command.
 _WRAPPER = (
     "set -e; "
-    'mount --bind "$1" /etc/ha.d; '
-    'mount --bind "$2" /var/lib/heartbeat; '
-    'mount --bind "$3" /run; '
-    'hostname "$4"; '
-    "shift 4; "
+    "name=$1; n=$2; shift 2; "
+    'while [ "$n" -gt 0 ]; do mount --bind "$1" "$2"; shift 2; n=$((n - 1)); done; '
+    'hostname "$name"; '
     'exec "$@"'
 )
 
@@ -188,9 +187,18 @@ class Host:
 class Node(Host):
     """A heartbeat node: its namespace plus private /etc/ha.d, /var/lib/heartbeat, /run."""
 
-    def __init__(self, lab: Lab, name: str, address: str, index: int, root: Path) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        name: str,
+        address: str,
+        index: int,
+        root: Path,
+        private_dirs: Sequence[tuple[str, str]] = PRIVATE_DIRS,
+    ) -> None:
         super().__init__(lab, name, address, index)
         self.root = root
+        self.private_dirs = tuple(private_dirs)
         self.processes: list[subprocess.Popen[Any]] = []
         # Set by ``pyhb.lab.overlay``: argv prefix that joins a long-lived node namespace
         # (network, mount, UTS) instead of making a fresh private mount namespace per call.
@@ -219,11 +227,11 @@ class Node(Host):
         """``argv`` run in the node's network, mount and UTS namespaces."""
         if self.enter is not None:
             return [*self.enter, *argv]
+        mounts = [str(x) for host, sub in self.private_dirs for x in (self.root / sub, host)]
         return self.netns_argv(
             ["unshare", "--mount", "--uts", "--propagation", "private", "--",
-             "sh", "-c", _WRAPPER, "pyhb-node",
-             str(self.etc_dir), str(self.var_lib_dir), str(self.run_dir), self.name,
-             *argv]
+             "sh", "-c", _WRAPPER, "pyhb-node", self.name, str(len(self.private_dirs)),
+             *mounts, *argv]
         )  # fmt: skip
 
     def spawn(
@@ -271,14 +279,14 @@ class Node(Host):
 
     def prepare_dirs(self, *, seed_from_host: bool) -> None:
         """Create the private directories, seeded from the host's heartbeat install."""
-        for host_path, sub in PRIVATE_DIRS:
+        for host_path, sub in self.private_dirs:
             target = self.root / sub
             target.mkdir(parents=True, exist_ok=True)
             if not seed_from_host:
                 continue
             if host_path == "/etc/ha.d" and Path(host_path).is_dir():
                 shutil.copytree(host_path, target, symlinks=True, dirs_exist_ok=True)
-            elif host_path == "/var/lib/heartbeat":
+            elif host_path != "/run" and Path(host_path).is_dir():
                 copy_skeleton(Path(host_path), target)
         for sub in _RUN_SKELETON:
             host_dir = Path("/run") / sub
@@ -298,7 +306,11 @@ class Lab:
         client: bool = True,
         seed_from_host: bool = True,
         root: Path | None = None,
+        private_dirs: Sequence[tuple[str, str]] = (),
     ) -> None:
+        """``private_dirs`` adds (host path, directory under the node root) pairs to
+        ``PRIVATE_DIRS``: each node sees its own empty copy (directories and owners seeded
+        from the host's) at that path."""
         if len(nodes) > 100:
             raise ValueError("at most 100 nodes fit the lab subnet")
         self.prefix = f"{NAME_PREFIX}{os.getpid()}-{next(_counter)}-"
@@ -307,10 +319,11 @@ class Lab:
         self._own_root = root is None
         self.root.chmod(0o755)  # daemons' unprivileged children must reach their dirs
         self.seed_from_host = seed_from_host
+        self.private_dirs = PRIVATE_DIRS + tuple(private_dirs)
         self.nodes: dict[str, Node] = {}
         for i, name in enumerate(nodes):
             address = f"{SUBNET}.{i + 1}"
-            self.nodes[name] = Node(self, name, address, i, self.root / name)
+            self.nodes[name] = Node(self, name, address, i, self.root / name, self.private_dirs)
         self.client: Host | None = Host(self, "client", CLIENT_ADDRESS, 200) if client else None
         self._namespaces: list[str] = []
         self._closed = False
@@ -350,7 +363,7 @@ class Lab:
                 self._add_host(host)
             for node in self.nodes.values():
                 node.prepare_dirs(seed_from_host=self.seed_from_host)
-            for host_path, _ in PRIVATE_DIRS:
+            for host_path, _ in self.private_dirs:
                 # Mount points must exist; on a host without heartbeat they are created.
                 Path(host_path).mkdir(parents=True, exist_ok=True)
         except BaseException:
