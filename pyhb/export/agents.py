@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pyhb.agents.args import parse_ipaddr_arg
 from pyhb.agents.base import UsageError
-from pyhb.agents.ipaddr import parse_ipaddr_arg
 from pyhb.config.model import ResourceRef
 from pyhb.export.model import Op, Primitive
 from pyhb.shipped import find_script

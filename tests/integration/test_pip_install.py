@@ -116,7 +116,7 @@ def test_heartbeat_t_accepts_every_builtin_agent(venv: Path, tmp_path: Path) -> 
     the configuration's own: the package's agents are found."""
     conf = tmp_path / "ha.d"
     conf.mkdir()
-    (conf / "ha.cf").write_text("keepalive 1\ndeadtime 10\nbcast lo\nnode node1 node2\n")
+    (conf / "ha.cf").write_text("keepalive 1\ndeadtime 10\nucast lo 127.0.0.1\nnode node1 node2\n")
     keys = conf / "authkeys"
     keys.write_text("auth 1\n1 sha1 secret\n")
     keys.chmod(0o600)
