@@ -175,9 +175,9 @@ def test_no_fencing_is_disabled_loudly_and_stonith_host_enables_it(tmp_path: Pat
         ("alpha OCF::IPaddr::one", "instance file"),
         ("alpha drbdupper::r0", "stacked DRBD"),
         ("alpha MailTo", "MailTo takes 1 to 2"),
-        ("alpha IPaddr::10.0.0.1/99", "out of range"),
+        ("alpha IPaddr::10.0.0.1/99", "invalid netmask"),
         ("alpha apache::/etc/apache.conf", "init script (lsb:apache) takes no arguments"),
-        ("alpha Delay::soon", "numbers of seconds"),
+        ("alpha Delay::soon", "is not a number of seconds"),
     ],
 )
 def test_untranslatable_resources_are_errors_naming_path_and_line(
