@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 
 #: Records waiting for one destination; beyond that they are dropped and counted.
-QUEUE_SIZE = 5000
+QUEUE_SIZE = 10_000
 #: Seconds allowed at exit for the destinations to take what was logged.
 STOP_WAIT = 5.0
 
