@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyhb.config.model import node_key
+from pyhb.core import badpackets
 from pyhb.core.events import (
     HeartbeatLate,
     LinkStateChanged,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BADPACKET_INTERVAL = 60.0
+BADPACKET_INTERVAL = badpackets.INTERVAL
 MIN_DT, MAX_DT = 0.1, 3600.0
 _NODE_STATUS = {s.value: s for s in NodeStatus}
 
