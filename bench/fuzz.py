@@ -75,7 +75,7 @@ def run(cases: int, seed: int = 1) -> Report:
         if i // 50_000 != window:
             window = i // 50_000
             target.warnings.clear()
-            target.engine._badpacket_logged.clear()
+            target.engine.badpackets.reset()
             target.engine._rexmit_high_logged.clear()
         report.failures.extend(f"{kind}: {p}: {data[:200]!r}" for p in target.feed(data, source))
         if len(report.failures) > 20:

@@ -50,6 +50,7 @@ def _daemonize(config: object, paths: Paths, args: argparse.Namespace) -> int:
     # The detached daemon's stderr is /dev/null: say here what it can only send to syslog.
     for problem in logsetup.check_destinations(config.ha):
         print(f"heartbeat: WARN: {problem}", file=sys.stderr)
+    logsetup.shutdown()  # no log writer thread may be caught mid-write by the fork
     rfd, wfd = os.pipe()
     if os.fork() > 0:
         os.close(wfd)
@@ -134,6 +135,7 @@ def _run(
         remove_pidfile(paths.pidfile)
     if notify is not None and not early.done:
         _notify(notify, code, "".join(f"{line}\n" for line in early.lines))
+    logsetup.shutdown()  # everything logged reaches its destination (os._exit follows)
     return code
 
 

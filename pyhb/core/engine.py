@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection
 from pyhb.clock import Instant
 from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
 from pyhb.core import inbound
+from pyhb.core.badpackets import BadPacketLog
 from pyhb.core.compose import Composer
 from pyhb.core.events import (
     Command,
@@ -114,7 +115,7 @@ class Engine:
         self._op_ids = 0
         self._last_entry = now.mono
         self._now = now
-        self._badpacket_logged: dict[str, float] = {}
+        self.badpackets = BadPacketLog()
         self._rexmit_high_logged: dict[str, float] = {}
         self._namesake_logged: float | None = None
         groups = config.groups if manage_resources else ()
@@ -254,6 +255,9 @@ class Engine:
         r = self.ownership.next_deadline()
         if r is not None and r < t:
             t = r
+        r = self.badpackets.due()
+        if r is not None and r < t:
+            t = r
         return t
 
     def statuses_wanted(self) -> bool:
@@ -292,6 +296,8 @@ class Engine:
         due = self.ownership.next_deadline()
         if due is not None and t >= due:
             self.ownership.timer(t)
+        for line in self.badpackets.summary(t):
+            self._log(logging.WARNING, line)
         self._after()
 
     def reconfigure(self, config: ClusterConfig, now: Instant) -> None:

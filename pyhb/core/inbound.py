@@ -6,7 +6,8 @@ checked before any field is trusted; ``src``, ``t`` and ``ts`` are required; onl
 datagram on another medium, or retransmitted) are dropped. Unlike 3.0.6, a link is
 refreshed only by a packet newer than any it carried before, so replaying captured
 packets changes nothing, not even a link's state.
-Bad packets are logged at most once a minute per source at WARNING, else at DEBUG.
+Bad packets are logged at WARNING at most once a minute per source and a few times a
+minute in all, else at DEBUG and counted (``core.badpackets``).
 A status in the steady layout from a known peer (nearly every datagram of an idle
 cluster) is read by ``wire.steady`` instead of the general decoder and goes through the
 same steps; anything that path does not take whole goes the general way.
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyhb.config.model import node_key
+from pyhb.core import badpackets
 from pyhb.core.events import (
     HeartbeatLate,
     LinkStateChanged,
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BADPACKET_INTERVAL = 60.0
+BADPACKET_INTERVAL = badpackets.INTERVAL
 MIN_DT, MAX_DT = 0.1, 3600.0
 _NODE_STATUS = {s.value: s for s in NodeStatus}
 
@@ -145,8 +147,10 @@ def _steady_status(
 
 
 def bad_packet(eng: Engine, source: str, text: str) -> None:
-    """Log a rejected packet, at most once per interval per source at WARNING."""
-    warn_limited(eng, eng._badpacket_logged, source, text, enabled=eng.config.ha.log_badpack)
+    """Log a rejected packet: a warning within ``core.badpackets``' limits, else counted."""
+    enabled = eng.config.ha.log_badpack
+    for line in eng.badpackets.note(eng._now.mono, source, text, enabled=enabled):
+        eng._log(logging.WARNING, line)
 
 
 def warn_limited(

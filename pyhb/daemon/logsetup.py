@@ -14,6 +14,9 @@ A log file's missing directory is created (mode 0755). A destination that still 
 opened is reported (``LogProblem``, logged as an error to the destinations that work and
 returned to the caller for stderr) and skipped: logging never stops the daemon. A write
 that fails later (disk full, syslog gone) is dropped without a traceback.
+
+Each destination is written by its own thread (``logqueue``): a log call never waits for
+a destination, and ``shutdown`` writes out what is queued before the process exits.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import socket
 import time
 
 from pyhb.config.model import HaConfig
+from pyhb.daemon.logqueue import STOP_WAIT, Background, stop_all
 
 LEVEL_WORDS = {
     logging.DEBUG: "debug",
@@ -129,6 +133,16 @@ def check_destinations(ha: HaConfig) -> list[str]:
     return problems
 
 
+def _remove_handlers(root: logging.Logger) -> None:
+    """Take the root logger's handlers off, without waiting for a stalled destination."""
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        if isinstance(old, Background):
+            old.detach()  # its thread writes what is queued, then closes the destination
+        else:
+            old.close()
+
+
 def configure(
     ha: HaConfig | None,
     *,
@@ -140,9 +154,7 @@ def configure(
 
     Returns the destinations that could not be set up (already logged as errors)."""
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-        old.close()
+    _remove_handlers(root)
     root.setLevel(logging.DEBUG if debug or (ha and (ha.debug or ha.debugfile)) else logging.INFO)
     for noisy in ("pyroute2", "scapy", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -152,7 +164,7 @@ def configure(
         h: logging.Handler = logging.StreamHandler()
         h.setFormatter(fmt)
         h.setLevel(logging.DEBUG if debug else logging.INFO)
-        root.addHandler(h)
+        root.addHandler(Background(h))
     if ha is None:
         return []
     problems: list[str] = []
@@ -161,22 +173,39 @@ def configure(
         if fh is not None:
             fh.setFormatter(fmt)
             fh.addFilter(_BelowDebug())
-            root.addHandler(fh)
+            root.addHandler(Background(fh))
     if ha.debugfile and ha.debugfile != "/dev/null":
         dh = _file_handler("debugfile", ha.debugfile, problems)
         if dh is not None:
             dh.setFormatter(fmt)
-            root.addHandler(dh)
+            root.addHandler(Background(dh))
     facility = syslog_facility(ha)
     code = logging.handlers.SysLogHandler.facility_names.get(facility or "")
     if code is not None:
         address = syslog_address or SYSLOG_ADDRESS
         sh = _QuietSyslog(address=address, facility=code)
         sh.setFormatter(_SyslogFormatter())
-        root.addHandler(sh)
+        root.addHandler(Background(sh))
         sock: socket.socket | None = getattr(sh, "socket", None)
         if sock is None or sock.fileno() < 0:
             problems.append(f"no syslog at {address}: messages to syslog are lost until it runs")
     for problem in problems:
         logging.getLogger("pyhb.log").error("%s", problem)
     return problems
+
+
+def flush() -> None:
+    """Wait (a few seconds at most) until every destination has taken what was logged."""
+    for h in logging.getLogger().handlers:
+        h.flush()
+
+
+def shutdown(wait: float = STOP_WAIT) -> bool:
+    """Take the handlers ``configure`` installed off the root logger once they have
+    written everything logged so far (at most ``wait`` seconds for a stalled one).
+    False if one did not finish in time."""
+    root = logging.getLogger()
+    ours = [h for h in root.handlers if isinstance(h, Background)]
+    for h in ours:
+        root.removeHandler(h)
+    return stop_all(ours, wait)

@@ -54,6 +54,7 @@ def test_a_missing_log_directory_is_created_0755_and_logged_to(tmp_path: Path) -
     ha = HaConfig(node=("a",), debugfile=str(debug), logfacility="none")
     problems = logsetup.configure(ha, stderr=False)
     logging.getLogger("pyhb").warning("node beta: is dead")
+    logsetup.flush()
     assert problems == []
     for directory in (debug.parent, debug.parent.parent):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o755
@@ -69,6 +70,7 @@ def test_an_unusable_log_file_is_reported_and_skipped_the_others_still_log(
     ha = HaConfig(node=("a",), logfile=str(bad), debugfile=str(good), logfacility="local0")
     problems = logsetup.configure(ha, stderr=False, syslog_address=syslog[0])
     logging.getLogger("pyhb").info("still here")
+    logsetup.flush()
     assert len(problems) == 1
     assert problems[0].startswith(f"cannot open logfile {bad}: ")
     assert "not logging there" in problems[0]
