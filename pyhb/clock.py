@@ -1,12 +1,12 @@
-"""The ``Instant`` value passed into the sans-I/O core, and the clocks that make one.
+"""The ``Instant`` value passed into the sans-I/O core.
 
-Only this module and ``pyhb.net.transport`` read the system clock.
+The core never reads a clock: the shell (``pyhb.net.transport``, the daemon) makes an
+``Instant`` from the system clock for every input, and the simulator from simulated time.
 """
 
 from __future__ import annotations
 
-import time
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 
 class Instant(NamedTuple):
@@ -20,14 +20,3 @@ class Instant(NamedTuple):
     def after(self, seconds: float) -> Instant:
         """The instant ``seconds`` later on both clocks."""
         return Instant(self.mono + seconds, self.wall + seconds)
-
-
-class Clock(Protocol):
-    def now(self) -> Instant: ...
-
-
-class SystemClock:
-    """Monotonic + wall clock of the running system."""
-
-    def now(self) -> Instant:
-        return Instant(time.monotonic(), time.time())

@@ -25,13 +25,6 @@ class Severity(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class SourceLine:
-    path: str
-    lineno: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class ConfigIssue:
     path: str
     line: int

@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 
 STARTING_FALLBACK = 10.0  # hb_resource.c: take local groups 10 s after RSCRCVD
 RESUME_WAIT = 5.0  # how long a resumed node waits for the peer's fresh statement
-STANDBY_TIMEOUT = 10.0  # "No reply to standby request.  Standby request cancelled."
-AUTOFAILBACK_RETRY = 1.0  # "Auto failback delayed." retry period
 
 
 class RState(enum.Enum):

@@ -100,12 +100,6 @@ class PeerTable:
     def __iter__(self) -> Iterator[Peer]:
         return iter(self.peers.values())
 
-    def by_uuid(self, uuid: bytes) -> Peer | None:
-        for p in self.peers.values():
-            if p.uuid == uuid:
-                return p
-        return None
-
     def live(self) -> list[Peer]:
         """Peers heard since start and not declared dead."""
         return [p for p in self.peers.values() if p.alive]

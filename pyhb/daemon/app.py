@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import pyhb
 from pyhb.clock import Instant
@@ -32,11 +32,15 @@ from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Command,
     GroupAction,
+    HeartbeatLate,
+    LinkStateChanged,
     LogLine,
     OwnStatusesKnown,
+    PeerStateChanged,
     RunGroups,
     Shutdown,
     ShutdownComplete,
+    StatusChanged,
 )
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
@@ -217,8 +221,10 @@ class Daemon:
                 case ShutdownComplete():
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
+                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
+                    pass  # observations: the log lines already say them; nothing here acts
                 case _:
-                    pass
+                    assert_never(ev)
 
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None

@@ -7,7 +7,6 @@ the event loop starts. Imports ``netifaces`` and stdlib only.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 import netifaces
@@ -81,16 +80,6 @@ def ipv4_broadcast(name: str) -> str | None:
         if a.broadcast and a.broadcast != "0.0.0.0":  # noqa: S104 - "unset", not a bind
             return a.broadcast
     return None
-
-
-def ipv4_networks() -> list[tuple[str, ipaddress.IPv4Interface]]:
-    """Every (interface, address/prefix) pair of the namespace, for diagnostics."""
-    result: list[tuple[str, ipaddress.IPv4Interface]] = []
-    for name in netifaces.interfaces():
-        for a in ipv4_addresses(name):
-            mask = a.netmask or "255.255.255.255"
-            result.append((name, ipaddress.IPv4Interface(f"{a.addr}/{mask}")))
-    return result
 
 
 def _opt(value: object) -> str | None:

@@ -102,32 +102,6 @@ T_DELNODE: Final = "delnode"
 T_SETWEIGHT: Final = "setweight"
 T_SETSITE: Final = "setsite"
 
-MESSAGE_TYPES: Final = frozenset(
-    {
-        T_STATUS,
-        T_ACKMSG,
-        T_REXMIT,
-        T_NAK_REXMIT,
-        T_NS_STATUS,
-        T_REQNODES,
-        T_REPNODES,
-        T_STARTING,
-        T_RESOURCE,
-        T_ASK_RESOURCES,
-        T_HB_TAKEOVER,
-        T_IP_REQUEST,
-        T_IP_REQUEST_RESP,
-        T_SHUTDONE,
-        T_STONITH,
-        T_APICLISTAT,
-        T_QUERY_CSTATUS,
-        T_RESPOND_CSTATUS,
-        T_ADDNODE,
-        T_DELNODE,
-        T_SETWEIGHT,
-        T_SETSITE,
-    }
-)
 
 # Types starting with this prefix carry no seq (and no ld) and bypass ordering and
 # retransmission (heartbeat.c: should_drop_message).
