@@ -33,40 +33,22 @@ Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 from pyhb.config.model import ResourceGroup
 from pyhb.core.events import GroupAction
+from pyhb.core.ownership_parts import OwnershipPart
 
 REQUEST_RETRY = 2.0  # seconds between repeats of an unanswered ip-request
 
 
-class LegacyMixin:
+class LegacyMixin(OwnershipPart):
     """The ip-request protocol; mixed into ``Ownership``, which provides the rest."""
 
-    # provided by Ownership
-    local: str
-    peer: str | None
-    peer_alive: bool
-    held: set[str]
+    # provided by Ownership, besides ``OwnershipPart``
     groups: dict[str, ResourceGroup]
     local_keys: frozenset[str]
     foreign_keys: frozenset[str]
-    busy: object
-    now: float
-    _send: Callable[[str, list[tuple[str, str]], str | None], None]
-    _log: Callable[[int, str], None]
-
-    def run(
-        self,
-        action: GroupAction,
-        keys: Collection[str],
-        reason: str,
-        then: Callable[[frozenset[str]], None],
-        *,
-        only_running: bool = False,
-    ) -> None:
-        raise NotImplementedError
 
     def _init_legacy(self) -> None:
         self.legacy_wanted: set[str] = set()  # our groups asked for, not answered yet

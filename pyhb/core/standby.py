@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from pyhb.core.events import GroupAction, RscHold
+from pyhb.core.ownership_parts import OwnershipPart
 
 if TYPE_CHECKING:
     from pyhb.config.model import AutoFailback
@@ -55,23 +56,15 @@ def parse_hold(word: str, *, failback: RscHold) -> RscHold | None:
         return None
 
 
-class StandbyMixin:
+class StandbyMixin(OwnershipPart):
     """Standby state and handlers; expects the attributes Ownership defines."""
 
-    # provided by Ownership
-    local: str
-    peer: str | None
-    peer_alive: bool
-    held: set[str]
+    # provided by Ownership, besides ``OwnershipPart``
     local_claimed: bool
     foreign_claimed: bool
-    busy: object
     mode: AutoFailback
-    now: float
     deadline_failback: float | None
     failback_armed: bool
-    _send: Callable[[str, list[tuple[str, str]], str | None], None]
-    _log: Callable[[int, str], None]
 
     def keys_of(self, word: str, node: str) -> frozenset[str]:
         raise NotImplementedError
@@ -86,17 +79,6 @@ class StandbyMixin:
         raise NotImplementedError
 
     def is_stable(self) -> bool:
-        raise NotImplementedError
-
-    def run(
-        self,
-        action: GroupAction,
-        keys: Collection[str],
-        reason: str,
-        then: Callable[[frozenset[str]], None],
-        *,
-        only_running: bool = False,
-    ) -> None:
         raise NotImplementedError
 
     def evaluate(self) -> None:
