@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pyhb.cli.check import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE
 from pyhb.config import ConfigError, ConfigFileError, load_config
 from pyhb.export.cib import render_cib
 from pyhb.export.corosync import parse_addrs, render_corosync
@@ -20,11 +21,9 @@ from pyhb.export.crmsh import render_crmsh
 from pyhb.export.model import ExportError, Plan
 from pyhb.export.pcs import render_pcs
 from pyhb.export.plan import build_plan
-from pyhb.shipped import INIT_D, agent_dir
+from pyhb.shipped import resource_dirs
 
 RENDERERS = {"cib": render_cib, "pcs": render_pcs, "crmsh": render_crmsh}
-
-EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,8 +69,9 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_UNREADABLE
     confdir = Path(args.confdir)
-    dirs = args.resource_dir or [confdir / "resource.d", agent_dir()]
-    init = args.init_dir or [INIT_D]
+    *scripts, initdir = resource_dirs(confdir)  # the daemon's search path, init.d last
+    dirs = args.resource_dir or scripts
+    init = args.init_dir or [initdir]
     try:
         config = load_config(args.confdir, args.node, resource_dirs=[*dirs, *init])
         if args.corosync:
