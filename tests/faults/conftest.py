@@ -6,6 +6,6 @@ by ``PYHB_RESULTS_DIR`` (see ``harness.record``) for ``python -m bench.soak --re
 
 from __future__ import annotations
 
-from tests.integration.conftest import make_lab, netns_ready
+from tests.integration.conftest import make_cluster, make_lab, netns_ready
 
-__all__ = ["make_lab", "netns_ready"]
+__all__ = ["make_cluster", "make_lab", "netns_ready"]

@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from pyhb.lab.capture import Capture
 from pyhb.lab.cluster import VIP, Cluster, wait_for
-from pyhb.lab.netns import Lab
 
 from .harness import (
     Measurement,
@@ -39,28 +38,6 @@ LOSS_SECONDS = float(os.environ.get("PYHB_LOSS_SECONDS", "60"))
 CMD = "python -m bench.soak"
 
 ClusterFactory = Callable[..., Cluster]
-
-
-@pytest.fixture
-def make_cluster(make_lab: Callable[..., Lab]) -> Iterator[ClusterFactory]:
-    clusters: list[Cluster] = []
-
-    def make(**kwargs: object) -> Cluster:
-        lab = make_lab(("a", "b"))
-        cluster = Cluster(lab, **kwargs)  # type: ignore[arg-type]
-        cluster.configure()
-        clusters.append(cluster)
-        return cluster
-
-    yield make
-    for cluster in clusters:
-        for proc in cluster.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGCONT)
-                proc.kill()
-            proc.wait(timeout=10)
-        for name in cluster.lab.nodes:
-            print(f"---- {name}: ha-log\n{cluster.ha_log(name)[-5000:]}")
 
 
 def start_pair(cluster: Cluster, env: dict[str, str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -59,7 +60,9 @@ def make_cluster(make_lab: Callable[..., Lab]) -> Iterator[ClusterFactory]:
     yield make
     for cluster in clusters:
         for proc in cluster.procs.values():
-            proc.kill()
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)  # a test may have left it stopped
+                proc.kill()
             proc.wait(timeout=10)
         for name in cluster.lab.nodes:
             print(f"---- {name}: ha-log\n{cluster.ha_log(name)[-6000:]}")
