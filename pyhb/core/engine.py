@@ -43,7 +43,7 @@ from pyhb.core.events import (
     Takeover,
 )
 from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
-from pyhb.core.keychange import KeyChange
+from pyhb.core.keychange import grace_verifier
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PROBE_EVERY, PeerTable
 from pyhb.core.seqno import SendHistory
@@ -91,7 +91,7 @@ class Engine:
         self._rand = rand
         self._signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
-        self.key_change: KeyChange | None = None
+        self._key_grace_until: float | None = None  # see core.keychange
         self._status_templates: dict[tuple[NodeStatus, str], Template] = {}
         self._compose = Composer(
             node=self.local,
@@ -249,15 +249,14 @@ class Engine:
                 r = p.tracker.next_deadline()
                 if r is not None and r < t:
                     t = r
-        r = self._reqnodes_due
-        if r is not None and r < t:
-            t = r
-        r = self.ownership.next_deadline()
-        if r is not None and r < t:
-            t = r
-        r = self.badpackets.due()
-        if r is not None and r < t:
-            t = r
+        for r in (
+            self._reqnodes_due,
+            self.ownership.next_deadline(),
+            self.badpackets.due(),
+            self._key_grace_until,
+        ):
+            if r is not None and r < t:
+                t = r
         return t
 
     def statuses_wanted(self) -> bool:
@@ -298,6 +297,10 @@ class Engine:
             self.ownership.timer(t)
         for line in self.badpackets.summary(t):
             self._log(logging.WARNING, line)
+        if self._key_grace_until is not None and t >= self._key_grace_until:
+            self._key_grace_until = None
+            self._verifier = Verifier(self.config.authkeys)
+            self._log(logging.INFO, "Key change grace over: only the keys of authkeys count")
         self._after()
 
     def reconfigure(self, config: ClusterConfig, now: Instant) -> None:
@@ -318,8 +321,11 @@ class Engine:
                 p.dt = self.deadtime
         self._signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
-        self.key_change = KeyChange.after_reload(self.config.authkeys, config.authkeys, now.mono)
-        if self.key_change is not None:
+        self._key_grace_until = None
+        grace = grace_verifier(self.config.authkeys, config.authkeys)
+        if grace is not None:
+            self._verifier = grace
+            self._key_grace_until = now.mono + KEY_CHANGE_GRACE
             self._log(
                 logging.WARNING,
                 f"Active key changed from crc key {self.config.authkeys.active}: packets "

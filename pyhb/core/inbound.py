@@ -99,16 +99,7 @@ def receive_datagram(
     eng._enter(now)
     try:
         msg = eng._verifier.verify(data)
-    except AuthError as exc:
-        change = eng.key_change
-        try:
-            if change is None or not change.active(now.mono):
-                raise
-            msg = change.verifier.verify(data)
-        except (DecodeError, AuthError):
-            bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
-            return True
-    except DecodeError as exc:
+    except (DecodeError, AuthError) as exc:
         bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
         return True
     heard = now.mono if arrived is None else min(arrived, now.mono)

@@ -7,13 +7,12 @@ signs with sha1 while the others still sign with crc. So after a reload that tak
 active key off crc, the old crc key stays accepted for ``GRACE`` seconds, long enough to
 reload the other nodes; the cluster was no better protected than crc before the change.
 
-Only the failure path consults it: a packet the current keys refuse is tried against
-the old key while the grace lasts. Imports ``pyhb.config.model`` and ``pyhb.wire`` only.
+While the grace lasts the engine verifies with ``grace_verifier``'s verifier, which
+accepts the old key besides the usual ones; at its end the engine's timer puts the plain
+verifier back. Imports ``pyhb.config.model`` and ``pyhb.wire`` only.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from pyhb.config.model import AuthKeys, AuthMethod
 from pyhb.wire.auth import Verifier
@@ -21,22 +20,12 @@ from pyhb.wire.auth import Verifier
 GRACE = 600.0  # seconds
 
 
-@dataclass(frozen=True, slots=True)
-class KeyChange:
-    """The old crc key, accepted until ``until`` (monotonic seconds)."""
-
-    verifier: Verifier
-    until: float
-
-    @classmethod
-    def after_reload(cls, old: AuthKeys, new: AuthKeys, now: float) -> KeyChange | None:
-        """The grace to give after ``old`` was replaced by ``new``, if any."""
-        previous = old.outbound
-        if previous.method is not AuthMethod.CRC or new.active == previous.index:
-            return None
-        if new.get(previous.index) != previous:
-            return None  # the old key is gone from the file: nothing to accept
-        return cls(Verifier(new, also_accept=frozenset({previous.index})), now + GRACE)
-
-    def active(self, now: float) -> bool:
-        return now < self.until
+def grace_verifier(old: AuthKeys, new: AuthKeys) -> Verifier | None:
+    """A verifier that also accepts ``old``'s crc key, when ``new`` took the active key
+    off it and still lists it; None when no grace is due."""
+    previous = old.outbound
+    if previous.method is not AuthMethod.CRC or new.active == previous.index:
+        return None
+    if new.get(previous.index) != previous:
+        return None  # the old key is gone from the file: nothing to accept
+    return Verifier(new, also_accept=frozenset({previous.index}))
