@@ -71,15 +71,21 @@ def _pcs_python() -> str:
     return first[2:].split()[0] if first.startswith("#!") else "python3"
 
 
-def _pcs_cib(case: str, scratch: Path) -> tuple[str, str]:
+def _pcs_inputs(case: str, scratch: Path) -> tuple[Path, str, str]:
+    """(work dir, pcs script, our CIB) of one case. Exports run in the calling thread:
+    ``run_export`` redirects sys.stdout, which two threads at once would mix up."""
     confdir = build(case, scratch)
-    work = scratch / "pcs"
+    return scratch / "pcs", _exported(confdir, "pcs"), _exported(confdir, "cib")
+
+
+def _pcs_cib(work: Path, script_text: str) -> str:
+    """The CIB that running the pcs script ``script_text`` builds (pcs itself replayed)."""
     (work / "bin").mkdir(parents=True)
     shim = work / "bin" / "pcs"
     shim.write_text(_RECORD.format(python=sys.executable, code=_RECORD_CODE))
     shim.chmod(0o755)
     script = work / "build.sh"
-    script.write_text(_exported(confdir, "pcs"))
+    script.write_text(script_text)
     env = {
         **os.environ,
         "CIB": str(work / "cluster.xml"),
@@ -88,7 +94,7 @@ def _pcs_cib(case: str, scratch: Path) -> tuple[str, str]:
     }
     _run(["sh", str(script)], env=env, cwd=work)
     _run([_pcs_python(), "-Es", "-c", _REPLAY, str(work / "pcs.log")], cwd=work)
-    return _exported(confdir, "cib"), (work / "cluster.xml").read_text()
+    return (work / "cluster.xml").read_text()
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -119,7 +125,8 @@ def test_pcs_scripts_build_the_same_cib(tmp_path: Path) -> None:
     dirs = [tmp_path / str(i) for i in range(len(CASES))]
     for d in dirs:
         d.mkdir()
+    inputs = [_pcs_inputs(case, d) for case, d in zip(CASES, dirs, strict=True)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_pcs_cib, CASES, dirs))
-    for case, (ours, built) in zip(CASES, results, strict=True):
-        assert semantic(built) == semantic(ours), case
+        built = list(pool.map(_pcs_cib, [w for w, _, _ in inputs], [t for _, t, _ in inputs]))
+    for case, (_, _, ours), cib in zip(CASES, inputs, built, strict=True):
+        assert semantic(cib) == semantic(ours), case
