@@ -24,6 +24,10 @@ How a datagram reaches only one of the two:
   otherwise. One twin per (interface, port); it joins the group after the main
   sockets, so its place in the group is their number.
 
+The kernel turns arrival stamping on through deferred work when the first socket on the
+host asks for it; a datagram that arrives before that is stamped when read, which dates
+it no later than reading without a twin would (see ``Transport._read_all``).
+
 Where any step fails (the kernel refuses a filter, the twin cannot bind), the medium
 stays as it was, with the acknowledgement filter alone, and reads everything at once.
 """

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import struct
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -433,8 +435,32 @@ def _split_medium(made: list[socket.socket]) -> tuple[MediumSocket, socket.socke
     made += [main, twin, peer]
     for s in (main, twin):
         s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    _until_stamped_on_arrival(twin, peer)
     ms = MediumSocket(Ucast("lo", "127.0.0.1", _port(peer)), main, peer.getsockname(), lazy=twin)
     return ms, twin, peer
+
+
+def _until_stamped_on_arrival(sock: socket.socket, peer: socket.socket) -> None:
+    """Wait until the kernel dates datagrams when they arrive, not when they are read.
+
+    The first socket on a host to ask for SO_TIMESTAMPNS switches stamping on through a
+    deferred kernel work item; until it runs, a datagram is stamped when it is read. On a
+    busy machine that can take longer than a test's sleep, so probe until a datagram
+    that waited 20 ms says so."""
+    sock.setblocking(True)
+    try:
+        for _ in range(100):
+            peer.sendto(b"probe", sock.getsockname())
+            time.sleep(0.02)
+            read_at = time.time()
+            _data, ancillary, _flags, _addr = sock.recvmsg(64, 64)
+            for _level, _kind, value in ancillary:
+                sec, nsec = struct.unpack("qq", value[:16])
+                if read_at - (sec + nsec / 1e9) >= 0.015:
+                    return
+        raise AssertionError("the kernel never stamped a datagram on arrival")
+    finally:
+        sock.setblocking(False)
 
 
 async def _idle_split(
