@@ -1,6 +1,6 @@
 """Who holds which resource group: heartbeat's resource negotiation, made exact.
 
-Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
+Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-ownership):
 - ``local`` groups are the haresources lines naming this node, ``foreign`` all others;
   ``rsc_hold`` words are always from the sender's point of view.
 - On communication up a node says ``starting``; a peer answers with a full
