@@ -30,7 +30,7 @@ Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-
   no longer claims them (``on_announce``), so neighbours' ARP caches follow the keeper.
 
 One group operation runs at a time; decisions are re-evaluated when it finishes.
-Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``standby`` and ``legacy`` only.
 """
 
 from __future__ import annotations

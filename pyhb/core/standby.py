@@ -9,11 +9,13 @@ up, from the requester R's point of view:
     R: resource ... isstable=1
 
 Messages go out the moment they can (3.0.6 waits for its heartbeat tick), so a
-hand-over costs the scripts' time plus a few round trips. ``hb_takeover SET`` asks
+hand-over costs the scripts' time plus a few round trips. A request that reaches O during
+its own transition is answered when the transition ends, within ``STANDBY_REPLY_TIMEOUT``
+(3.0.6 drops it). ``hb_takeover SET`` asks
 the peer to go standby on the mirrored set; ``failback`` there means "give me my own
 groups back" (3.0.6 made the peer give up everything).
 
-Imports stdlib and ``pyhb.core.events`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``ownership_parts`` only.
 """
 
 from __future__ import annotations

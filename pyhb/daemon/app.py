@@ -1,5 +1,5 @@
-"""The composition root: config, engine, media, resource runner and control socket on
-one asyncio loop.
+"""The composition root: config, engine, media, resource runner, control socket and FIFO
+on one asyncio loop (docs/architecture.md follows a datagram and an hb_standby through it).
 
 Everything that can fail at start (state files, sockets, the control socket) fails
 before the engine sends its first packet, with a message naming the cause.
