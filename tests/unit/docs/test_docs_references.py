@@ -2,7 +2,8 @@
 
 Code, tests and benchmarks point only at ``docs/`` of this repository, every such pointer
 (``docs/FILE.md#anchor``) names a file and a heading or anchor that exist, and the worked
-examples of docs/protocol.md decode, verify and sign as the text says.
+examples of docs/protocol.md decode, verify and sign as the text says, and the files,
+classes, methods and functions docs/architecture.md and docs/protocol.md name exist.
 """
 
 from __future__ import annotations
@@ -169,3 +170,75 @@ def test_the_timers_table_gives_the_code_s_values(constant: str, seconds: float)
     rows = [line for line in _text(PROTOCOL).splitlines() if f"`{constant}`" in line]
     assert len(rows) == 1
     assert f"| {seconds:g} s |" in rows[0]
+
+
+# --- names of code in docs/architecture.md and docs/protocol.md --------------------------
+
+WALKTHROUGHS = (DOCS / "architecture.md", DOCS / "protocol.md")
+
+
+def _code_names() -> tuple[set[str], dict[str, set[str]], set[Path]]:
+    """Every name defined anywhere in pyhb, each class's members (its bases' included),
+    and pyhb's files."""
+    names: set[str] = set()
+    members: dict[str, set[str]] = {}
+    bases: dict[str, list[str]] = {}
+    files = set((ROOT / "pyhb").rglob("*.py"))
+    for path in files:
+        tree = ast.parse(_text(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
+                own = members.setdefault(node.name, set())
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                        own.add(item.name)
+                    elif isinstance(item, ast.Assign):
+                        own.update(t.id for t in item.targets if isinstance(t, ast.Name))
+                    elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                        own.add(item.target.id)
+
+    def inherited(cls: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = set(members.get(cls, ()))
+        for base in bases.get(cls, ()):
+            if base not in seen:
+                found |= inherited(base, seen | {cls})
+        return found
+
+    return names, {cls: inherited(cls) for cls in members}, files
+
+
+def _quoted(doc: Path) -> set[str]:
+    return set(re.findall(r"`([^`\n]+)`", _text(doc)))
+
+
+@pytest.mark.parametrize("doc", WALKTHROUGHS, ids=lambda p: p.name)
+def test_the_files_the_docs_name_exist(doc: Path) -> None:
+    _, _, files = _code_names()
+    basenames = {p.name for p in files}
+    missing = [
+        name
+        for name in _quoted(doc)
+        if re.fullmatch(r"[\w./-]+\.py", name)
+        and not (ROOT / name).is_file()
+        and not (ROOT / "pyhb" / name).is_file()
+        and name not in basenames
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("doc", WALKTHROUGHS, ids=lambda p: p.name)
+def test_the_classes_methods_and_functions_the_docs_name_exist(doc: Path) -> None:
+    names, members, _ = _code_names()
+    quoted = _quoted(doc)
+    dotted = [q for q in quoted if re.fullmatch(r"[A-Z]\w*\.\w+", q)]
+    private = [q for q in quoted if re.fullmatch(r"_[a-z]\w*", q)]
+    assert dotted
+    assert private
+    missing = [q for q in dotted if q.split(".")[1] not in members.get(q.split(".")[0], set())]
+    missing += [q for q in private if q not in names]
+    assert missing == []
