@@ -3,8 +3,8 @@
 One connection per call: send one request line, read one response line, close. Failures
 are told apart, because the tools report them differently: ``DaemonNotRunning`` (no socket,
 nobody listening), ``ControlTimeout`` (no answer in time), ``RequestRefused`` (the daemon
-said no), ``ControlError`` (anything else). Imports ``socket`` and ``control.protocol``
-only: no asyncio and no cryptography, so the tools start fast.
+said no), ``ControlError`` (anything else). Imports ``socket``, ``control.protocol`` and the
+core's data types only: no asyncio and no cryptography, so the tools start fast.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The composition root: config, engine, media, resource runner and control socket on
-one asyncio loop.
+"""The composition root: config, engine, media, resource runner, control socket and FIFO
+on one asyncio loop (docs/architecture.md follows a datagram and an hb_standby through it).
 
 Everything that can fail at start (state files, sockets, the control socket) fails
 before the engine sends its first packet, with a message naming the cause.
@@ -60,11 +60,12 @@ log = logging.getLogger("pyhb")
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The environment 3.0.6 gives resource scripts (§5.5): the daemon's own, then HA_*.
+    """The environment 3.0.6 gives resource scripts: the daemon's own, then HA_*.
 
     As under Heartbeat, scripts inherit the environment the daemon was started with; its
     PATH is followed by the directory of pyhb's own Python (its agents) and the system
     directories, and the HA_* variables (and OCF_ROOT) are set on top.
+    See docs/architecture.md#script-environment.
     """
     path = [p for p in os.environ.get("PATH", "").split(":") if p]
     for extra in default_path().split(":"):
