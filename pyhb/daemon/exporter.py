@@ -7,7 +7,8 @@ runs; the page is built by ``prometheus_client.generate_latest`` from the daemon
 registry (never the library's global one, never its threaded HTTP server). The server
 speaks just enough HTTP/1.1 for a scraper: ``GET /metrics`` (and ``/``), one response per
 connection; anything else gets 404 or 405, a request head over ``MAX_HEAD`` bytes or
-slower than ``HEAD_TIMEOUT`` is dropped.
+slower than ``HEAD_TIMEOUT`` is dropped, and a page is built at most every
+``MIN_BUILD_INTERVAL``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 MAX_HEAD = 8192
 HEAD_TIMEOUT = 5.0
 MAX_CONNECTIONS = 16  # scrapes answered at once; more are closed at once
+#: A page is built at most this often (seconds): scrapes closer together get the last
+#: page again, so a flood of requests cannot take the heartbeats' loop away from them.
+MIN_BUILD_INTERVAL = 0.1
 
 
 class MetricsServer:
@@ -42,6 +46,8 @@ class MetricsServer:
         self.port = port
         self._server: asyncio.Server | None = None
         self._open = 0
+        self._page = b""
+        self._built: float | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -101,7 +107,10 @@ class MetricsServer:
             return _response(404, "Not Found", b"not found: try /metrics\n")
         if method not in (b"GET", b"HEAD"):
             return _response(405, "Method Not Allowed", b"only GET\n", allow=True)
-        body = generate_latest(self.registry)
+        now = asyncio.get_running_loop().time()
+        if self._built is None or now - self._built >= MIN_BUILD_INTERVAL:
+            self._page, self._built = generate_latest(self.registry), now
+        body = self._page
         return _response(200, "OK", body, content_type=CONTENT_TYPE_LATEST, head=method == b"HEAD")
 
 

@@ -14,7 +14,13 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
-from pyhb.daemon.exporter import HEAD_TIMEOUT, MAX_HEAD, MetricsServer, start_exporter
+from pyhb.daemon.exporter import (
+    HEAD_TIMEOUT,
+    MAX_HEAD,
+    MIN_BUILD_INTERVAL,
+    MetricsServer,
+    start_exporter,
+)
 from pyhb.daemon.metrics_listen import MetricsConfigError, parse_listen, read_metrics_listen
 
 
@@ -60,6 +66,7 @@ async def test_get_metrics_returns_a_fresh_parsable_page(
 ) -> None:
     server, collector = served
     for expected in (1.0, 2.0):
+        await asyncio.sleep(MIN_BUILD_INTERVAL)
         code, headers, body = await _http(
             server.address, b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
         )
@@ -71,6 +78,18 @@ async def test_get_metrics_returns_a_fresh_parsable_page(
         # The process's own series come with it.
         assert "pyhb_process_resident_memory_bytes" in families
     assert collector.scrapes == 2
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_scrapes_builds_few_pages(served: tuple[MetricsServer, Ticking]) -> None:
+    server, collector = served
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    pages = [await _http(server.address, b"GET /metrics HTTP/1.1\r\n\r\n") for _ in range(30)]
+    elapsed = loop.time() - start
+    assert all(code == 200 for code, _, _ in pages)
+    assert 1 <= collector.scrapes <= 1 + elapsed / MIN_BUILD_INTERVAL
+    assert collector.scrapes < 30
 
 
 @pytest.mark.asyncio
@@ -145,3 +164,12 @@ def test_a_bad_line_names_file_and_line(tmp_path: Path, line: str, message: str)
     with pytest.raises(MetricsConfigError, match=message) as info:
         read_metrics_listen(tmp_path)
     assert str(info.value).startswith(f"{tmp_path / 'pyhb.cf'}:2: ")
+
+
+def test_the_daemon_loads_prometheus_client_only_to_serve_metrics() -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = "import sys, pyhb.daemon.app; print('prometheus_client' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
