@@ -45,7 +45,7 @@ class Counters:
     def __init__(self) -> None:
         self.takeovers: Counter[str] = Counter()  # group key -> acquisitions
         self.releases: Counter[str] = Counter()
-        self.failovers: Counter[str] = Counter()  # acquisitions because a peer died
+        self.failovers: Counter[str] = Counter()  # acquisitions as the peer died or stopped
         self.failures: Counter[tuple[str, str]] = Counter()  # (group, takegroup/givegroup)
         self.late: Counter[tuple[str, bool]] = Counter()  # (node, over deadtime)
         self.scripts: dict[tuple[str, str], Histogram] = {}  # (resource, action)

@@ -135,7 +135,7 @@ class ClusterCollector(Collector):
         for name, counts, text in (
             ("takeovers", c.takeovers, "Resource group acquisitions by this node"),
             ("releases", c.releases, "Resource group releases by this node"),
-            ("failovers", c.failovers, "Acquisitions of a group because its holder died"),
+            ("failovers", c.failovers, "Acquisitions because the other node died or shut down"),
         ):
             fam = CounterMetricFamily(f"pyhb_group_{name}", text, labels=["group"])
             for key in engine.ownership.groups:

@@ -131,3 +131,16 @@ def test_no_metrics_listen_means_nothing_listens_and_the_watchdog_is_pinged(
         assert res.stdout.strip() == "", res.stdout  # no TCP listener at all
     finally:
         sock.close()
+
+
+def test_a_bad_metrics_listen_stops_the_start_with_file_and_line(
+    make_cluster: ClusterFactory,
+) -> None:
+    cluster = make_cluster()
+    (cluster.lab["a"].etc_dir / "pyhb.cf").write_text("# metrics\nmetrics_listen nowhere:99\n")
+    proc = cluster.start("a")
+    assert proc.wait(timeout=30) == 1
+    log = cluster.ha_log("a")
+    assert "/etc/ha.d/pyhb.cf:2: metrics_listen 'nowhere:99': 'nowhere' is not an IP address" in log
+    assert "Traceback" not in log
+    assert not cluster.has_vip("a")
