@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -144,3 +146,36 @@ def test_a_bad_metrics_listen_stops_the_start_with_file_and_line(
     assert "/etc/ha.d/pyhb.cf:2: metrics_listen 'nowhere:99': 'nowhere' is not an IP address" in log
     assert "Traceback" not in log
     assert not cluster.has_vip("a")
+
+
+def test_late_heartbeats_and_junk_packets_are_counted(make_cluster: ClusterFactory) -> None:
+    cluster = make_cluster()
+    a = cluster.lab["a"]
+    (a.etc_dir / "pyhb.cf").write_text(f"metrics_listen {a.address}:{PORT}\n")
+    cluster.start("a")
+    cluster.start("b")
+    wait_for(lambda: cluster.has_vip("a"), 15)
+    wait_for(lambda: _node(_status(cluster, "a"), "b")["status"] == "active", 10)
+    page = _scrape(cluster, "a", via="a")
+    assert _get(page, "pyhb_bad_packets_dropped_total") == 0
+
+    # b stops for longer than warntime (0.5 s): its next heartbeat is late at a.
+    b = cluster.procs["b"]
+    b.send_signal(signal.SIGSTOP)
+    time.sleep(0.7)
+    b.send_signal(signal.SIGCONT)
+    # Junk from the client to the heartbeat port: rejected, and counted.
+    assert cluster.lab.client is not None
+    junk = (
+        "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
+        f"[s.sendto(b'junk %d' % i, ('{a.address}', 694)) for i in range(7)]"
+    )
+    assert cluster.lab.client.sh([cluster.python, "-c", junk]) == ""
+
+    def counted() -> bool:
+        page = _scrape(cluster, "a", via="a")
+        late = sum(v for (name, labels), v in page.items() if name == "pyhb_late_heartbeats_total"
+                   and ("node", "b") in labels)  # fmt: skip
+        return late >= 1 and _get(page, "pyhb_bad_packets_dropped_total") == 7
+
+    wait_for(counted, 10, step=0.2)
