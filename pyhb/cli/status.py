@@ -51,8 +51,8 @@ def render(doc: dict[str, Any]) -> str:
         f"pyhb {doc['version']} on node {doc['local_node']} ({doc['local_status']}), "
         f"up {_duration(doc['uptime_seconds'])}",
         f"keepalive {t['keepalive_ms']} ms, deadtime {t['deadtime_ms']} ms, "
-        f"warntime {t['warntime_ms']} ms, initdead {t['initdead_ms']} ms; "
-        f"auto_failback {doc['auto_failback']}; resources here: {doc['rscstatus']}",
+        f"warntime {t['warntime_ms']} ms, initdead {t['initdead_ms']} ms",
+        f"auto_failback {doc['auto_failback']}; resources held here: {doc['rscstatus']}",
         "",
         "Nodes:",
     ]
