@@ -154,6 +154,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
+        listen = read_metrics_listen(paths.confdir)  # a bad pyhb.cf stops us before anything
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
@@ -186,7 +187,7 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
-        exporter = await self._serve_metrics()
+        exporter = await self._serve_metrics(listen) if listen is not None else None
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
@@ -205,9 +206,7 @@ class Daemon:
         try:
             code = await self._done
         finally:
-            watchdog.cancel()
-            if exporter is not None:
-                await exporter.close()
+            await self._stop_extras(watchdog, exporter)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
@@ -293,12 +292,9 @@ class Daemon:
             monitor=self.monitor,
         )  # fmt: skip
 
-    async def _serve_metrics(self) -> MetricsServer | None:
-        """The metrics page, if pyhb.cf sets ``metrics_listen`` (docs/metrics.md);
+    async def _serve_metrics(self, address: tuple[str, int]) -> MetricsServer:
+        """The metrics page, when pyhb.cf sets ``metrics_listen`` (docs/metrics.md);
         prometheus_client is loaded only then."""
-        address = read_metrics_listen(self.paths.confdir)
-        if address is None:
-            return None
         from pyhb.daemon.exporter import start_exporter  # noqa: PLC0415
         from pyhb.daemon.metrics import ClusterCollector  # noqa: PLC0415
 
@@ -309,6 +305,13 @@ class Daemon:
             uptime=lambda: loop.time() - engine.started, monitor=lambda: self.monitor,
         )  # fmt: skip
         return await start_exporter(address, collector)
+
+    @staticmethod
+    async def _stop_extras(watchdog: asyncio.Task[None], exporter: MetricsServer | None) -> None:
+        """Stop the watchdog pings and the metrics page."""
+        watchdog.cancel()
+        if exporter is not None:
+            await exporter.close()
 
     def request(self, cmd: Command) -> str | None:
         if isinstance(cmd, Shutdown):

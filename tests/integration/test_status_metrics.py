@@ -146,6 +146,8 @@ def test_a_bad_metrics_listen_stops_the_start_with_file_and_line(
     assert "/etc/ha.d/pyhb.cf:2: metrics_listen 'nowhere:99': 'nowhere' is not an IP address" in log
     assert "Traceback" not in log
     assert not cluster.has_vip("a")
+    # Refused before anything was touched: no generation was used up.
+    assert not (cluster.lab["a"].var_lib_dir / "hb_generation").exists()
 
 
 def test_late_heartbeats_and_junk_packets_are_counted(make_cluster: ClusterFactory) -> None:
