@@ -121,6 +121,20 @@ async def test_an_endless_head_is_cut_off_and_the_server_keeps_serving(
 
 
 @pytest.mark.asyncio
+async def test_an_ipv6_address_is_served(tmp_path: Path) -> None:
+    (tmp_path / "pyhb.cf").write_text("metrics_listen [::1]:9664\n")
+    host, port = read_metrics_listen(tmp_path) or ("", 0)
+    assert (host, port) == ("::1", 9664)
+    server = await start_exporter((host, 0), Ticking())  # any free port, for the test
+    try:
+        code, _, body = await _http(server.address, b"GET /metrics HTTP/1.1\r\n\r\n")
+    finally:
+        await server.close()
+    assert code == 200
+    assert b"pyhb_test_scrapes 1.0" in body
+
+
+@pytest.mark.asyncio
 async def test_a_busy_port_is_a_clear_start_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -153,7 +153,7 @@ def test_a_bad_metrics_listen_stops_the_start_with_file_and_line(
 def test_late_heartbeats_and_junk_packets_are_counted(make_cluster: ClusterFactory) -> None:
     cluster = make_cluster()
     a = cluster.lab["a"]
-    (a.etc_dir / "pyhb.cf").write_text(f"metrics_listen {a.address}:{PORT}\n")
+    (a.etc_dir / "pyhb.cf").write_text(f"metrics_listen *:{PORT}  # every address\n")
     cluster.start("a")
     cluster.start("b")
     wait_for(lambda: cluster.has_vip("a"), 15)
