@@ -131,6 +131,13 @@ class ControlClient:
         """Everything ``cl_status`` can ask."""
         return snapshot_from_json(self.call(Request(Op.SNAPSHOT)).get("snapshot"))
 
+    def status(self) -> dict[str, Any]:
+        """The status document (docs/status.md)."""
+        doc = self.call(Request(Op.STATUS)).get("status")
+        if not isinstance(doc, dict):
+            raise ControlError(f"status response from {self.path} carries no document")
+        return doc
+
     def ping(self) -> str:
         """The daemon's pyhb version (proves it answers)."""
         return str(self.call(Request(Op.PING)).get("version", ""))

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 import pyhb
 from pyhb.clock import Instant
@@ -28,6 +28,7 @@ from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
+from pyhb.control.status import MonitorAccessor, build_status
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Command,
@@ -44,7 +45,9 @@ from pyhb.core.events import (
 )
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
-from pyhb.daemon.notify import Notifier
+from pyhb.daemon.counters import Counters
+from pyhb.daemon.metrics_listen import read_metrics_listen
+from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
@@ -55,6 +58,9 @@ from pyhb.net.transport import Transport
 from pyhb.resources.plan import Timeouts
 from pyhb.resources.process import default_path, script_env
 from pyhb.resources.runner import ResourceRunner
+
+if TYPE_CHECKING:
+    from pyhb.daemon.exporter import MetricsServer
 
 log = logging.getLogger("pyhb")
 
@@ -138,6 +144,8 @@ class Daemon:
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
+    counters: Counters = field(default_factory=Counters)
+    monitor: MonitorAccessor | None = None  # per-resource monitor state, when monitored
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -147,6 +155,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
+        listen = read_metrics_listen(paths.confdir)  # a bad pyhb.cf stops us before anything
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
@@ -179,6 +188,7 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
+        exporter = await self._serve_metrics(listen) if listen is not None else None
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
@@ -193,9 +203,11 @@ class Daemon:
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
+        watchdog = asyncio.create_task(keep_watchdog(self.notifier))
         try:
             code = await self._done
         finally:
+            await self._stop_extras(watchdog, exporter)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
@@ -223,7 +235,7 @@ class Daemon:
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
                 case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
-                    pass  # observations: the log lines already say them; nothing here acts
+                    self.counters.observe(ev)  # the log lines already say them; counted
                 case _:
                     assert_never(ev)
 
@@ -243,6 +255,7 @@ class Daemon:
                     if ev.only_running and not await self._any_running(group):
                         continue
                     outcome = await self.runner.give_group(group)
+                self.counters.group_done(ev.reason, outcome)
                 if not outcome.ok:
                     failed.append(group.key)
         except Exception:
@@ -270,6 +283,36 @@ class Daemon:
     def snapshot(self) -> Snapshot:
         assert self.engine is not None
         return self.engine.snapshot()
+
+    def status(self) -> dict[str, Any]:
+        """``pyhb status --json`` (docs/status.md)."""
+        assert self.engine is not None
+        now = asyncio.get_running_loop().time()
+        return build_status(
+            self.engine, now=now, started=self.engine.started, version=pyhb.__version__,
+            monitor=self.monitor,
+        )  # fmt: skip
+
+    async def _serve_metrics(self, address: tuple[str, int]) -> MetricsServer:
+        """The metrics page, when pyhb.cf sets ``metrics_listen`` (docs/metrics.md);
+        prometheus_client is loaded only then."""
+        from pyhb.daemon.exporter import start_exporter  # noqa: PLC0415
+        from pyhb.daemon.metrics import ClusterCollector  # noqa: PLC0415
+
+        loop, engine = asyncio.get_running_loop(), self.engine
+        assert engine is not None
+        collector = ClusterCollector(
+            lambda: self.engine, self.counters, version=pyhb.__version__,
+            uptime=lambda: loop.time() - engine.started, monitor=lambda: self.monitor,
+        )  # fmt: skip
+        return await start_exporter(address, collector)
+
+    @staticmethod
+    async def _stop_extras(watchdog: asyncio.Task[None], exporter: MetricsServer | None) -> None:
+        """Stop the watchdog pings and the metrics page."""
+        watchdog.cancel()
+        if exporter is not None:
+            await exporter.close()
 
     def request(self, cmd: Command) -> str | None:
         if isinstance(cmd, Shutdown):
