@@ -392,6 +392,10 @@ class Engine:
         self._send_status_word(self.status)
         self._next_status = self._now.mono + self.keepalive
 
+    def send_status_now(self) -> None:
+        """Send our status at once; the next one follows a keepalive later."""
+        self._send_status()
+
     def status_heard(self, t: float) -> None:
         """A peer's newest status arrived at ``t``: if ours is due within
         ``STATUS_ALIGN`` keepalives, it goes out now instead.

@@ -194,8 +194,8 @@ def _receive(
         return
     if not _sequence_ok(eng, peer, mtype, addr, now, seq, gen):
         return
-    if dest is not None and dest != eng.local:
-        return
+    if dest is not None and dest != eng.local and not (mtype == "ip-request-resp" and dest == src):
+        return  # for another node; but a node granting itself a group concerns its holder
     if mtype == "status":
         protocol = msg.get("protocol") is not None
         _on_status(eng, peer, heard, _hex(msg.get("dt")), protocol, msg.get("st") or "")
@@ -364,6 +364,10 @@ def _on_shutdone(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 
 
 def _on_reqnodes(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    # Our status goes first: a 3.0.6 node whose communication comes up with our answer
+    # then counts us as active when it decides between asking for its groups and taking
+    # them (docs/ownership.md).
+    eng.send_status_now()
     names = "".join(f"{n} " for n in eng.config.ha.node)
     eng.send("repnodes", [("nodelist", names), ("delnodelist", " ")], dest=peer.name)
 
@@ -414,7 +418,7 @@ def _on_ip_request_resp(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     key = msg.get("ipaddr")
     if key is not None and eng.comm_up:
         dest = _node_name(msg.get("dest"))
-        eng.ownership.on_ip_request_resp(dest, key, msg.get("ok"), msg.get("weown"))
+        eng.ownership.on_ip_request_resp(peer.name, dest, key, msg.get("ok"), msg.get("weown"))
 
 
 def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
