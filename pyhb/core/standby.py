@@ -84,6 +84,10 @@ class StandbyMixin(OwnershipPart):
     def evaluate(self) -> None:
         raise NotImplementedError
 
+    if TYPE_CHECKING:  # provided by ``core.monitored`` (a later base of Ownership)
+
+        def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
+
     def _init_standby(self) -> None:
         self.standby = StandbyState.NOT
         self.standby_hold = RscHold.NONE
@@ -233,7 +237,7 @@ class StandbyMixin(OwnershipPart):
 
     def _take_their_set(self, peer: str, hold: RscHold) -> None:
         self._log(logging.INFO, f"standby: acquire [{hold}] resources from {peer}")
-        take = self.keys_of(hold, peer) - self.held
+        take = self.eligible(self.keys_of(hold, peer) - self.held, "standby")
         # The peer's foreign set is our local one and its local set our foreign one.
         if hold in (RscHold.ALL, RscHold.FOREIGN):
             self.local_claimed = True
