@@ -16,6 +16,7 @@ COMMANDS = {
     "decode": ("pyhb.cli.decode", "decode and verify captured heartbeat packets"),
     "export": ("pyhb.cli.export", "write the configuration as Pacemaker + Corosync input"),
     "demo": ("pyhb.cli.demo", "run a two-node failover demo in network namespaces (root)"),
+    "cleanup": ("pyhb.cli.cleanup", "let a group that failed its monitor here run here again"),
     "install": ("pyhb.cli.install", "install init script, systemd unit, resource.d and samples"),
 }
 

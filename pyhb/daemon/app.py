@@ -30,6 +30,7 @@ from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
+    Cleanup,
     Command,
     GroupAction,
     HeartbeatLate,
@@ -42,8 +43,10 @@ from pyhb.core.events import (
     ShutdownComplete,
     StatusChanged,
 )
+from pyhb.core.monitoring import MonitorView
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
+from pyhb.daemon.monitor import Monitor, attach, restart_groups
 from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
@@ -137,6 +140,7 @@ class Daemon:
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
+    monitor: Monitor | None = None
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -179,6 +183,9 @@ class Daemon:
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
+        if self.manage_resources:
+            self.monitor = attach(self.engine, self.runner, self.request)
+            self.monitor.configure(cfg.groups, cfg.pyhb.monitors)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
         fifo = FifoReader(paths.statedir / "fifo", target=self)
@@ -198,6 +205,8 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
+            if self.monitor is not None:
+                await self.monitor.close()
             await server.close()
             self.transport.close()
             self.runner.close()
@@ -234,22 +243,31 @@ class Daemon:
             if ev.action is GroupAction.ANNOUNCE:
                 await self._announce(ev.groups)
                 return
-            groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
-            for group in groups:
-                if ev.action is GroupAction.TAKE:
-                    outcome = await self.runner.take_group(group)
-                else:
-                    if ev.only_running and not await self._any_running(group):
-                        continue
-                    outcome = await self.runner.give_group(group)
-                if not outcome.ok:
-                    failed.append(group.key)
+            if ev.action is GroupAction.RESTART:
+                failed = await restart_groups(self.runner, ev.groups)
+            else:
+                failed = await self._take_or_give(ev)
         except Exception:
             log.exception("resource operation %s (%s) failed", ev.action, ev.reason)
             failed = [g.key for g in ev.groups]
         if ev.action is not GroupAction.ANNOUNCE and self.transport is not None:
             self.engine.script_finished(ev.op_id, failed, self.transport.now())
             self.transport.kick()
+
+    async def _take_or_give(self, ev: RunGroups) -> list[str]:
+        assert self.runner is not None
+        failed: list[str] = []
+        groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
+        for group in groups:
+            if ev.action is GroupAction.TAKE:
+                outcome = await self.runner.take_group(group)
+            else:
+                if ev.only_running and not await self._any_running(group):
+                    continue
+                outcome = await self.runner.give_group(group)
+            if not outcome.ok:
+                failed.append(group.key)
+        return failed
 
     async def _any_running(self, group: ResourceGroup) -> bool:
         assert self.runner is not None
@@ -277,7 +295,13 @@ class Daemon:
         assert self.transport is not None
         result = self.engine.request(cmd, self.transport.now())
         self.transport.kick()
+        if isinstance(cmd, Cleanup) and result is None and self.monitor is not None:
+            self.monitor.clear(cmd.key)
         return result
+
+    def monitor_view(self) -> tuple[MonitorView, ...]:
+        """Resource monitoring, per monitored resource (see ``core.monitoring``)."""
+        return self.monitor.view() if self.monitor is not None else ()
 
     def _status_line(self) -> str:
         media = ", ".join(ms.description for ms in self._media) or "no media"
@@ -301,9 +325,16 @@ class Daemon:
                 log.error("%s", issue)
             log.error("Config errors: configuration NOT reloaded; still running on the old one")
             return f"configuration not reloaded: {len(exc.issues)} problem(s), see the log"
+        monitors_changed = new.pyhb != self.config.pyhb
+        if monitors_changed:
+            self.config = dataclasses.replace(self.config, pyhb=new.pyhb)
+            if self.monitor is not None:
+                self.monitor.configure(self.config.groups, new.pyhb.monitors)
+            log.info("Configuration reloaded: pyhb.cf")
         plan = plan_reload(self.config, new)
         if plan.unchanged:
-            log.info("Configuration unchanged.")
+            if not monitors_changed:
+                log.info("Configuration unchanged.")
             return None
         live = dataclasses.replace(
             self.config.ha,

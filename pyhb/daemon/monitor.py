@@ -1,0 +1,175 @@
+"""Resource monitoring: checks each monitored resource of the groups this node holds
+every ``interval`` and reports failures to the engine (docs/monitoring.md).
+
+One asyncio task per monitored resource, so one group's checks never wait for
+another's, and none of them for the heartbeat path (checks are subprocesses, or the
+built-in IP agents' own ``status``, awaited on the loop). A check runs the resource's
+``status`` (Heartbeat's running/OK rule on its output) or the monitor's ``check=`` argv
+(exit code 0 is healthy), killed at ``timeout`` (a timeout is a failure). A failure is
+counted (``core.monitoring``) and becomes ``MonitorFailure``: restart in place while
+the restarts within the window last, else hand the group over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from pyhb.config.model import ResourceGroup
+from pyhb.config.monitors import MonitorSpec
+from pyhb.core.engine import Engine
+from pyhb.core.events import Command, MonitorFailure
+from pyhb.core.monitoring import MonitorView, ResourceHealth
+from pyhb.resources.plan import Action, Invocation, Timeouts
+from pyhb.resources.process import run_subprocess
+from pyhb.resources.runner import ResourceRunner
+from pyhb.resources.status import owned_from_status_output
+
+log = logging.getLogger("pyhb.monitor")
+
+OUTPUT_CHARS = 200  # of a check's output, in log lines and the view
+
+
+def plan_health(
+    groups: Sequence[ResourceGroup], specs: Sequence[MonitorSpec]
+) -> list[ResourceHealth]:
+    """A record for each (group, resource) a monitor names, in haresources order."""
+    by_resource = {s.resource: s for s in specs}
+    return [
+        ResourceHealth(g.key, i, by_resource[r.text])
+        for g in groups
+        for i, r in enumerate(g.resources)
+        if r.text in by_resource
+    ]
+
+
+class Monitor:
+    """The checks of one node. ``ready(key)``: the group is held here and running (not
+    starting, stopping or restarting); ``failed(key)``: it failed here and is not taken
+    back until cleared; ``submit`` hands a command to the engine (None: accepted)."""
+
+    def __init__(
+        self,
+        runner: ResourceRunner,
+        *,
+        ready: Callable[[str], bool],
+        failed: Callable[[str], bool],
+        submit: Callable[[Command], str | None],
+    ) -> None:
+        self.runner = runner
+        self._ready = ready
+        self._failed = failed
+        self._submit = submit
+        self._groups: dict[str, ResourceGroup] = {}
+        self._health: list[ResourceHealth] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def configure(self, groups: Sequence[ResourceGroup], specs: Sequence[MonitorSpec]) -> None:
+        """(Re)start the checks for ``specs``; an unchanged monitor keeps its counts."""
+        old = {(h.group, h.index, h.spec): h for h in self._health}
+        self._stop_tasks()
+        self._groups = {g.key: g for g in groups}
+        self._health = [old.get((h.group, h.index, h.spec), h) for h in plan_health(groups, specs)]
+        for h in self._health:
+            self._tasks.append(asyncio.create_task(self._watch(h), name=f"monitor {h.spec}"))
+        if self._health:
+            names = ", ".join(f"{h.spec.resource} every {h.spec.interval:g}s" for h in self._health)
+            log.info("Monitoring %s", names)
+
+    def _stop_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+
+    async def close(self) -> None:
+        tasks = self._tasks
+        self._stop_tasks()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def clear(self, key: str | None) -> None:
+        """``pyhb cleanup [GROUP]``: forget the failures and restarts counted."""
+        for h in self._health:
+            if key is None or h.group == key:
+                h.clear()
+
+    def view(self) -> tuple[MonitorView, ...]:
+        """Per monitored resource: last check, result, failures in window, restarts,
+        failed/cleared (read-only; for status output and metrics)."""
+        now = asyncio.get_running_loop().time()
+        return tuple(h.view(now, failed=self._failed(h.group)) for h in self._health)
+
+    # -- the checks ----------------------------------------------------------------------
+
+    async def _watch(self, h: ResourceHealth) -> None:
+        while True:
+            await asyncio.sleep(h.spec.interval)
+            if not self._ready(h.group):
+                continue
+            try:
+                result, output = await self.check(h)
+            except Exception:
+                log.exception("Monitor of %s: the check could not be run", h.spec.resource)
+                result, output = "failed", "the check could not be run"
+            if not self._ready(h.group):
+                continue  # the group moved or began to stop meanwhile: not its failure
+            h.checked(result, output, time.time())
+            if result != "ok":
+                self._failure(h, result, output)
+
+    async def check(self, h: ResourceHealth) -> tuple[str, str]:
+        """Run one check: (``ok``/``failed``/``timeout``, the end of its output)."""
+        spec = h.spec
+        if spec.check is not None:
+            inv = Invocation(spec.check, spec.timeout, spec.resource, Action.STATUS)
+            res = await run_subprocess(inv, self.runner.env, grace=1.0)
+            healthy = res.ok
+        else:
+            ref = self._groups[h.group].resources[h.index]
+            res = await self.runner.run(ref, Action.STATUS, Timeouts(status=spec.timeout))
+            healthy = not res.timed_out and owned_from_status_output(res.stdout)
+        output = " ".join(res.output_tail.split())[-OUTPUT_CHARS:]
+        if res.timed_out:
+            return "timeout", f"killed after {spec.timeout:g}s"
+        return ("ok" if healthy else "failed"), output
+
+    def _failure(self, h: ResourceHealth, result: str, output: str) -> None:
+        move = h.failure(asyncio.get_running_loop().time())
+        spec = h.spec
+        what = "timed out" if result == "timeout" else "failed"
+        reason = f"monitor of {spec.resource} ({h.check_text}) {what}: {output or 'no output'}"
+        action = (
+            "handing the group over"
+            if move
+            else f"restart {h.restarts} of {spec.restarts} within {spec.window:g}s"
+        )
+        log.error("%s; %s", reason, action)
+        refusal = self._submit(MonitorFailure(h.group, h.index, move, reason))
+        if refusal is not None:
+            log.warning("Monitor of %s: nothing done (%s)", spec.resource, refusal)
+
+
+def attach(
+    engine: Engine, runner: ResourceRunner, submit: Callable[[Command], str | None]
+) -> Monitor:
+    """A monitor reading ``engine``'s ownership state; ``submit`` reaches the engine."""
+    own = engine.ownership
+
+    def ready(key: str) -> bool:
+        return key in own.held and own.state.get(key) == "running"
+
+    return Monitor(runner, ready=ready, failed=own.banned.__contains__, submit=submit)
+
+
+async def restart_groups(runner: ResourceRunner, groups: Sequence[ResourceGroup]) -> list[str]:
+    """A ``RESTART`` effect: each (partial) group stopped right to left, then started left
+    to right; the keys of those that did not come back."""
+    failed = []
+    for group in groups:
+        if not (await runner.give_group(group)).ok or not (await runner.take_group(group)).ok:
+            failed.append(group.key)
+    return failed

@@ -1,0 +1,160 @@
+"""The monitor's checks with real scripts: the status rule, ``check=`` commands, hung
+checks killed at their timeout, restarts counted within the window, then a move."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from pyhb.config.monitors import MonitorSpec
+from pyhb.core.events import Command, MonitorFailure
+from pyhb.core.monitoring import ResourceHealth
+from pyhb.daemon.monitor import Monitor, restart_groups
+from tests.adapter.test_runner import Env, group
+
+pytestmark = pytest.mark.asyncio
+
+
+class Target:
+    """Stands for the engine: which groups are running here, what was submitted."""
+
+    def __init__(self, running: set[str]) -> None:
+        self.running = running
+        self.failed: set[str] = set()
+        self.submitted: list[Command] = []
+
+    def monitor(self, env: Env) -> Monitor:
+        return Monitor(
+            env.runner(),
+            ready=self.running.__contains__,
+            failed=self.failed.__contains__,
+            submit=self.submit,
+        )
+
+    def submit(self, cmd: Command) -> str | None:
+        self.submitted.append(cmd)
+        return None
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Env:
+    return Env(tmp_path)
+
+
+async def _until(predicate: object, limit: float = 5.0) -> None:
+    deadline = time.monotonic() + limit
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_status_rule_and_check_commands(env: Env) -> None:
+    env.service("svc")
+    env.script("chk", "#!/bin/sh\necho checked $1; exit $1\n")
+    mon = Target({"svc"}).monitor(env)
+    mon.configure([group("svc")], [MonitorSpec("svc")])
+    h = ResourceHealth("svc", 0, MonitorSpec("svc"))
+    assert await mon.check(h) == ("failed", "svc is stopped")
+    env.mark_running("svc")
+    assert await mon.check(h) == ("ok", "svc is running")
+    bad = ResourceHealth("svc", 0, MonitorSpec("svc", check=(str(env.rdir / "chk"), "3")))
+    assert await mon.check(bad) == ("failed", "checked 3")
+    good = ResourceHealth("svc", 0, MonitorSpec("svc", check=(str(env.rdir / "chk"), "0")))
+    assert await mon.check(good) == ("ok", "checked 0")
+    await mon.close()
+
+
+async def test_a_hung_check_is_killed_at_its_timeout_and_does_not_hold_up_others(
+    env: Env,
+) -> None:
+    env.service("svc")
+    env.service("other")
+    env.mark_running("other")
+    hang = env.script("hang", "#!/bin/sh\nexec sleep 60\n")
+    target = Target({"svc", "other"})
+    mon = target.monitor(env)
+    mon.configure(
+        [group("svc"), group("other")],
+        [
+            MonitorSpec("svc", interval=0.05, timeout=0.5, check=(str(hang),)),
+            MonitorSpec("other", interval=0.05),
+        ],
+    )
+    started = time.monotonic()
+    await _until(lambda: any(v.last_result == "ok" for v in mon.view() if v.group == "other"))
+    assert time.monotonic() - started < 0.45  # while svc's check still hangs
+    await _until(lambda: target.submitted)
+    assert time.monotonic() - started < 3.0
+    cmd = target.submitted[0]
+    assert isinstance(cmd, MonitorFailure)
+    assert (cmd.key, cmd.first, cmd.move) == ("svc", 0, False)
+    assert "timed out: killed after 0.5s" in cmd.reason
+    view = {v.group: v for v in mon.view()}
+    assert view["svc"].last_result == "timeout"
+    assert view["svc"].failures_in_window == 1
+    await mon.close()
+
+
+async def test_failures_restart_until_the_restarts_are_used_then_move(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.service("ip")
+    env.service("svc")
+    env.mark_running("ip")
+    target = Target({"ip"})
+    mon = target.monitor(env)
+    mon.configure([group("ip", "svc")], [MonitorSpec("svc", interval=0.02, restarts=2)])
+    caplog.set_level(logging.INFO)
+    await _until(lambda: len(target.submitted) == 3)
+    target.running.clear()  # the engine is handing the group over: no more checks
+    moves = [c.move for c in target.submitted if isinstance(c, MonitorFailure)]
+    assert moves == [False, False, True]
+    assert all(isinstance(c, MonitorFailure) and c.first == 1 for c in target.submitted)
+    (view,) = mon.view()
+    assert (view.resource, view.restarts, view.failures_in_window) == ("svc", 2, 3)
+    text = caplog.text
+    assert "monitor of svc (status) failed: svc is stopped; restart 1 of 2 within 600s" in text
+    assert "; handing the group over" in text
+    target.failed.add("ip")
+    assert mon.view()[0].failed
+    mon.clear("ip")
+    assert (mon.view()[0].restarts, mon.view()[0].failures_in_window) == (0, 0)
+    await mon.close()
+
+
+async def test_failures_older_than_the_window_are_forgotten() -> None:
+    h = ResourceHealth("g", 0, MonitorSpec("r", restarts=1, window=10.0))
+    assert h.failure(100.0) is False
+    assert h.failure(105.0) is True
+    h.clear()
+    assert h.failure(200.0) is False
+    assert h.failure(210.5) is False  # the one at 200 is out of the window
+    assert h.in_window(210.5) == 1
+    assert h.restarts == 2
+
+
+async def test_no_check_runs_while_the_group_is_not_running_here(env: Env) -> None:
+    env.service("svc")
+    target = Target(set())
+    mon = target.monitor(env)
+    mon.configure([group("svc")], [MonitorSpec("svc", interval=0.01)])
+    await asyncio.sleep(0.2)
+    assert target.submitted == []
+    assert mon.view()[0].last_check is None
+    await mon.close()
+
+
+async def test_restart_stops_right_to_left_then_starts_left_to_right(env: Env) -> None:
+    for n in ("a", "b", "c"):
+        env.service(n)
+        env.mark_running(n)
+    tail = group("b", "c")
+    assert await restart_groups(env.runner(), [tail]) == []
+    calls = [line.split()[-1] + " " + line.split()[0] for line in env.call_lines()]
+    assert [c for c in calls if not c.startswith("status")] == [
+        "stop c", "stop b", "start b", "start c",
+    ]  # fmt: skip
