@@ -40,6 +40,9 @@ class MonitorMixin(OwnershipPart):
     errors: dict[str, str]
     peer_hold: frozenset[str]
     legacy_handback: set[str]
+    legacy_wanted: set[str]
+    legacy_confirm: set[str]
+    legacy_grants: set[str]
     _run_effect: Callable[[GroupAction, tuple[ResourceGroup, ...], str, bool], int]
 
     def is_stable(self) -> bool:
@@ -120,6 +123,8 @@ class MonitorMixin(OwnershipPart):
                 logging.CRITICAL,
                 f"Resource group {key}: {reason}; handing it over to {self.peer}",
             )
+            for pending in (self.legacy_wanted, self.legacy_confirm, self.legacy_grants):
+                pending.discard(key)  # never asked for again: it is the peer's now
             self.legacy_handback.add(key)
             self.evaluate()
             return

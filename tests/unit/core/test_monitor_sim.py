@@ -140,3 +140,19 @@ def test_a_failed_restart_keeps_the_group_here_and_says_so() -> None:
     assert _state(sim, "a") == "running"
     assert engine.snapshot().groups[0].error == "monitor: restart failed"
     assert "restart failed" in sim.log_text("a")
+
+
+def test_legacy_hand_over_right_after_the_take_is_not_asked_back() -> None:
+    """The group fails while its ip-request is still to be confirmed: that request is
+    dropped, so the peer is not asked to give the group straight back."""
+    sim = ClusterSim({n: _config(n, AutoFailback.LEGACY) for n in ("a", "b")})
+    sim.start("a")
+    sim.start("b")
+    sim.run_until(lambda: sim.owners(VIP) == ["a"])
+    engine = sim.nodes["a"].engine
+    assert engine is not None
+    assert VIP in engine.ownership.legacy_wanted  # its weown=no is checked once more
+    assert sim.request("a", MonitorFailure(VIP, 1, True, "tsvc::one failed")) is None
+    sim.run_until(lambda: sim.owners(VIP) == ["b"], limit=15)
+    sim.run_for(20)
+    assert sim.owners(VIP) == ["b"]
