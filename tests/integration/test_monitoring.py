@@ -7,6 +7,7 @@ service dying; ``ip addr del`` of the VIP is an address removed by hand.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 
@@ -110,4 +111,18 @@ def test_a_monitored_address_removed_by_hand_is_restored(make_cluster: ClusterFa
     wait_for(lambda: cluster.has_vip("a") and served(client), 10, step=0.05)
     log = cluster.ha_log("a")
     assert f"monitor of IPaddr::{VIP}/24/{IFACE} (status) failed" in log
+    assert cluster.owners() == ["a"]
+
+
+def test_a_reload_starts_the_monitors_pyhbcf_now_names(make_cluster: ClusterFactory) -> None:
+    cluster = _cluster(make_cluster, "# nothing monitored yet\n")
+    _start(cluster)
+    client = cluster.lab.client
+    assert client is not None
+    (cluster.lab["a"].etc_dir / "pyhb.cf").write_text("monitor websvc interval=300ms\n")
+    cluster.procs["a"].send_signal(signal.SIGHUP)
+    wait_for(lambda: "Monitoring websvc every 0.3s" in cluster.ha_log("a"), 5, step=0.05)
+    assert "Configuration reloaded: pyhb.cf" in cluster.ha_log("a")
+    kill_service(cluster, "a")
+    wait_for(lambda: _starts(cluster, "a") == 2 and served(client), 10, step=0.05)
     assert cluster.owners() == ["a"]
