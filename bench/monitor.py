@@ -14,7 +14,6 @@ Heartbeat the first kill is followed for ``--wait`` seconds: nobody restarts the
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 
@@ -22,6 +21,7 @@ from bench._common import (
     Table,
     base_parser,
     cluster,
+    fmt,
     kinds,
     median,
     p95,
@@ -99,11 +99,11 @@ def main() -> int:
     res = pyhb_series(args.runs, args.interval) if "pyhb" in which else []
     hb_back = heartbeat_series(args.wait) if "heartbeat" in which else None
     table = Table(f"Service death -> served again (monitor interval {args.interval})")
-    never = "Heartbeat: never" if hb_back is False else ""
+    hb = {None: "-", False: "never", True: "served"}[hb_back]
     for idx, what in ((0, "restart in place"), (1, "move to the peer")):
         xs = [r[idx] for r in res]
-        table.add(f"{what}, median", math.nan, median(xs), "s", never)
-        table.add(f"{what}, p95", math.nan, p95(xs), "s", never)
+        for stat, value in (("median", median(xs)), ("p95", p95(xs))):
+            table.rows.append((f"{what}, {stat}", hb, fmt(value, "s"), "-", ""))
     notes = [f"runs: {args.runs}; Heartbeat watched for {args.wait:g} s after the kill"]
     print_report([table], ["bench.monitor", *sys.argv[1:]], notes)
     return 0

@@ -83,6 +83,18 @@ class MonitorMixin(OwnershipPart):
             )
         return set(keys) - self.banned
 
+    def declines(self, peer: str, hold: RscHold) -> bool:
+        """The peer offers its set ``hold`` (standby, auto_failback): declined, unanswered,
+        when it holds a group that failed here; the peer keeps the set."""
+        refused = sorted(self.keys_of(hold, peer) & self.peer_hold & self.banned)
+        if refused:
+            self._log(
+                logging.WARNING,
+                f"standby message [me] from {peer} declined: {', '.join(refused)} failed on "
+                "this node (pyhb cleanup)",
+            )
+        return bool(refused)
+
     # -- monitor verdicts ----------------------------------------------------------------
 
     def monitor_failure(self, key: str, first: int, move: bool, reason: str) -> str | None:

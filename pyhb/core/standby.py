@@ -88,6 +88,8 @@ class StandbyMixin(OwnershipPart):
 
         def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
 
+        def declines(self, peer: str, hold: RscHold) -> bool: ...
+
     def _init_standby(self) -> None:
         self.standby = StandbyState.NOT
         self.standby_hold = RscHold.NONE
@@ -158,6 +160,8 @@ class StandbyMixin(OwnershipPart):
             self._finish()
 
     def _their_request(self, peer: str, hold: RscHold) -> None:
+        if self.declines(peer, hold):
+            return
         if self.standby_active():
             self._log(
                 logging.INFO,

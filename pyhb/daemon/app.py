@@ -46,7 +46,7 @@ from pyhb.core.events import (
 from pyhb.core.monitoring import MonitorView
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
-from pyhb.daemon.monitor import Monitor, attach, restart_groups
+from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
@@ -176,6 +176,8 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
+        if self.manage_resources:
+            self._start_monitor()
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
@@ -183,9 +185,6 @@ class Daemon:
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
-        if self.manage_resources:
-            self.monitor = attach(self.engine, self.runner, self.request)
-            self.monitor.configure(cfg.groups, cfg.pyhb.monitors)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
         fifo = FifoReader(paths.statedir / "fifo", target=self)
@@ -269,6 +268,15 @@ class Daemon:
                 failed.append(group.key)
         return failed
 
+    def _start_monitor(self) -> None:
+        """Resource monitoring (docs/monitoring.md), with the failures kept from before."""
+        assert self.engine is not None
+        assert self.runner is not None
+        cfg = self.config
+        self.engine.ownership.banned |= load_failed(self.paths.statedir, cfg.groups)
+        self.monitor = attach(self.engine, self.runner, self.request)
+        self.monitor.configure(cfg.groups, cfg.pyhb.monitors)
+
     async def _any_running(self, group: ResourceGroup) -> bool:
         assert self.runner is not None
         for ref in group.resources:
@@ -293,8 +301,11 @@ class Daemon:
             self.notifier.stopping()
         assert self.engine is not None
         assert self.transport is not None
+        failed = set(self.engine.ownership.banned)
         result = self.engine.request(cmd, self.transport.now())
         self.transport.kick()
+        if self.engine.ownership.banned != failed:
+            save_failed(self.paths.statedir, self.engine.ownership.banned)
         if isinstance(cmd, Cleanup) and result is None and self.monitor is not None:
             self.monitor.clear(cmd.key)
         return result

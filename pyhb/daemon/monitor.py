@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 
 from pyhb.config.model import ResourceGroup
 from pyhb.config.monitors import MonitorSpec
@@ -31,6 +33,7 @@ from pyhb.resources.status import owned_from_status_output
 log = logging.getLogger("pyhb.monitor")
 
 OUTPUT_CHARS = 200  # of a check's output, in log lines and the view
+FAILED_FILE = "pyhb-failed"  # in the state directory: groups that failed here, one a line
 
 
 def plan_health(
@@ -173,3 +176,39 @@ async def restart_groups(runner: ResourceRunner, groups: Sequence[ResourceGroup]
         if not (await runner.give_group(group)).ok or not (await runner.take_group(group)).ok:
             failed.append(group.key)
     return failed
+
+
+def load_failed(statedir: Path, groups: Sequence[ResourceGroup]) -> set[str]:
+    """The groups that failed here before pyhb (or the host) restarted: still not taken
+    back until cleared. Keys no longer in haresources are dropped."""
+    path = statedir / FAILED_FILE
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return set()
+    except OSError as exc:
+        log.error("Cannot read %s: %s (no group is held back)", path, exc)
+        return set()
+    keys = {line.strip() for line in text.splitlines() if line.strip()}
+    keys &= {g.key for g in groups}
+    if keys:
+        log.warning(
+            "Resource group %s failed on this node before: not taken until an operator "
+            "clears it (pyhb cleanup)",
+            ", ".join(sorted(keys)),
+        )
+    return keys
+
+
+def save_failed(statedir: Path, keys: Collection[str]) -> None:
+    """Write the groups that failed here (an empty set removes the file)."""
+    path = statedir / FAILED_FILE
+    try:
+        if not keys:
+            path.unlink(missing_ok=True)
+            return
+        tmp = path.with_name(f".{FAILED_FILE}.{os.getpid()}")
+        tmp.write_text("".join(f"{k}\n" for k in sorted(keys)), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.error("Cannot write %s: %s (a restart would forget these failures)", path, exc)

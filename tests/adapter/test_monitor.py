@@ -13,7 +13,7 @@ import pytest
 from pyhb.config.monitors import MonitorSpec
 from pyhb.core.events import Command, MonitorFailure
 from pyhb.core.monitoring import ResourceHealth
-from pyhb.daemon.monitor import Monitor, restart_groups
+from pyhb.daemon.monitor import FAILED_FILE, Monitor, load_failed, restart_groups, save_failed
 from tests.adapter.test_runner import Env, group
 
 pytestmark = pytest.mark.asyncio
@@ -158,3 +158,18 @@ async def test_restart_stops_right_to_left_then_starts_left_to_right(env: Env) -
     assert [c for c in calls if not c.startswith("status")] == [
         "stop c", "stop b", "start b", "start c",
     ]  # fmt: skip
+
+
+async def test_failed_groups_are_kept_across_restarts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    groups = [group("ip", "svc"), group("db")]
+    assert load_failed(tmp_path, groups) == set()
+    save_failed(tmp_path, {"ip", "db"})
+    assert (tmp_path / FAILED_FILE).read_text() == "db\nip\n"
+    caplog.set_level(logging.WARNING)
+    assert load_failed(tmp_path, groups) == {"ip", "db"}
+    assert "Resource group db, ip failed on this node before" in caplog.text
+    assert load_failed(tmp_path, groups[:1]) == {"ip"}  # gone from haresources: dropped
+    save_failed(tmp_path, set())
+    assert not (tmp_path / FAILED_FILE).exists()

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceRef
-from pyhb.core.events import Cleanup, MonitorFailure, RscHold, Shutdown, Takeover
+from pyhb.core.events import Cleanup, MonitorFailure, RscHold, Shutdown, Standby, Takeover
 from tests.helpers.sim import ClusterSim, make_config
 
 VIP = "10.77.0.100/24/hb0"
@@ -156,3 +156,16 @@ def test_legacy_hand_over_right_after_the_take_is_not_asked_back() -> None:
     sim.run_until(lambda: sim.owners(VIP) == ["b"], limit=15)
     sim.run_for(20)
     assert sim.owners(VIP) == ["b"]
+
+
+def test_the_peers_offer_of_a_failed_group_is_declined_and_it_keeps_it() -> None:
+    """auto_failback on: b armed to fail the group back (a restarted, say) offers it with
+    a standby; a declines while the group failed there, and b keeps running it."""
+    sim = _pair(AutoFailback.ON)
+    sim.request("a", MonitorFailure(VIP, 1, True, "tsvc::one failed"))
+    sim.run_until(lambda: sim.owners(VIP) == ["b"], limit=15)
+    sim.run_for(2)
+    assert sim.request("b", Standby(RscHold.FOREIGN)) is None
+    sim.run_for(30)
+    assert sim.owners(VIP) == ["b"]
+    assert f"standby message [me] from b declined: {VIP} failed on this node" in sim.log_text("a")
