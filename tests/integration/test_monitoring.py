@@ -74,6 +74,15 @@ def test_killed_service_restarts_in_place_then_moves_and_stays_until_cleanup(
     assert cluster.owners() == ["b"]
     status = cluster.cl_status("a", "rscstatus").stdout.strip()
     assert status == "none"
+    # ...nor when a's pyhb restarts...
+    cluster.stop("a")
+    wait_for(lambda: cluster.cl_status("b", "nodestatus", "a").stdout.strip() == "dead", 10)
+    cluster.start("a")
+    wait_for(lambda: "failed on this node before" in cluster.ha_log("a"), 20, step=0.1)
+    wait_for(lambda: cluster.cl_status("b", "nodestatus", "a").stdout.strip() == "active", 15)
+    time.sleep(2)
+    assert cluster.owners() == ["b"]
+    assert served(client)
     # ...until the operator clears the failure on a.
     res = cluster.tool("a", cluster.python, "-m", "pyhb.cli.tool", "cleanup", GROUP)
     assert res.returncode == 0, res

@@ -44,7 +44,15 @@ def test_a_heartbeat_peer_takes_the_failed_group_and_keeps_it_until_cleanup(
     print(f"service death to served by Heartbeat 3.0.6 on b: {time.monotonic() - killed:.2f}s")
     assert "handing it over to b" in cluster.ha_log("a")
 
-    time.sleep(3)  # nothing pulls it back
+    time.sleep(3)  # nothing pulls it back...
+    assert cluster.owners() == ["b"]
+    # ...not even a's pyhb restarting (in legacy mode it asks for its groups at start).
+    cluster.stop("a")
+    wait_for(lambda: cluster.cl_status("b", "nodestatus", "a").stdout.strip() == "dead", 10)
+    cluster.start("a")
+    wait_for(lambda: "failed on this node before" in cluster.ha_log("a"), 20, step=0.1)
+    wait_for(lambda: cluster.cl_status("b", "nodestatus", "a").stdout.strip() == "active", 30)
+    time.sleep(4)
     assert cluster.owners() == ["b"]
 
     res = cluster.tool("a", cluster.python, "-m", "pyhb.cli.tool", "cleanup", GROUP)
