@@ -12,7 +12,7 @@ import sys
 import pyhb
 
 COMMANDS = {
-    "check": ("pyhb.cli.check", "validate ha.cf, authkeys and haresources"),
+    "check": ("pyhb.cli.check", "validate ha.cf, authkeys, haresources and pyhb.cf"),
     "decode": ("pyhb.cli.decode", "decode and verify captured heartbeat packets"),
     "export": ("pyhb.cli.export", "write the configuration as Pacemaker + Corosync input"),
     "demo": ("pyhb.cli.demo", "run a two-node failover demo in network namespaces (root)"),
