@@ -6,15 +6,18 @@ separated by blanks and may be quoted as in a shell (never run by one)::
     monitor RESOURCE [interval=DUR] [timeout=DUR] [restarts=N] [window=DUR] [check=CMD]
     metrics_listen HOST:PORT
 
-``RESOURCE`` is a haresources resource word as written there (the bare-IP shorthand may
-be written either way); ``DUR`` is a number of seconds, or a number followed by ``ms``,
-``s``, ``m`` or ``h``; ``CMD`` is an absolute path and its arguments (quote it when it has
-any). Every problem is a ``ConfigIssue`` naming the file and line.
+Directive names are read in any letter case. ``RESOURCE`` is a haresources resource word
+as written there (the bare-IP shorthand may be written either way); ``DUR`` is a number
+of seconds, or a number followed by ``ms``, ``s``, ``m`` or ``h``; ``CMD`` is an absolute
+path and its arguments (quote it when it has any); ``HOST:PORT`` as the metrics exporter
+reads it (docs/metrics.md; the last line counts). Every problem is a ``ConfigIssue``
+naming the file and line.
 Imports stdlib and ``pyhb.config`` modules only.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shlex
@@ -29,7 +32,6 @@ from pyhb.config.source import ConfigIssue, Severity
 FILE_NAME = "pyhb.cf"
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?")
 _SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-_LISTEN = re.compile(r"(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):([0-9]+)")
 MONITOR_OPTIONS = ("interval", "timeout", "restarts", "window", "check")
 
 
@@ -45,14 +47,22 @@ def parse_seconds(text: str) -> float:
 
 
 def parse_listen(text: str) -> ListenAddress:
-    """``HOST:PORT`` or ``[IPV6]:PORT``."""
-    match = _LISTEN.fullmatch(text)
-    if match is None:
-        raise ValueError(f"invalid address {text!r} (use HOST:PORT or [IPV6]:PORT)")
-    port = int(match.group(3))
-    if not 0 < port < 65536:
-        raise ValueError(f"port {port} is out of range (1-65535)")
-    return ListenAddress(match.group(1) or match.group(2), port)
+    """``HOST:PORT``: an IP address (``[ADDR]`` for IPv6; ``*`` or nothing for every
+    address) and a port."""
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        raise ValueError(f"metrics_listen {text!r}: expected HOST:PORT")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host in ("", "*"):
+        host = "0.0.0.0"  # noqa: S104 - the operator asked for every address
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"metrics_listen {text!r}: {host!r} is not an IP address") from None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"metrics_listen {text!r}: port must be a number from 1 to 65535")
+    return ListenAddress(host, int(port))
 
 
 def _option(spec: MonitorSpec, key: str, value: str) -> MonitorSpec:
@@ -110,7 +120,6 @@ class _Reader:
         self.issues: list[ConfigIssue] = []
         self.monitors: dict[str, MonitorSpec] = {}
         self.listen: ListenAddress | None = None
-        self.listen_line = 0
 
     def issue(self, lineno: int, message: str, severity: Severity = Severity.ERROR) -> None:
         self.issues.append(ConfigIssue(self.path, lineno, severity, message))
@@ -130,12 +139,10 @@ class _Reader:
                     "executable file here",
                     Severity.WARNING,
                 )
-        elif name == "metrics_listen":
+        elif name == "metrics_listen":  # the last one counts
             if len(args) != 1:
                 raise ValueError("metrics_listen takes one HOST:PORT")
-            if self.listen is not None:
-                raise ValueError(f"metrics_listen: already given on line {self.listen_line}")
-            self.listen, self.listen_line = parse_listen(args[0]), lineno
+            self.listen = parse_listen(args[0])
         else:
             raise ValueError(
                 f"unknown directive {name!r} (pyhb.cf knows monitor and metrics_listen)"
@@ -156,7 +163,7 @@ def parse_pyhbcf(
         if not words:
             continue
         try:
-            reader.directive(words[0], words[1:], lineno)
+            reader.directive(words[0].lower(), words[1:], lineno)
         except ValueError as exc:
             reader.issue(lineno, str(exc))
     return PyhbSettings(tuple(reader.monitors.values()), reader.listen), reader.issues

@@ -4,8 +4,9 @@
 A check that fails is counted with its time; failures older than the monitor's
 ``window`` are forgotten. While the failures left number at most ``restarts``, the
 resource is restarted in place; one more, and its group is handed to the peer
-(``MonitorFailure(move=True)``). ``MonitorView`` is the read-only record a status
-command or a metrics exporter renders. Pure: imports stdlib and ``pyhb.config`` only.
+(``MonitorFailure(move=True)``). ``view`` gives the read-only record the status
+document and the metrics render (``core.snapshot.MonitorView``). Pure: imports stdlib,
+``pyhb.config`` and ``core.snapshot`` only.
 """
 
 from __future__ import annotations
@@ -14,22 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from pyhb.config.monitors import MonitorSpec
-
-
-@dataclass(frozen=True, slots=True)
-class MonitorView:
-    """One monitored resource, as last seen; times are wall-clock seconds."""
-
-    group: str  # the group key (its first resource as haresources writes it)
-    resource: str  # as haresources writes it
-    check: str  # "status" or the check command
-    interval: float
-    last_check: float | None  # None: not checked yet (or not held here)
-    last_result: str | None  # "ok", "failed", "timeout"; None: not checked yet
-    last_output: str
-    failures_in_window: int
-    restarts: int  # restarts in place since start or the last cleanup
-    failed: bool  # its group failed here and is not taken back until a cleanup
+from pyhb.core.snapshot import MonitorView
 
 
 @dataclass(slots=True)
@@ -75,15 +61,12 @@ class ResourceHealth:
         self.restarts = 0
 
     def view(self, mono: float, *, failed: bool) -> MonitorView:
+        """What is shown of it at ``mono``; ``failed``: its group failed here."""
         return MonitorView(
-            group=self.group,
-            resource=self.spec.resource,
-            check=self.check_text,
-            interval=self.spec.interval,
             last_check=self.last_check,
-            last_result=self.last_result,
-            last_output=self.last_output,
-            failures_in_window=self.in_window(mono),
+            last_ok=None if self.last_result is None else self.last_result == "ok",
+            failures=self.in_window(mono),
+            window=self.spec.window,
             restarts=self.restarts,
-            failed=failed,
+            cleared=not failed,
         )

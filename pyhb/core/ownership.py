@@ -1,6 +1,6 @@
 """Who holds which resource group: heartbeat's resource negotiation, made exact.
 
-Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
+Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-ownership):
 - ``local`` groups are the haresources lines naming this node, ``foreign`` all others;
   ``rsc_hold`` words are always from the sender's point of view.
 - On communication up a node says ``starting``; a peer answers with a full
@@ -30,7 +30,7 @@ Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
   no longer claims them (``on_announce``), so neighbours' ARP caches follow the keeper.
 
 One group operation runs at a time; decisions are re-evaluated when it finishes.
-Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``standby`` and ``legacy`` only.
 """
 
 from __future__ import annotations

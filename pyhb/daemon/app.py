@@ -1,5 +1,5 @@
-"""The composition root: config, engine, media, resource runner and control socket on
-one asyncio loop.
+"""The composition root: config, engine, media, resource runner, control socket and FIFO
+on one asyncio loop (docs/architecture.md follows a datagram and an hb_standby through it).
 
 Everything that can fail at start (state files, sockets, the control socket) fails
 before the engine sends its first packet, with a message naming the cause.
@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 import pyhb
 from pyhb.clock import Instant
@@ -28,6 +28,7 @@ from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
+from pyhb.control.status import MonitorAccessor, build_status
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Cleanup,
@@ -43,11 +44,12 @@ from pyhb.core.events import (
     ShutdownComplete,
     StatusChanged,
 )
-from pyhb.core.monitoring import MonitorView
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
+from pyhb.daemon.counters import Counters
+from pyhb.daemon.metrics_listen import read_metrics_listen
 from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
-from pyhb.daemon.notify import Notifier
+from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
@@ -59,15 +61,19 @@ from pyhb.resources.plan import Timeouts
 from pyhb.resources.process import default_path, script_env
 from pyhb.resources.runner import ResourceRunner
 
+if TYPE_CHECKING:
+    from pyhb.daemon.exporter import MetricsServer
+
 log = logging.getLogger("pyhb")
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The environment 3.0.6 gives resource scripts (§5.5): the daemon's own, then HA_*.
+    """The environment 3.0.6 gives resource scripts: the daemon's own, then HA_*.
 
     As under Heartbeat, scripts inherit the environment the daemon was started with; its
     PATH is followed by the directory of pyhb's own Python (its agents) and the system
     directories, and the HA_* variables (and OCF_ROOT) are set on top.
+    See docs/architecture.md#script-environment.
     """
     path = [p for p in os.environ.get("PATH", "").split(":") if p]
     for extra in default_path().split(":"):
@@ -140,7 +146,9 @@ class Daemon:
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
-    monitor: Monitor | None = None
+    counters: Counters = field(default_factory=Counters)
+    monitor: MonitorAccessor | None = None  # per-resource monitor state, when monitored
+    monitors: Monitor | None = None  # the checks (docs/monitoring.md)
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -150,6 +158,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
+        listen = read_metrics_listen(paths.confdir)  # a bad pyhb.cf stops us before anything
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
@@ -176,14 +185,14 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
-        if self.manage_resources:
-            self._start_monitor()
+        self._start_monitor()
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
+        exporter = await self._serve_metrics(listen) if listen is not None else None
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
@@ -198,14 +207,14 @@ class Daemon:
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
+        watchdog = asyncio.create_task(keep_watchdog(self.notifier))
         try:
             code = await self._done
         finally:
+            await self._stop_extras(watchdog, exporter)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
-            if self.monitor is not None:
-                await self.monitor.close()
             await server.close()
             self.transport.close()
             self.runner.close()
@@ -230,7 +239,7 @@ class Daemon:
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
                 case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
-                    pass  # observations: the log lines already say them; nothing here acts
+                    self.counters.observe(ev)  # the log lines already say them; counted
                 case _:
                     assert_never(ev)
 
@@ -264,18 +273,22 @@ class Daemon:
                 if ev.only_running and not await self._any_running(group):
                     continue
                 outcome = await self.runner.give_group(group)
+            self.counters.group_done(ev.reason, outcome)
             if not outcome.ok:
                 failed.append(group.key)
         return failed
 
     def _start_monitor(self) -> None:
         """Resource monitoring (docs/monitoring.md), with the failures kept from before."""
+        if not self.manage_resources:
+            return
         assert self.engine is not None
         assert self.runner is not None
         cfg = self.config
         self.engine.ownership.banned |= load_failed(self.paths.statedir, cfg.groups)
-        self.monitor = attach(self.engine, self.runner, self.request)
-        self.monitor.configure(cfg.groups, cfg.pyhb.monitors)
+        self.monitors = attach(self.engine, self.runner, self.request)
+        self.monitors.configure(cfg.groups, cfg.pyhb.monitors)
+        self.monitor = self.monitors.lookup
 
     async def _any_running(self, group: ResourceGroup) -> bool:
         assert self.runner is not None
@@ -296,6 +309,39 @@ class Daemon:
         assert self.engine is not None
         return self.engine.snapshot()
 
+    def status(self) -> dict[str, Any]:
+        """``pyhb status --json`` (docs/status.md)."""
+        assert self.engine is not None
+        now = asyncio.get_running_loop().time()
+        return build_status(
+            self.engine, now=now, started=self.engine.started, version=pyhb.__version__,
+            monitor=self.monitor,
+        )  # fmt: skip
+
+    async def _serve_metrics(self, address: tuple[str, int]) -> MetricsServer:
+        """The metrics page, when pyhb.cf sets ``metrics_listen`` (docs/metrics.md);
+        prometheus_client is loaded only then."""
+        from pyhb.daemon.exporter import start_exporter  # noqa: PLC0415
+        from pyhb.daemon.metrics import ClusterCollector  # noqa: PLC0415
+
+        loop, engine = asyncio.get_running_loop(), self.engine
+        assert engine is not None
+        collector = ClusterCollector(
+            lambda: self.engine, self.counters, version=pyhb.__version__,
+            uptime=lambda: loop.time() - engine.started, monitor=lambda: self.monitor,
+        )  # fmt: skip
+        return await start_exporter(address, collector)
+
+    async def _stop_extras(
+        self, watchdog: asyncio.Task[None], exporter: MetricsServer | None
+    ) -> None:
+        """Stop the watchdog pings, the resource checks and the metrics page."""
+        watchdog.cancel()
+        if self.monitors is not None:
+            await self.monitors.close()
+        if exporter is not None:
+            await exporter.close()
+
     def request(self, cmd: Command) -> str | None:
         if isinstance(cmd, Shutdown):
             self.notifier.stopping()
@@ -306,13 +352,9 @@ class Daemon:
         self.transport.kick()
         if self.engine.ownership.banned != failed:
             save_failed(self.paths.statedir, self.engine.ownership.banned)
-        if isinstance(cmd, Cleanup) and result is None and self.monitor is not None:
-            self.monitor.clear(cmd.key)
+        if isinstance(cmd, Cleanup) and result is None and self.monitors is not None:
+            self.monitors.clear(cmd.key)
         return result
-
-    def monitor_view(self) -> tuple[MonitorView, ...]:
-        """Resource monitoring, per monitored resource (see ``core.monitoring``)."""
-        return self.monitor.view() if self.monitor is not None else ()
 
     def _status_line(self) -> str:
         media = ", ".join(ms.description for ms in self._media) or "no media"
@@ -339,8 +381,8 @@ class Daemon:
         monitors_changed = new.pyhb != self.config.pyhb
         if monitors_changed:
             self.config = dataclasses.replace(self.config, pyhb=new.pyhb)
-            if self.monitor is not None:
-                self.monitor.configure(self.config.groups, new.pyhb.monitors)
+            if self.monitors is not None:
+                self.monitors.configure(self.config.groups, new.pyhb.monitors)
             log.info("Configuration reloaded: pyhb.cf")
         plan = plan_reload(self.config, new)
         if plan.unchanged:

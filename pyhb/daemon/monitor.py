@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
-from pyhb.config.model import ResourceGroup
+from pyhb.config.model import ResourceGroup, ResourceRef
 from pyhb.config.monitors import MonitorSpec
 from pyhb.core.engine import Engine
 from pyhb.core.events import Command, MonitorFailure
-from pyhb.core.monitoring import MonitorView, ResourceHealth
+from pyhb.core.monitoring import ResourceHealth
+from pyhb.core.snapshot import MonitorView
 from pyhb.resources.plan import Action, Invocation, Timeouts
 from pyhb.resources.process import run_subprocess
 from pyhb.resources.runner import ResourceRunner
@@ -100,11 +101,13 @@ class Monitor:
             if key is None or h.group == key:
                 h.clear()
 
-    def view(self) -> tuple[MonitorView, ...]:
-        """Per monitored resource: last check, result, failures in window, restarts,
-        failed/cleared (read-only; for status output and metrics)."""
-        now = asyncio.get_running_loop().time()
-        return tuple(h.view(now, failed=self._failed(h.group)) for h in self._health)
+    def lookup(self, key: str, ref: ResourceRef) -> MonitorView | None:
+        """The monitor state of resource ``ref`` of group ``key``, None when it is not
+        monitored (the status document's and the metrics' accessor)."""
+        for h in self._health:
+            if h.group == key and h.spec.resource == ref.text:
+                return h.view(time.monotonic(), failed=self._failed(h.group))
+        return None
 
     # -- the checks ----------------------------------------------------------------------
 
@@ -141,7 +144,7 @@ class Monitor:
         return ("ok" if healthy else "failed"), output
 
     def _failure(self, h: ResourceHealth, result: str, output: str) -> None:
-        move = h.failure(asyncio.get_running_loop().time())
+        move = h.failure(time.monotonic())
         spec = h.spec
         what = "timed out" if result == "timeout" else "failed"
         reason = f"monitor of {spec.resource} ({h.check_text}) {what}: {output or 'no output'}"

@@ -85,7 +85,8 @@ async def test_a_hung_check_is_killed_at_its_timeout_and_does_not_hold_up_others
         ],
     )
     started = time.monotonic()
-    await _until(lambda: any(v.last_result == "ok" for v in mon.view() if v.group == "other"))
+    other = group("other").resources[0]
+    await _until(lambda: (v := mon.lookup("other", other)) is not None and v.last_ok is True)
     assert time.monotonic() - started < 0.45  # while svc's check still hangs
     await _until(lambda: target.submitted)
     assert time.monotonic() - started < 3.0
@@ -93,9 +94,9 @@ async def test_a_hung_check_is_killed_at_its_timeout_and_does_not_hold_up_others
     assert isinstance(cmd, MonitorFailure)
     assert (cmd.key, cmd.first, cmd.move) == ("svc", 0, False)
     assert "timed out: killed after 0.5s" in cmd.reason
-    view = {v.group: v for v in mon.view()}
-    assert view["svc"].last_result == "timeout"
-    assert view["svc"].failures_in_window == 1
+    view = mon.lookup("svc", group("svc").resources[0])
+    assert view is not None
+    assert (view.last_ok, view.failures, view.window, view.cleared) == (False, 1, 600.0, True)
     await mon.close()
 
 
@@ -114,15 +115,22 @@ async def test_failures_restart_until_the_restarts_are_used_then_move(
     moves = [c.move for c in target.submitted if isinstance(c, MonitorFailure)]
     assert moves == [False, False, True]
     assert all(isinstance(c, MonitorFailure) and c.first == 1 for c in target.submitted)
-    (view,) = mon.view()
-    assert (view.resource, view.restarts, view.failures_in_window) == ("svc", 2, 3)
+    svc = group("ip", "svc").resources[1]
+    assert mon.lookup("ip", group("ip", "svc").resources[0]) is None  # not monitored
+    view = mon.lookup("ip", svc)
+    assert view is not None
+    assert (view.restarts, view.failures) == (2, 3)
     text = caplog.text
     assert "monitor of svc (status) failed: svc is stopped; restart 1 of 2 within 600s" in text
     assert "; handing the group over" in text
     target.failed.add("ip")
-    assert mon.view()[0].failed
+    view = mon.lookup("ip", svc)
+    assert view is not None
+    assert not view.cleared
     mon.clear("ip")
-    assert (mon.view()[0].restarts, mon.view()[0].failures_in_window) == (0, 0)
+    view = mon.lookup("ip", svc)
+    assert view is not None
+    assert (view.restarts, view.failures) == (0, 0)
     await mon.close()
 
 
@@ -144,7 +152,9 @@ async def test_no_check_runs_while_the_group_is_not_running_here(env: Env) -> No
     mon.configure([group("svc")], [MonitorSpec("svc", interval=0.01)])
     await asyncio.sleep(0.2)
     assert target.submitted == []
-    assert mon.view()[0].last_check is None
+    view = mon.lookup("svc", group("svc").resources[0])
+    assert view is not None
+    assert (view.last_check, view.last_ok) == (None, None)
     await mon.close()
 
 

@@ -67,8 +67,9 @@ def test_an_empty_file_monitors_nothing() -> None:
         ("monitor httpd colour=red", "unknown option 'colour'"),
         ("monitor httpd interval", "'interval' is not OPTION=VALUE"),
         ("monitor httpd interval=1 interval=2", "interval= given twice"),
-        ("metrics_listen 9694", "invalid address '9694'"),
-        ("metrics_listen 127.0.0.1:0", "port 0 is out of range"),
+        ("metrics_listen 9694", "metrics_listen '9694': expected HOST:PORT"),
+        ("metrics_listen host.example:1", "'host.example' is not an IP address"),
+        ("metrics_listen 127.0.0.1:0", "port must be a number from 1 to 65535"),
         ("metrics_listen", "metrics_listen takes one HOST:PORT"),
         ("keepalive 2", "unknown directive 'keepalive'"),
         ("monitor 'httpd", "cannot split the line into words"),
@@ -82,14 +83,26 @@ def test_each_bad_line_is_an_error_at_its_line(line: str, message: str) -> None:
     assert settings.monitors == ()
 
 
-def test_repeats_are_errors_naming_the_first_line() -> None:
-    _, issues = parse(
-        "monitor httpd\nmonitor httpd interval=1\nmetrics_listen [::1]:9694\nmetrics_listen :1\n"
-    )
-    assert issues == [
-        "/etc/ha.d/pyhb.cf:2: error: monitor httpd: already given on line 1",
-        "/etc/ha.d/pyhb.cf:4: error: metrics_listen: already given on line 3",
-    ]
+def test_a_repeated_monitor_is_an_error_naming_the_first_line() -> None:
+    _, issues = parse("monitor httpd\nmonitor httpd interval=1\n")
+    assert issues == ["/etc/ha.d/pyhb.cf:2: error: monitor httpd: already given on line 1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("metrics_listen [::1]:9694\n", ListenAddress("::1", 9694)),
+        ("METRICS_LISTEN *:9100\n", ListenAddress("0.0.0.0", 9100)),
+        ("metrics_listen :9100\n", ListenAddress("0.0.0.0", 9100)),
+        ("metrics_listen 10.0.0.1:1\nmetrics_listen 10.0.0.2:2  # last wins\n",
+         ListenAddress("10.0.0.2", 2)),
+    ],
+)  # fmt: skip
+def test_metrics_listen_forms_as_the_exporter_reads_them(
+    text: str, expected: ListenAddress
+) -> None:
+    settings, issues = parse(text)
+    assert (settings.metrics_listen, issues) == (expected, [])
 
 
 def test_a_check_that_is_not_executable_here_is_a_warning() -> None:
