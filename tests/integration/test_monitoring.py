@@ -7,6 +7,7 @@ service dying; ``ip addr del`` of the VIP is an address removed by hand.
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Callable
@@ -69,6 +70,16 @@ def test_killed_service_restarts_in_place_then_moves_and_stays_until_cleanup(
     wait_for(lambda: cluster.owners() == ["b"] and served(client), 15, step=0.05)
     assert "handing it over to b" in cluster.ha_log("a")
 
+    # The status document shows it (the monitor's view on a).
+    res = cluster.lab["a"].run([cluster.python, "-m", "pyhb.cli.tool", "status", "--json"])
+    assert res.returncode == 0, res
+    (grp,) = json.loads(res.stdout)["groups"]
+    ip, web = (r["monitor"] for r in grp["resources"])
+    assert (grp["error"], ip["monitored"]) == ("monitor: failed here", False)
+    assert {k: web[k] for k in ("monitored", "last_check_ok", "restarts", "cleared")} == {
+        "monitored": True, "last_check_ok": False, "restarts": 1, "cleared": False,
+    }  # fmt: skip
+    assert web["failures_in_window"] == 2
     # auto_failback on does not pull it back...
     time.sleep(3)
     assert cluster.owners() == ["b"]
