@@ -29,7 +29,7 @@ class ResourceHealth:
     last_result: str | None = None
     last_output: str = ""
     failures: deque[float] = field(default_factory=deque)  # monotonic times
-    restarts: int = 0
+    restarts: int = 0  # restarts in place asked for (and accepted) since start or cleanup
 
     @property
     def check_text(self) -> str:
@@ -50,10 +50,7 @@ class ResourceHealth:
     def failure(self, mono: float) -> bool:
         """Count a failure at ``mono``; True when the group must move (restarts used up)."""
         self.failures.append(mono)
-        move = self.in_window(mono) > self.spec.restarts
-        if not move:
-            self.restarts += 1
-        return move
+        return self.in_window(mono) > self.spec.restarts
 
     def clear(self) -> None:
         """``pyhb cleanup``: the failures and restarts are forgotten."""

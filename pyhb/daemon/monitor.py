@@ -151,12 +151,14 @@ class Monitor:
         action = (
             "handing the group over"
             if move
-            else f"restart {h.restarts} of {spec.restarts} within {spec.window:g}s"
+            else f"restart {h.restarts + 1} of {spec.restarts} within {spec.window:g}s"
         )
         log.error("%s; %s", reason, action)
         refusal = self._submit(MonitorFailure(h.group, h.index, move, reason))
         if refusal is not None:
             log.warning("Monitor of %s: nothing done (%s)", spec.resource, refusal)
+        elif not move:
+            h.restarts += 1
 
 
 def attach(

@@ -20,12 +20,14 @@ pytestmark = pytest.mark.asyncio
 
 
 class Target:
-    """Stands for the engine: which groups are running here, what was submitted."""
+    """Stands for the engine: which groups are running here, what was submitted (and
+    refused, with ``refusal``)."""
 
     def __init__(self, running: set[str]) -> None:
         self.running = running
         self.failed: set[str] = set()
         self.submitted: list[Command] = []
+        self.refusal: str | None = None
 
     def monitor(self, env: Env) -> Monitor:
         return Monitor(
@@ -37,7 +39,7 @@ class Target:
 
     def submit(self, cmd: Command) -> str | None:
         self.submitted.append(cmd)
-        return None
+        return self.refusal
 
 
 @pytest.fixture
@@ -142,7 +144,6 @@ async def test_failures_older_than_the_window_are_forgotten() -> None:
     assert h.failure(200.0) is False
     assert h.failure(210.5) is False  # the one at 200 is out of the window
     assert h.in_window(210.5) == 1
-    assert h.restarts == 2
 
 
 async def test_no_check_runs_while_the_group_is_not_running_here(env: Env) -> None:
@@ -183,3 +184,19 @@ async def test_failed_groups_are_kept_across_restarts(
     assert load_failed(tmp_path, groups[:1]) == {"ip"}  # gone from haresources: dropped
     save_failed(tmp_path, set())
     assert not (tmp_path / FAILED_FILE).exists()
+
+
+async def test_a_refused_restart_is_not_counted_as_one(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.service("svc")
+    target = Target({"svc"})
+    target.refusal = "resources in transition"
+    mon = target.monitor(env)
+    mon.configure([group("svc")], [MonitorSpec("svc", interval=0.02, restarts=5)])
+    await _until(lambda: len(target.submitted) >= 2)
+    await mon.close()
+    view = mon.lookup("svc", group("svc").resources[0])
+    assert view is not None
+    assert view.restarts == 0
+    assert "Monitor of svc: nothing done (resources in transition)" in caplog.text
