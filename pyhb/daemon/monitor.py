@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -73,10 +74,14 @@ class Monitor:
 
     def configure(self, groups: Sequence[ResourceGroup], specs: Sequence[MonitorSpec]) -> None:
         """(Re)start the checks for ``specs``; an unchanged monitor keeps its counts."""
-        old = {(h.group, h.index, h.spec): h for h in self._health}
+
+        def same(h: ResourceHealth) -> tuple[str, int, MonitorSpec]:
+            return h.group, h.index, dataclasses.replace(h.spec, line=0)  # moved lines: same
+
+        old = {same(h): h for h in self._health}
         self._stop_tasks()
         self._groups = {g.key: g for g in groups}
-        self._health = [old.get((h.group, h.index, h.spec), h) for h in plan_health(groups, specs)]
+        self._health = [old.get(same(h), h) for h in plan_health(groups, specs)]
         for h in self._health:
             self._tasks.append(asyncio.create_task(self._watch(h), name=f"monitor {h.spec}"))
         if self._health:

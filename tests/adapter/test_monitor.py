@@ -200,3 +200,19 @@ async def test_a_refused_restart_is_not_counted_as_one(
     assert view is not None
     assert view.restarts == 0
     assert "Monitor of svc: nothing done (resources in transition)" in caplog.text
+
+
+async def test_a_reload_keeps_the_counts_of_an_unchanged_monitor(env: Env) -> None:
+    env.service("svc")
+    target = Target(set())
+    mon = target.monitor(env)
+    svc = group("svc")
+    mon.configure([svc], [MonitorSpec("svc", line=1)])
+    mon._health[0].failure(time.monotonic())
+    mon.configure([svc], [MonitorSpec("svc", line=3)])  # only moved
+    assert (v := mon.lookup("svc", svc.resources[0])) is not None
+    assert v.failures == 1
+    mon.configure([svc], [MonitorSpec("svc", interval=5.0, line=3)])  # changed
+    assert (v := mon.lookup("svc", svc.resources[0])) is not None
+    assert v.failures == 0
+    await mon.close()

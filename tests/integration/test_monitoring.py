@@ -103,7 +103,7 @@ def test_killed_service_restarts_in_place_then_moves_and_stays_until_cleanup(
 def test_a_hung_check_is_killed_at_its_timeout_and_counts_as_a_failure(
     make_cluster: ClusterFactory,
 ) -> None:
-    check = "#!/bin/sh\n[ -e /var/lib/heartbeat/hang ] && exec sleep 600\nexit 0\n"
+    check = "#!/bin/sh\n[ -e /var/lib/heartbeat/hang ] && exec sleep 617.25\nexit 0\n"
     cluster = _cluster(
         make_cluster,
         "monitor websvc interval=300ms timeout=1s restarts=3 check=/etc/ha.d/check-web\n",
@@ -118,7 +118,7 @@ def test_a_hung_check_is_killed_at_its_timeout_and_counts_as_a_failure(
     assert "monitor of websvc (/etc/ha.d/check-web) timed out: killed after 1s" in log
     assert cluster.owners() == ["a"]
     # The hung check's process group was killed, not left behind.
-    assert "sleep 600" not in cluster.lab["a"].sh(["ps", "-eo", "args"])
+    assert "sleep 617.25" not in cluster.lab["a"].sh(["ps", "-eo", "args"])
 
 
 def test_a_monitored_address_removed_by_hand_is_restored(make_cluster: ClusterFactory) -> None:
