@@ -117,6 +117,7 @@ def test_a_hung_check_is_killed_at_its_timeout_and_counts_as_a_failure(
     log = cluster.ha_log("a")
     assert "monitor of websvc (/etc/ha.d/check-web) timed out: killed after 1s" in log
     assert cluster.owners() == ["a"]
+    assert "is dead" not in cluster.ha_log("b")  # the hung check never held up heartbeats
     # The hung check's process group was killed, not left behind.
     assert "sleep 617.25" not in cluster.lab["a"].sh(["ps", "-eo", "args"])
 
