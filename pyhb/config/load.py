@@ -12,7 +12,10 @@ from pyhb.config.agent_args import check_agent_args
 from pyhb.config.authkeys import mode_issue, parse_authkeys
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import parse_haresources
-from pyhb.config.model import ClusterConfig, HaConfig, node_key
+from pyhb.config.model import ClusterConfig, HaConfig, ResourceGroup, node_key
+from pyhb.config.monitors import PyhbSettings
+from pyhb.config.pyhbcf import FILE_NAME as PYHBCF
+from pyhb.config.pyhbcf import parse_pyhbcf
 from pyhb.config.source import (
     ConfigError,
     ConfigIssue,
@@ -130,14 +133,33 @@ def _collect(
         issues += check_scripts(groups, resfile.shown, dirs)
         issues += check_agent_args(resfile.text, resfile.shown)
 
+    settings, found = _pyhbcf(root, groups)
+    issues += found
+    unreadable = unreadable or any(i.line == 0 and i.path.endswith(PYHBCF) for i in found)
+
     if ha is not None and media_check is not None:
         issues += media_check(ha, hacf.shown)
     elif ha is not None and interfaces:
         issues += check_interfaces(ha, hacf.shown)
     if ha is None or keys is None or groups is None or _has_errors(issues):
         return None, issues, unreadable
-    config = ClusterConfig(confdir=root, local_node=local, ha=ha, authkeys=keys, groups=groups)
+    config = ClusterConfig(
+        confdir=root, local_node=local, ha=ha, authkeys=keys, groups=groups, pyhb=settings
+    )
     return config, issues, unreadable
+
+
+def _pyhbcf(
+    root: Path, groups: tuple[ResourceGroup, ...] | None
+) -> tuple[PyhbSettings, list[ConfigIssue]]:
+    """pyhb.cf, optional (absent: no monitoring); checked against haresources."""
+    path = root / PYHBCF
+    if not path.exists() and not path.is_symlink():
+        return PyhbSettings(), []
+    file, problem = _read(path)
+    if problem is not None or file.text is None:
+        return PyhbSettings(), [problem] if problem else []
+    return parse_pyhbcf(file.text, file.shown, groups or ())
 
 
 def _has_errors(issues: Sequence[ConfigIssue]) -> bool:

@@ -1,7 +1,7 @@
 """Frozen, typed configuration: what ha.cf, authkeys and haresources say, once parsed.
 
 Field names equal ha.cf directive names. Durations are integer milliseconds.
-Imports stdlib only.
+Imports stdlib and ``config.monitors`` (pyhb.cf's settings) only.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pyhb.config.monitors import PyhbSettings
 
 
 def node_key(name: str) -> str:
@@ -189,6 +191,7 @@ class ClusterConfig:
     ha: HaConfig
     authkeys: AuthKeys
     groups: tuple[ResourceGroup, ...]
+    pyhb: PyhbSettings = field(default_factory=PyhbSettings)  # pyhb.cf (docs/monitoring.md)
 
     @property
     def peers(self) -> tuple[str, ...]:

@@ -27,12 +27,14 @@ from pyhb.core import inbound
 from pyhb.core.badpackets import BadPacketLog
 from pyhb.core.compose import Composer
 from pyhb.core.events import (
+    Cleanup,
     Command,
     Event,
     GroupAction,
     LinkStateChanged,
     LinkStatus,
     LogLine,
+    MonitorFailure,
     NodeStatus,
     OwnStatusesKnown,
     PeerStateChanged,
@@ -347,7 +349,13 @@ class Engine:
             case Standby(hold):
                 result = own.request_standby(hold) if self.comm_up else "heartbeat is starting"
             case Takeover(hold):
+                if self.comm_up:
+                    own.takeover_clears(hold)
                 result = own.request_takeover(hold) if self.comm_up else "heartbeat is starting"
+            case MonitorFailure(key, first, move, reason):
+                result = own.monitor_failure(key, first, move, reason)
+            case Cleanup(key):
+                result = own.cleanup(key)
             case Shutdown():
                 self._log(logging.INFO, "Heartbeat shutdown in progress.")
                 if not self.comm_up or not self.config.groups:

@@ -68,7 +68,26 @@ class Shutdown:
     """Graceful stop: release every group, tell the peers, then exit."""
 
 
-Command = Standby | Takeover | Shutdown
+@dataclass(frozen=True, slots=True)
+class MonitorFailure:
+    """A monitored resource of group ``key`` failed its check (docs/monitoring.md):
+    restart ``resources[first:]`` in place, or with ``move`` hand the group to the peer
+    (restarting in place when no peer can take it)."""
+
+    key: str
+    first: int
+    move: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cleanup:
+    """``pyhb cleanup [GROUP]``: forget that GROUP (None: every group) failed here."""
+
+    key: str | None = None
+
+
+Command = Standby | Takeover | Shutdown | MonitorFailure | Cleanup
 
 
 # -- events ----------------------------------------------------------------------------
@@ -107,6 +126,7 @@ class GroupAction(enum.StrEnum):
     TAKE = "takegroup"
     GIVE = "givegroup"
     ANNOUNCE = "announce"  # re-send gratuitous ARPs for the addresses of these groups
+    RESTART = "restart"  # stop these (partial) groups right to left, start them again
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +135,8 @@ class RunGroups:
     with ``engine.script_finished(op_id, failed_keys, now)``.
 
     Takes run in the listed order, gives in reverse order; ANNOUNCE needs no report.
+    RESTART carries groups cut down to the resources to restart: each is given, then
+    taken again.
     """
 
     op_id: int

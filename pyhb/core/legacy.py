@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyhb.config.model import ResourceGroup
 from pyhb.core.events import GroupAction
@@ -75,7 +76,7 @@ class LegacyMixin(OwnershipPart):
 
         def cleaned(_failed: frozenset[str]) -> None:
             self.legacy_ready = True
-            self._legacy_ask(set(self.local_keys) - self.held, now)
+            self._legacy_ask(self.eligible(set(self.local_keys) - self.held, "start"), now)
 
         self.run(GroupAction.GIVE, self.foreign_keys, "startup cleanup", cleaned, only_running=True)
 
@@ -85,7 +86,7 @@ class LegacyMixin(OwnershipPart):
         if not self.peer_alive or not self.legacy_ready:
             return
         self.legacy_handback |= self.held & self.foreign_keys
-        self._legacy_ask(set(self.local_keys), self.now)
+        self._legacy_ask(self.eligible(self.local_keys, "reconcile"), self.now)
 
     def legacy_forget_peer(self) -> None:
         """The peer is gone: nothing to ask of it or answer to it."""
@@ -140,7 +141,7 @@ class LegacyMixin(OwnershipPart):
             self.legacy_wanted.discard(key)
         if not self.legacy_wanted:
             self.legacy_deadline = None
-        if key not in self.held:
+        if key not in self.held and self.eligible({key}, "ip-request-resp"):
             self.legacy_grants.add(key)
         self.evaluate()
 
@@ -208,3 +209,7 @@ class LegacyMixin(OwnershipPart):
 
     def evaluate(self) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # provided by ``core.monitored`` (a later base of Ownership)
+
+        def eligible(self, keys: Collection[str], why: str) -> set[str]: ...

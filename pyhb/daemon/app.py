@@ -31,6 +31,7 @@ from pyhb.control.server import ControlServer
 from pyhb.control.status import MonitorAccessor, build_status
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
+    Cleanup,
     Command,
     GroupAction,
     HeartbeatLate,
@@ -47,6 +48,7 @@ from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
 from pyhb.daemon.counters import Counters
 from pyhb.daemon.metrics_listen import read_metrics_listen
+from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
@@ -146,6 +148,7 @@ class Daemon:
     runner: ResourceRunner | None = None
     counters: Counters = field(default_factory=Counters)
     monitor: MonitorAccessor | None = None  # per-resource monitor state, when monitored
+    monitors: Monitor | None = None  # the checks (docs/monitoring.md)
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -182,6 +185,7 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
+        self._start_monitor()
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
@@ -247,23 +251,44 @@ class Daemon:
             if ev.action is GroupAction.ANNOUNCE:
                 await self._announce(ev.groups)
                 return
-            groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
-            for group in groups:
-                if ev.action is GroupAction.TAKE:
-                    outcome = await self.runner.take_group(group)
-                else:
-                    if ev.only_running and not await self._any_running(group):
-                        continue
-                    outcome = await self.runner.give_group(group)
-                self.counters.group_done(ev.reason, outcome)
-                if not outcome.ok:
-                    failed.append(group.key)
+            if ev.action is GroupAction.RESTART:
+                failed = await restart_groups(self.runner, ev.groups)
+            else:
+                failed = await self._take_or_give(ev)
         except Exception:
             log.exception("resource operation %s (%s) failed", ev.action, ev.reason)
             failed = [g.key for g in ev.groups]
         if ev.action is not GroupAction.ANNOUNCE and self.transport is not None:
             self.engine.script_finished(ev.op_id, failed, self.transport.now())
             self.transport.kick()
+
+    async def _take_or_give(self, ev: RunGroups) -> list[str]:
+        assert self.runner is not None
+        failed: list[str] = []
+        groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
+        for group in groups:
+            if ev.action is GroupAction.TAKE:
+                outcome = await self.runner.take_group(group)
+            else:
+                if ev.only_running and not await self._any_running(group):
+                    continue
+                outcome = await self.runner.give_group(group)
+            self.counters.group_done(ev.reason, outcome)
+            if not outcome.ok:
+                failed.append(group.key)
+        return failed
+
+    def _start_monitor(self) -> None:
+        """Resource monitoring (docs/monitoring.md), with the failures kept from before."""
+        if not self.manage_resources:
+            return
+        assert self.engine is not None
+        assert self.runner is not None
+        cfg = self.config
+        self.engine.ownership.banned |= load_failed(self.paths.statedir, cfg.groups)
+        self.monitors = attach(self.engine, self.runner, self.request)
+        self.monitors.configure(cfg.groups, cfg.pyhb.monitors)
+        self.monitor = self.monitors.lookup
 
     async def _any_running(self, group: ResourceGroup) -> bool:
         assert self.runner is not None
@@ -307,10 +332,13 @@ class Daemon:
         )  # fmt: skip
         return await start_exporter(address, collector)
 
-    @staticmethod
-    async def _stop_extras(watchdog: asyncio.Task[None], exporter: MetricsServer | None) -> None:
-        """Stop the watchdog pings and the metrics page."""
+    async def _stop_extras(
+        self, watchdog: asyncio.Task[None], exporter: MetricsServer | None
+    ) -> None:
+        """Stop the watchdog pings, the resource checks and the metrics page."""
         watchdog.cancel()
+        if self.monitors is not None:
+            await self.monitors.close()
         if exporter is not None:
             await exporter.close()
 
@@ -319,8 +347,13 @@ class Daemon:
             self.notifier.stopping()
         assert self.engine is not None
         assert self.transport is not None
+        failed = set(self.engine.ownership.banned)
         result = self.engine.request(cmd, self.transport.now())
         self.transport.kick()
+        if self.engine.ownership.banned != failed:
+            save_failed(self.paths.statedir, self.engine.ownership.banned)
+        if isinstance(cmd, Cleanup) and result is None and self.monitors is not None:
+            self.monitors.clear(cmd.key)
         return result
 
     def _status_line(self) -> str:
@@ -345,9 +378,16 @@ class Daemon:
                 log.error("%s", issue)
             log.error("Config errors: configuration NOT reloaded; still running on the old one")
             return f"configuration not reloaded: {len(exc.issues)} problem(s), see the log"
+        monitors_changed = new.pyhb != self.config.pyhb
+        if monitors_changed:
+            self.config = dataclasses.replace(self.config, pyhb=new.pyhb)
+            if self.monitors is not None:
+                self.monitors.configure(self.config.groups, new.pyhb.monitors)
+            log.info("Configuration reloaded: pyhb.cf")
         plan = plan_reload(self.config, new)
         if plan.unchanged:
-            log.info("Configuration unchanged.")
+            if not monitors_changed:
+                log.info("Configuration unchanged.")
             return None
         live = dataclasses.replace(
             self.config.ha,
