@@ -401,8 +401,9 @@ class Engine:
         self._next_status = self._now.mono + self.keepalive
 
     def send_status_now(self) -> None:
-        """Send our status at once; the next one follows a keepalive later."""
-        self._send_status()
+        """Send our status at once, an extra one: the regular ones keep their times."""
+        if self.status is not NodeStatus.INIT:
+            self._send_status_word(self.status)
 
     def status_heard(self, t: float) -> None:
         """A peer's newest status arrived at ``t``: if ours is due within
