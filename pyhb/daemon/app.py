@@ -48,7 +48,9 @@ from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
+from pyhb.daemon.respawn import Supervisor
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
+from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
@@ -140,6 +142,8 @@ class Daemon:
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
+    pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
+    clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -178,7 +182,9 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
+        self.clients = Supervisor(cfg.ha.respawn, script_environment(cfg, paths))
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
+        self._start_pings()
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
         fifo = FifoReader(paths.statedir / "fifo", target=self)
@@ -198,6 +204,9 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
+            if self.pinger is not None:
+                self.pinger.close()
+            await self.clients.stop()
             await server.close()
             self.transport.close()
             self.runner.close()
@@ -219,12 +228,35 @@ class Daemon:
                 case OwnStatusesKnown(prefix):
                     ignore_own(self._media, self.engine.local_raw, prefix)
                 case ShutdownComplete():
-                    if self._done is not None and not self._done.done():
-                        self._done.set_result(0)
-                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
+                    task = asyncio.create_task(self._finish())
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                case StatusChanged():
+                    if self.engine.comm_up and self.clients is not None:
+                        self.clients.start()  # once communication is up, as 3.0.6 does
+                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate():
                     pass  # observations: the log lines already say them; nothing here acts
                 case _:
                     assert_never(ev)
+
+    async def _finish(self) -> None:
+        """Resources are released and the peers told: stop the respawn clients, then exit."""
+        if self.clients is not None:
+            await self.clients.stop()
+        if self._done is not None and not self._done.done():
+            self._done.set_result(0)
+
+    def _start_pings(self) -> None:
+        assert self.engine is not None
+        if self.engine.pings:
+            interval = self.config.ha.keepalive / 1000
+            self.pinger = Pinger(self.engine.pings.addresses(), interval, self._ping_reply)
+            self.pinger.start()
+
+    def _ping_reply(self, name: str) -> None:
+        if self.engine is not None and self.transport is not None:
+            self.engine.ping_reply(name, self.transport.now())
+            self.transport.kick()
 
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None
