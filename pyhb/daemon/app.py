@@ -48,7 +48,7 @@ from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
-from pyhb.daemon.respawn import Supervisor
+from pyhb.daemon.respawn import Supervisor, client_environment
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
@@ -182,7 +182,7 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
-        self.clients = Supervisor(cfg.ha.respawn, script_environment(cfg, paths))
+        self.clients = Supervisor(cfg.ha.respawn, client_environment(self.runner.env, cfg.ha))
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         self._start_pings()
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pyhb.config.clients import resolve_program
-from pyhb.config.model import RespawnClient
+from pyhb.config.model import HaConfig, RespawnClient
 
 log = logging.getLogger("pyhb")
 
@@ -34,6 +34,17 @@ SHORT_RUN = 30.0  # seconds: a run shorter than this counts towards "respawning 
 MAX_SHORT_RUNS = 10  # more consecutive short runs than this and the client is given up
 RESPAWN_DELAY = 1.0  # seconds between an exit and the restart
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL at shutdown
+
+
+def client_environment(script_env: Mapping[str, str], ha: HaConfig) -> dict[str, str]:
+    """The environment of respawn clients: resource scripts' plus the few ``HA_*`` names
+    3.0.6 adds for its clients (shell functions, compression, log facility)."""
+    env = dict(script_env)
+    env.setdefault("HA_FUNCS", env.get("HA_DIR", "/etc/ha.d").rstrip("/") + "//shellfuncs")
+    env.setdefault("HA_COMPRESSION", ha.params.get("compression", "zlib"))
+    if ha.logfacility is not None:
+        env.setdefault("HA_LOGFACILITY", ha.logfacility)
+    return env
 
 
 def signal_text(signum: int) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pyhb.config.model import RespawnClient
-from pyhb.daemon.respawn import MAX_SHORT_RUNS, Supervisor
+from pyhb.config.model import HaConfig, RespawnClient
+from pyhb.daemon.respawn import MAX_SHORT_RUNS, Supervisor, client_environment
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
 
@@ -165,3 +165,15 @@ async def test_stop_before_start_and_twice_does_nothing(caplog: pytest.LogCaptur
     assert sup.running() == []
     assert sup.starts == 0
     assert "not running" not in caplog.text
+
+
+def test_clients_get_the_script_environment_and_3_0_6_s_client_names() -> None:
+    ha = HaConfig(node=("a",), logfacility="local0", params={"compression": "bz2"})
+    env = client_environment({"HA_DIR": "/etc/ha.d", "HA_deadtime": "30"}, ha)
+    assert env == {
+        "HA_DIR": "/etc/ha.d",
+        "HA_deadtime": "30",
+        "HA_FUNCS": "/etc/ha.d//shellfuncs",
+        "HA_COMPRESSION": "bz2",
+        "HA_LOGFACILITY": "local0",
+    }
