@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from pyhb.cli import check
 from pyhb.config.clients import check_clients, resolve_program
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.model import HaConfig, PingNode, RespawnClient
 from pyhb.config.source import ConfigIssue, Severity
+from tests.unit.config.test_load import HACF, write_confdir
 
 BASE = "bcast eth1\nnode alpha beta\nauto_failback on\nlogfile /var/log/ha-log\n"
 
@@ -126,3 +131,28 @@ def test_check_clients_reports_problems_of_a_real_config_as_errors() -> None:
     (issue,) = check_clients(cfg, "ha.cf")
     assert issue.severity is Severity.ERROR
     assert issue.line == 5
+
+
+@pytest.mark.skipif(
+    not os.access("/usr/libexec/heartbeat/ipfail", os.X_OK)
+    or os.path.exists("/usr/lib/heartbeat/ipfail"),
+    reason="needs Debian 12's heartbeat package (ipfail in /usr/libexec/heartbeat only)",
+)
+def test_pyhb_check_says_what_to_change_for_the_old_ipfail_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    confdir = write_confdir(
+        tmp_path,
+        HACF + "ping 127.0.0.1\nrespawn root /usr/lib/heartbeat/ipfail\nrespawn nosuchuser9 /x\n",
+    )
+    assert check.main(["-c", str(confdir), "-n", "alpha"]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    hacf = confdir / "ha.cf"
+    assert (
+        f"{hacf}:6: warning: respawn: /usr/lib/heartbeat/ipfail does not exist; running "
+        "/usr/libexec/heartbeat/ipfail instead; write /usr/libexec/heartbeat/ipfail in ha.cf"
+    ) in text
+    assert f"{hacf}:7: error: respawn: no such user 'nosuchuser9'" in text
+    assert f"{hacf}:7: error: respawn: /x is not an executable file" in text
+    assert "Traceback" not in text
