@@ -251,7 +251,10 @@ class Daemon:
         if self.engine.pings:
             interval = self.config.ha.keepalive / 1000
             self.pinger = Pinger(self.engine.pings.addresses(), interval, self._ping_reply)
-            self.pinger.start()
+            try:
+                self.pinger.start()
+            except OSError as exc:  # the ping nodes go dead; the cluster runs on
+                log.error("Cannot open an ICMP socket for the ping nodes: %s", exc)
 
     def _ping_reply(self, name: str) -> None:
         if self.engine is not None and self.transport is not None:
