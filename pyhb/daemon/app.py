@@ -182,9 +182,7 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
-        self.clients = Supervisor(cfg.ha.respawn, client_environment(self.runner.env, cfg.ha))
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
-        self._start_pings()
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
         fifo = FifoReader(paths.statedir / "fifo", target=self)
@@ -195,6 +193,7 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
+        self._start_clients_and_pings()
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
@@ -204,9 +203,7 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
-            if self.pinger is not None:
-                self.pinger.close()
-            await self.clients.stop()
+            await self._stop_clients_and_pings()
             await server.close()
             self.transport.close()
             self.runner.close()
@@ -228,26 +225,24 @@ class Daemon:
                 case OwnStatusesKnown(prefix):
                     ignore_own(self._media, self.engine.local_raw, prefix)
                 case ShutdownComplete():
-                    task = asyncio.create_task(self._finish())
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
-                case StatusChanged():
-                    if self.engine.comm_up and self.clients is not None:
-                        self.clients.start()  # once communication is up, as 3.0.6 does
-                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate():
+                    if self._done is not None and not self._done.done():
+                        self._done.set_result(0)
+                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
                     pass  # observations: the log lines already say them; nothing here acts
                 case _:
                     assert_never(ev)
+        if self.clients is not None and self.engine.comm_up:
+            self.clients.start()  # once communication is up, as 3.0.6 does (once)
 
-    async def _finish(self) -> None:
-        """Resources are released and the peers told: stop the respawn clients, then exit."""
-        if self.clients is not None:
-            await self.clients.stop()
-        if self._done is not None and not self._done.done():
-            self._done.set_result(0)
+    # -- ping nodes and respawn clients (docs/pingnodes.md) ------------------------------
 
-    def _start_pings(self) -> None:
+    def _start_clients_and_pings(self) -> None:
         assert self.engine is not None
+        assert self.runner is not None
+        env = client_environment(self.runner.env, self.config.ha)
+        self.clients = Supervisor(self.config.ha.respawn, env)
+        if self.engine.comm_up:
+            self.clients.start()
         if self.engine.pings:
             interval = self.config.ha.keepalive / 1000
             self.pinger = Pinger(self.engine.pings.addresses(), interval, self._ping_reply)
@@ -255,6 +250,13 @@ class Daemon:
                 self.pinger.start()
             except OSError as exc:  # the ping nodes go dead; the cluster runs on
                 log.error("Cannot open an ICMP socket for the ping nodes: %s", exc)
+
+    async def _stop_clients_and_pings(self) -> None:
+        """At exit, after the resources were released: as 3.0.6 stops its clients."""
+        if self.pinger is not None:
+            self.pinger.close()
+        if self.clients is not None:
+            await self.clients.stop()
 
     def _ping_reply(self, name: str) -> None:
         if self.engine is not None and self.transport is not None:

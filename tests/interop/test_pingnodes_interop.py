@@ -26,7 +26,7 @@ def test_pyhb_lists_ping_nodes_as_heartbeat_3_0_6_does(
         real={"b"},
         keepalive="500ms",
         deadtime="2",
-        extra=[f"ping {PING}", f"ping_group grp {PING} 10.77.0.99", "deadping 2"],
+        extra=[f"ping {PING}", f"ping_group grp {PING} 10.77.0.99", "deadping 4"],
     )
     cluster.start("a")
     cluster.start("b")
