@@ -126,3 +126,19 @@ def test_a_respawn_client_runs_as_its_user_is_restarted_and_stopped_with_the_dae
     assert f"killing /var/lib/heartbeat/client process group {second} with signal 15" in log
     # after the resources were released, as 3.0.6 does
     assert log.index("All HA resources relinquished.") < log.index("process group")
+
+
+def test_a_client_that_keeps_failing_is_given_up_after_ten_respawns(
+    make_cluster: ClusterFactory,
+) -> None:
+    cluster = make_cluster(extra=["respawn hacluster /bin/false"])
+    cluster.start("a")
+    wait_for(lambda: 'Client /bin/false "respawning too fast"' in cluster.ha_log("a"), 40, 0.2)
+    time.sleep(1.5)  # no further start follows
+    log = cluster.ha_log("a")
+    assert log.count('Starting "/bin/false" as uid') == 11  # the first run and ten respawns
+    assert log.count('Respawning client "/bin/false":') == 10
+    assert "Managed /bin/false process" in log
+    assert "exited with return code 1." in log
+    cluster.stop("a")
+    assert "client [/bin/false] is not running." in cluster.ha_log("a")
