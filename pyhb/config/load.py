@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pyhb.config.agent_args import check_agent_args
 from pyhb.config.authkeys import mode_issue, parse_authkeys
+from pyhb.config.clients import check_clients
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import parse_haresources
 from pyhb.config.model import ClusterConfig, HaConfig, ResourceGroup, node_key
@@ -137,6 +138,8 @@ def _collect(
     issues += found
     unreadable = unreadable or any(i.line == 0 and i.path.endswith(PYHBCF) for i in found)
 
+    if ha is not None and (interfaces or media_check is not None):
+        issues += check_clients(ha, hacf.shown)
     if ha is not None and media_check is not None:
         issues += media_check(ha, hacf.shown)
     elif ha is not None and interfaces:

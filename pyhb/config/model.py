@@ -71,6 +71,30 @@ class Mcast:
 Medium = Bcast | Ucast | Mcast
 
 
+@dataclass(frozen=True, slots=True)
+class PingNode:
+    """``ping ADDR`` (one node per address) or ``ping_group NAME ADDR...``: a pseudo-node
+    of type ``ping``, alive while any of its addresses answers ICMP echo (docs/pingnodes.md)."""
+
+    name: str
+    addresses: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RespawnClient:
+    """``respawn USER PROGRAM [ARGS...]``: a program run as USER once communication is
+    up, restarted when it exits (docs/pingnodes.md). ``command`` is the text after USER."""
+
+    user: str
+    command: str
+    line: int = 0
+
+    @property
+    def program(self) -> str:
+        return self.command.split()[0]
+
+
 class AutoFailback(enum.StrEnum):
     ON = "on"
     OFF = "off"
@@ -108,6 +132,9 @@ class HaConfig:
     uuidfrom: str = "file"
     pacemaker: bool = False
     env: tuple[tuple[str, str], ...] = ()
+    deadping: int = 30000
+    ping_nodes: tuple[PingNode, ...] = ()
+    respawn: tuple[RespawnClient, ...] = ()
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -49,6 +49,7 @@ from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
 from pyhb.core.keychange import grace_verifier
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PROBE_EVERY, PeerTable
+from pyhb.core.pingnodes import NodeInfo, PingTable
 from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
@@ -108,6 +109,9 @@ class Engine:
         self.history = SendHistory(max_rexmit_delay=rexmit)
         self.peers = PeerTable.build(config.peers, self.media, self.deadtime, rexmit, rand)
         self.own_links = {m: LinkStatus.DEAD for m in self.media}
+        self.pings = PingTable(
+            ha.ping_nodes, deadping=ha.deadping / 1000, warntime=self.warntime, started=now.mono
+        )
         self._outbox: list[bytes] = []
         # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
         # our own without decoding and authenticating it again (``inbound``).
@@ -201,6 +205,7 @@ class Engine:
                 for link in p.links.values():
                     if link.last_heard is not None:
                         link.last_heard = now.mono
+            self.pings.stalled(now.mono)
             self._next_status = now.mono
             self.ownership.stalled(now.mono)
 
@@ -257,6 +262,7 @@ class Engine:
             self.ownership.next_deadline(),
             self.badpackets.due(),
             self._key_grace_until,
+            self.pings.deadline(initdead) if self.pings else None,
         ):
             if r is not None and r < t:
                 t = r
@@ -494,8 +500,24 @@ class Engine:
                     link.status = LinkStatus.DEAD
                     self._log(logging.INFO, f"Link {p.name}:{link.name} dead.")
                     self._emit(LinkStateChanged(p.name, link.name, LinkStatus.DEAD))
+        if self.pings:
+            self._events.extend(self.pings.check(t, self.initdead))
         if not self.comm_up:
             self._check_comm_up(t)
+
+    def ping_reply(self, name: str, now: Instant) -> None:
+        """An ICMP echo reply for ping node ``name`` arrived (docs/pingnodes.md)."""
+        self._enter(now)
+        self._events.extend(self.pings.heard(name, now.mono))
+        if not self.comm_up:
+            self._check_comm_up(now.mono)
+        self._after()
+
+    def nodes_info(self) -> tuple[NodeInfo, ...]:
+        """Every node's name, type and status: peers, ping nodes, then us."""
+        own = (NodeInfo(self.local, "normal", self.status),)
+        peers = tuple(NodeInfo(p.name, "normal", p.status) for p in self.peers)
+        return peers + self.pings.info() + own
 
     def _declare_dead(self, name: str, *, graceful: bool) -> None:
         p = self.peers.get(name)
@@ -518,6 +540,8 @@ class Engine:
         if self.comm_up:
             return
         if any(not p.heard and p.status is not NodeStatus.DEAD for p in self.peers):
+            return
+        if not self.pings.settled():
             return
         live = [p for p in self.peers.live() if p.protocol]
         if live and self._reqnodes_due is None:
@@ -561,6 +585,7 @@ class Engine:
         views[self.local] = NodeView(self.local, self.status, own)
         # 3.0.6 lists nodes in reverse ha.cf order (``node a b`` lists b, then a).
         nodes = tuple(views[n] for n in reversed(self.config.ha.node) if n in views)
+        nodes = tuple(reversed(self.pings.views())) + nodes  # ping nodes: after the nodes
         own_state = self.ownership
         groups = tuple(
             GroupView(g.key, g.node, own_state.state[g.key], own_state.errors.get(g.key))

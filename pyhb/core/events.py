@@ -20,6 +20,7 @@ class NodeStatus(enum.StrEnum):
     UP = "up"
     ACTIVE = "active"
     DEAD = "dead"
+    PING = "ping"  # a ping node that answers (docs/pingnodes.md)
 
 
 class LinkStatus(enum.StrEnum):

@@ -53,7 +53,9 @@ from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
+from pyhb.daemon.respawn import Supervisor, client_environment
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
+from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
@@ -152,6 +154,8 @@ class Daemon:
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
+    pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
+    clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -163,13 +167,7 @@ class Daemon:
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
             make_realtime(int(rtprio) if rtprio else None)
-        generation = next_generation(paths.statedir, cfg.ha.hbgenmethod)
-        uuid = node_uuid(paths.statedir)
-        log.info("Heartbeat generation: %d", generation)
-        private.ensure(paths.private_dir)
-        shutil.rmtree(paths.rsctmp, ignore_errors=True)
-        paths.rsctmp.mkdir(mode=0o755)
-        log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
+        generation, uuid = self._prepare_state()
         media = open_media(cfg.ha.media)
         self.runner = ResourceRunner(
             paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
@@ -194,16 +192,11 @@ class Daemon:
         await server.start()
         exporter = await self._serve_metrics(listen) if listen is not None else None
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
-        # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
-        # their requests here.
-        fifo = FifoReader(paths.statedir / "fifo", target=self)
-        try:
-            fifo.start()
-        except OSError as exc:
-            log.error("Cannot open FIFO %s: %s", fifo.path, exc)
+        fifo = self._open_fifo()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
+        self._start_clients_and_pings()
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
@@ -215,11 +208,35 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
+            await self._stop_clients_and_pings()
             await server.close()
             self.transport.close()
             self.runner.close()
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
+
+    def _prepare_state(self) -> tuple[int, bytes]:
+        """This start's generation and the node's uuid; root's private run directory and
+        a fresh HA_RSCTMP in it."""
+        paths = self.paths
+        generation = next_generation(paths.statedir, self.config.ha.hbgenmethod)
+        uuid = node_uuid(paths.statedir)
+        log.info("Heartbeat generation: %d", generation)
+        private.ensure(paths.private_dir)
+        shutil.rmtree(paths.rsctmp, ignore_errors=True)
+        paths.rsctmp.mkdir(mode=0o755)
+        log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
+        return generation, uuid
+
+    def _open_fifo(self) -> FifoReader:
+        """Heartbeat's own hb_standby/hb_takeover (still installed with the package)
+        write their requests into this FIFO."""
+        fifo = FifoReader(self.paths.statedir / "fifo", target=self)
+        try:
+            fifo.start()
+        except OSError as exc:
+            log.error("Cannot open FIFO %s: %s", fifo.path, exc)
+        return fifo
 
     # -- engine events -----------------------------------------------------------------
 
@@ -242,6 +259,37 @@ class Daemon:
                     self.counters.observe(ev)  # the log lines already say them; counted
                 case _:
                     assert_never(ev)
+        if self.clients is not None and self.engine.comm_up:
+            self.clients.start()  # once communication is up, as 3.0.6 does (once)
+
+    # -- ping nodes and respawn clients (docs/pingnodes.md) ------------------------------
+
+    def _start_clients_and_pings(self) -> None:
+        assert self.engine is not None
+        assert self.runner is not None
+        env = client_environment(self.runner.env, self.config.ha)
+        self.clients = Supervisor(self.config.ha.respawn, env)
+        if self.engine.comm_up:
+            self.clients.start()
+        if self.engine.pings:
+            interval = self.config.ha.keepalive / 1000
+            self.pinger = Pinger(self.engine.pings.addresses(), interval, self._ping_reply)
+            try:
+                self.pinger.start()
+            except OSError as exc:  # the ping nodes go dead; the cluster runs on
+                log.error("Cannot open an ICMP socket for the ping nodes: %s", exc)
+
+    async def _stop_clients_and_pings(self) -> None:
+        """At exit, after the resources were released: as 3.0.6 stops its clients."""
+        if self.pinger is not None:
+            self.pinger.close()
+        if self.clients is not None:
+            await self.clients.stop()
+
+    def _ping_reply(self, name: str) -> None:
+        if self.engine is not None and self.transport is not None:
+            self.engine.ping_reply(name, self.transport.now())
+            self.transport.kick()
 
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None

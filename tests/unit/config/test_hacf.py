@@ -218,7 +218,7 @@ def test_mcast_accepts_full_range_of_valid_fields() -> None:
     assert errors(issues) == []
 
 
-@pytest.mark.parametrize("name", ["ucast6", "mcast6", "serial", "ping", "ping6", "ping_group"])
+@pytest.mark.parametrize("name", ["ucast6", "mcast6", "serial", "ping6"])
 def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str) -> None:
     """Media pyhb does not implement are accepted with a warning but are not media."""
     cfg, issues = parse(f"{name} x y z a b\nbcast eth0\nnode alpha\nauto_failback on\nlogfile /x\n")
@@ -231,14 +231,13 @@ def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str
 @pytest.mark.parametrize(
     "line",
     [
-        "respawn hacluster /usr/lib/heartbeat/ipfail",
         "failfast hacluster /usr/bin/x -a",
         "stonith baytech /etc/ha.d/conf/stonith.baytech",
         "stonith_host * baytech 10.0.0.3 mylogin mysecretpassword",
     ],
 )
 def test_whole_line_directives_parse_and_warn_when_ignored(line: str) -> None:
-    """respawn/failfast/stonith/stonith_host take the whole line and pyhb warns it ignores them."""
+    """failfast/stonith/stonith_host take the whole line and pyhb warns it ignores them."""
     _, issues = parse(BASE + line + "\n")
     assert [i.severity for i in issues] == [Severity.WARNING]
 
