@@ -47,7 +47,6 @@ from pyhb.core.events import (
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
 from pyhb.daemon.counters import Counters
-from pyhb.daemon.metrics_listen import read_metrics_listen
 from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
@@ -162,7 +161,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
-        listen = read_metrics_listen(paths.confdir)  # a bad pyhb.cf stops us before anything
+        listen = cfg.pyhb.metrics_listen  # pyhb.cf, checked with the rest of the files
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
@@ -190,7 +189,7 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
-        exporter = await self._serve_metrics(listen) if listen is not None else None
+        exporter = await self._serve_metrics((listen.host, listen.port)) if listen else None
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         fifo = self._open_fifo()
         for sig in (signal.SIGTERM, signal.SIGINT):
