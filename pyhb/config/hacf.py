@@ -28,7 +28,14 @@ from pyhb.config.directives import (
     fixed_defaults,
 )
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
-from pyhb.config.model import DEFAULT_UDPPORT, AutoFailback, HaConfig, Mcast, Medium
+from pyhb.config.model import (
+    DEFAULT_UDPPORT,
+    ApiAuth,
+    AutoFailback,
+    HaConfig,
+    Mcast,
+    Medium,
+)
 from pyhb.config.source import ConfigIssue, Severity
 
 WHITESPACE = " \t\n\r\f"
@@ -67,7 +74,7 @@ class _HaCfParser:
         self.first_udp_medium: int = 0
         self.first_serial: int = 0
         self.auto_failback = AutoFailback.LEGACY
-        self.apiauth: dict[str, int] = {}
+        self.apiauth: dict[str, ApiAuth] = {}
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
         self.bad_media_lines = 0
@@ -226,10 +233,19 @@ class _HaCfParser:
         if client in self.apiauth:
             self.error(
                 lineno,
-                f"apiauth: client {client!r} already authorised on line {self.apiauth[client]}",
+                f"apiauth: client {client!r} already authorised on line "
+                f"{self.apiauth[client].line}",
             )
             return
-        self.apiauth[client] = lineno
+        ids: dict[str, list[str]] = {"uid": [], "gid": []}
+        for word in lists:
+            kind, _, names = word.partition("=")
+            listed = [n for n in names.split(",") if n]
+            if not listed:
+                self.error(lineno, f"apiauth {client}: empty {kind}= list (got {word!r})")
+                return
+            ids[kind] += listed
+        self.apiauth[client] = ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), lineno)
 
     # -- media ------------------------------------------------------------------------------
 
@@ -329,6 +345,7 @@ class _HaCfParser:
             pacemaker=pacemaker,
             env=tuple(self.env),
             params=self.params,
+            apiauth=tuple(self.apiauth.values()),
         )
 
     def initdead(self, deadtime: int) -> int:

@@ -76,6 +76,17 @@ class AutoFailback(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ApiAuth:
+    """One ``apiauth CLIENT uid=... gid=...`` line: the user and group names (or numbers)
+    allowed to sign on to the client API as CLIENT (docs/api.md)."""
+
+    client: str
+    uids: tuple[str, ...]
+    gids: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class HaConfig:
     """The effective ha.cf settings.
 
@@ -107,6 +118,7 @@ class HaConfig:
     pacemaker: bool = False
     env: tuple[tuple[str, str], ...] = ()
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    apiauth: tuple[ApiAuth, ...] = ()
 
 
 class AuthMethod(enum.StrEnum):

@@ -24,7 +24,7 @@ from pyhb.clock import Instant
 from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
 from pyhb.core import inbound
 from pyhb.core.badpackets import BadPacketLog
-from pyhb.core.compose import Composer
+from pyhb.core.compose import Composer, Pair
 from pyhb.core.events import (
     Command,
     Event,
@@ -159,6 +159,21 @@ class Engine:
             self.history.record(seq, data)
         self._outbox.append(data)
         return seq
+
+    def send_verbatim(self, fields: list[tuple[str, str | bytes]], now: Instant) -> list[Pair]:
+        """Queue a message composed by an API client (``t`` first; a ``dest`` among its
+        fields addresses it) with our trailer; returns the message as sent, but ``auth``."""
+        self._enter(now)
+        dest = next((v for k, v in fields if k == "dest" and isinstance(v, str)), None)
+        peer = self.peers.get(dest) if dest is not None else None
+        dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
+        seq = self.history.allocate()
+        pairs = self._compose.verbatim(fields, seq=seq, wall=now.wall, dest_uuid=dest_uuid)
+        data = self._signer.datagram_of(pairs)
+        self.history.record(seq, data)
+        self._outbox.append(data)
+        self._after()
+        return pairs
 
     def _run(
         self,

@@ -2,7 +2,7 @@
 
 Commands are imperatives (``Standby``); events are past-tense facts
 (``PeerStateChanged``); effects the shell must carry out are imperatives too
-(``RunGroups``). Imports stdlib and ``pyhb.config.model`` only.
+(``RunGroups``). Imports stdlib, ``pyhb.config.model`` and ``pyhb.wire.message`` only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from pyhb.config.model import ResourceGroup
+from pyhb.wire.message import HaMessage
 
 
 class NodeStatus(enum.StrEnum):
@@ -139,6 +140,16 @@ class OwnStatusesKnown:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterMessage:
+    """A message from peer ``src`` for this node (or all), in order and authenticated, of
+    a type API clients may receive (docs/api.md): all but statuses, membership requests
+    and client-status queries, which the engine or the API answer themselves."""
+
+    src: str
+    msg: HaMessage
+
+
+@dataclass(frozen=True, slots=True)
 class ShutdownComplete:
     """Every group is released and the peers were told: the daemon may exit."""
 
@@ -152,4 +163,5 @@ Event = (
     | StatusChanged
     | OwnStatusesKnown
     | ShutdownComplete
+    | ClusterMessage
 )

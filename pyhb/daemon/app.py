@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any, assert_never
 
 import pyhb
+from pyhb.api.access import grants
+from pyhb.api.glue import EngineView
+from pyhb.api.server import ApiError, ApiServer
+from pyhb.api.sessions import Sessions
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
@@ -30,6 +34,7 @@ from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
+    ClusterMessage,
     Command,
     GroupAction,
     HeartbeatLate,
@@ -140,6 +145,7 @@ class Daemon:
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
+    api: ApiServer | None = None
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -178,6 +184,9 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
+        view = EngineView(self.engine, lambda: self.transport)
+        sessions = Sessions(view, grants(cfg.ha.apiauth, str(paths.confdir / "ha.cf")))
+        self.api = ApiServer(paths.rundir / "register", sessions, staging=paths.private_dir)
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
@@ -198,6 +207,8 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
+            if self.api is not None:
+                await self.api.close()
             await server.close()
             self.transport.close()
             self.runner.close()
@@ -221,10 +232,35 @@ class Daemon:
                 case ShutdownComplete():
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
-                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
+                case ClusterMessage(src, msg) if self.api is not None:
+                    self.api.sessions.cluster_message(src, msg)
+                case PeerStateChanged(node, _, new) if self.api is not None:
+                    self.api.sessions.node_changed(node, str(new), time.time())
+                case LinkStateChanged(node, link, new) if self.api is not None:
+                    self.api.sessions.link_changed(node, link, str(new))
+                case StatusChanged() if self.api is not None and not self.api.is_open:
+                    self._open_api()
+                case (
+                    PeerStateChanged()
+                    | LinkStateChanged()
+                    | HeartbeatLate()
+                    | StatusChanged()
+                    | ClusterMessage()
+                ):
                     pass  # observations: the log lines already say them; nothing here acts
                 case _:
                     assert_never(ev)
+
+    def _open_api(self) -> None:
+        """The client API opens when communication is up, as in 3.0.6."""
+        assert self.api is not None
+        assert self.engine is not None
+        if self.engine.comm_up and not self.api.is_open:
+            try:
+                self.api.open()
+            except ApiError as exc:
+                log.error("%s: the client API is not available", exc)
+                self.api = None
 
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None
