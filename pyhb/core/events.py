@@ -141,9 +141,9 @@ class OwnStatusesKnown:
 
 @dataclass(frozen=True, slots=True)
 class ClusterMessage:
-    """A message from peer ``src`` for this node (or all), in order and authenticated, of
-    a type API clients may receive (docs/api.md): all but statuses, membership requests
-    and client-status queries, which the engine or the API answer themselves."""
+    """A message from peer ``src`` for this node (or all), in order and authenticated, for
+    the client API (docs/api.md): every type but statuses and membership requests, which
+    the engine answers itself (the API answers client-status queries)."""
 
     src: str
     msg: HaMessage

@@ -466,8 +466,8 @@ def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
         eng._log(logging.ERROR, f"Irretrievably lost packet: node {peer.name} seq {seq}")
 
 
-# Answered here or by the API itself, never handed to API clients (3.0.6 does the same).
-NOT_FOR_CLIENTS = frozenset({"reqnodes", "repnodes", "query-cstatus"})
+# Membership requests: answered here, never handed to the API (3.0.6 does the same).
+NOT_FOR_CLIENTS = frozenset({"reqnodes", "repnodes"})
 
 HANDLERS: dict[str, Handler] = {
     "shutdone": _on_shutdone,
