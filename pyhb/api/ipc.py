@@ -3,16 +3,19 @@
 Every message is an 8-byte header, ``{int32 length; uint32 magic = 0xabcd}`` in the
 host's byte order, then ``length`` bytes of body: one heartbeat message in classic text
 (``>>>\\n`` ... ``<<<\\n``) followed by a NUL, which ``length`` counts. Replies are
-written the same way; bodies are read in either text form ``wire.message`` decodes.
+written the same way; bodies are read in either text form ``wire.message`` decodes, and
+classic text may carry empty values here (3.0.6 answers ``nodesite`` with ``site=``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import struct
 
 from pyhb.wire.errors import DecodeError
-from pyhb.wire.fields import MAX_DATAGRAM
-from pyhb.wire.message import HaMessage, decode, encode_classic
+from pyhb.wire.fields import CLASSIC_END, CLASSIC_START, MAX_DATAGRAM, TEXT_ENCODING, TEXT_ERRORS
+from pyhb.wire.message import HaMessage, Pair, decode, encode_classic
 
 MAGIC = 0xABCD
 HEADER = struct.Struct("=iI")
@@ -51,7 +54,37 @@ def decode_body(body: bytes) -> HaMessage:
     Raises:
         FrameError: it is not a well-formed message.
     """
+    text = body.rstrip(b"\0")
+    if text.startswith(CLASSIC_START):
+        return _classic(text)
     try:
-        return decode(body.rstrip(b"\0")).message
+        return decode(text).message
     except DecodeError as exc:
         raise FrameError(str(exc)) from exc
+
+
+def _classic(text: bytes) -> HaMessage:
+    fields: list[Pair] = []
+    lines = text[len(CLASSIC_START) :].split(b"\n")
+    for n, line in enumerate(lines, 1):
+        if line.startswith(CLASSIC_END):
+            return HaMessage(tuple(fields))
+        if not line:
+            continue
+        name, eq, raw = line.partition(b"=")
+        if not eq or not name or b"\0" in line:
+            raise FrameError(f"line {n}: not a name=value field")
+        if name.startswith(b"(1)") and len(name) > 3:
+            try:
+                fields.append((_text(name[3:]), base64.b64decode(raw, validate=True)))
+            except (binascii.Error, ValueError) as exc:
+                raise FrameError(f"line {n}: bad base64 in binary field") from exc
+        elif name.startswith(b"("):
+            raise FrameError(f"line {n}: only binary '(1)name=' fields may carry a type")
+        else:
+            fields.append((_text(name), _text(raw)))
+    raise FrameError("classic message not terminated by <<<")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode(TEXT_ENCODING, TEXT_ERRORS)
