@@ -11,6 +11,7 @@ other node, across implementations.
 
 from __future__ import annotations
 
+import pwd
 import re
 import subprocess
 from collections.abc import Callable
@@ -103,8 +104,10 @@ PEER_DEAD = [
 ]
 
 
-def _cl_status(cluster: Cluster, argv: list[str]) -> tuple[str, str, int]:
-    res = cluster.lab["a"].run([CL_STATUS, *argv])
+def _cl_status(cluster: Cluster, argv: list[str], *, user: str = "") -> tuple[str, str, int]:
+    gid = pwd.getpwnam(user).pw_gid if user else 0
+    become = ["setpriv", f"--reuid={user}", f"--regid={gid}", "--init-groups"] if user else []
+    res = cluster.lab["a"].run([*become, CL_STATUS, *argv])
     return res.stdout, _LOG_PREFIX.sub(r"\1 \2: ", res.stderr), res.returncode
 
 
@@ -143,6 +146,13 @@ def test_debian_cl_status_sees_pyhb_as_heartbeat(make_cluster: ClusterFactory) -
     against 3.0.6 on the same node of a mirrored cluster; again once the peer is dead."""
     ours, theirs = _mirrored(make_cluster)
     _compare(ours, theirs, STEADY)
+    for user in ("hacluster", "nobody"):  # setgid haclient lets anyone in, as anon
+        for argv in (["listnodes", "-v"], ["clientstatus", "b", "ipfail"]):
+            got = _cl_status(ours, argv, user=user)
+            assert got == _cl_status(theirs, argv, user=user)
+            assert got[1] == ""
+    stat = ["stat", "-c", "%a %U %F", "/run/heartbeat/register"]
+    assert ours.lab["a"].run(stat).stdout == theirs.lab["a"].run(stat).stdout
     for cluster in (ours, theirs):
         cluster.kill("b")
     for cluster in (ours, theirs):
