@@ -11,6 +11,7 @@ from pyhb.api.requests import HBVERSION
 from pyhb.clock import Instant
 from pyhb.config.model import node_key
 from pyhb.core.engine import Engine
+from pyhb.core.events import Command
 from pyhb.core.snapshot import Snapshot
 from pyhb.wire.message import HaMessage, Pair
 
@@ -72,6 +73,14 @@ class EngineView:
             ("pacemaker", params.get("pacemaker", "false")),
             ("logfacility", str(_FACILITIES.get((ha.logfacility or "").lower(), 0))),
         ]
+
+    def request(self, cmd: Command) -> str | None:
+        transport = self._transport()
+        if transport is None:
+            return "heartbeat is starting"
+        result = self.engine.request(cmd, transport.now())
+        transport.kick()
+        return result
 
     def send(self, fields: Sequence[Pair]) -> HaMessage:
         sendable = [(n, v) for n, v in fields if isinstance(v, str | bytes)]

@@ -12,7 +12,9 @@ client's ``Conn``. What 3.0.6's ``hb_api.c`` does, in the same order:
   and its ``respond-cstatus`` is routed back by ``to_id``;
 * any other message from a named client goes to the cluster with its ``from_id``,
   ``to_id`` (its own name: it reaches the clients of that name on every node) and
-  ``client_gen``; a casual client that tries is dropped;
+  ``client_gen``; a casual client that tries is dropped. ``ask_resources`` with
+  ``info=me`` (ipfail giving up) is the standby request hb_standby makes: 3.0.6 acts on
+  its own copy of it, pyhb hands it to the engine as ``Standby`` as for the FIFO;
 * cluster messages are handed to every signed-on client whose filter keeps them, or to
   the one client their ``to_id`` names; our own go to local clients at once, as the
   loop-back does in 3.0.6.
@@ -30,6 +32,7 @@ from typing import Protocol
 from pyhb.api import access, ipc
 from pyhb.api.requests import ANSWERS, NodeQueries, bad_request, find_node, response
 from pyhb.config.model import node_key
+from pyhb.core.events import Command, RscHold, Standby
 from pyhb.wire.message import HaMessage, Pair
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ KEEPIT = 0x01  # the treatment of every message a node keeps (hb_api_core.h)
 DEBUG_TREATMENTS = 0x3E  # dropped, duplicate, API call, no change, protocol
 ALL_TREATMENTS = KEEPIT | DEBUG_TREATMENTS
 ONLINE, OFFLINE = "online", "offline"
+STANDBY_WORDS = {"all": RscHold.ALL, "foreign": RscHold.FOREIGN, "local": RscHold.LOCAL}
 
 
 class NodeApi(NodeQueries, Protocol):
@@ -54,6 +58,10 @@ class NodeApi(NodeQueries, Protocol):
 
     def send(self, fields: Sequence[Pair]) -> HaMessage:
         """Send a message (``t`` first) to the cluster; returns it as sent."""
+        ...
+
+    def request(self, cmd: Command) -> str | None:
+        """An operator command, as from the FIFO: None if accepted, else why not."""
         ...
 
 
@@ -285,6 +293,12 @@ class Sessions:
             return
         if not msg.fields or msg.fields[0][0] != "t" or not msg.type:
             log.error("API client %s sent a message without a type first", client.client_id)
+            return
+        hold = STANDBY_WORDS.get(msg.get("rsc_hold") or "")
+        if msg.type == "ask_resources" and msg.get("info") == "me" and hold is not None:
+            refused = self.node.request(Standby(hold))
+            log.info("API client %s asks for standby (%s): %s", client.client_id, hold,
+                     refused or "accepted")  # fmt: skip
             return
         marked = msg.with_fields(
             ("from_id", client.client_id),

@@ -11,7 +11,7 @@ import pytest
 from pyhb.api import access, ipc
 from pyhb.api.sessions import Client, Sessions
 from pyhb.config.model import ApiAuth
-from pyhb.core.events import LinkStatus, NodeStatus
+from pyhb.core.events import Command, LinkStatus, NodeStatus, RscHold, Standby
 from pyhb.core.snapshot import LinkView, NodeView, Snapshot
 from pyhb.wire.message import HaMessage, Pair
 
@@ -27,6 +27,11 @@ class FakeNode:
     local: str = "a"
     b_status: NodeStatus = NodeStatus.ACTIVE
     sent: list[HaMessage] = field(default_factory=list)
+    requests: list[Command] = field(default_factory=list)
+
+    def request(self, cmd: Command) -> str | None:
+        self.requests.append(cmd)
+        return None
 
     def snapshot(self) -> Snapshot:
         nodes = (
@@ -304,3 +309,15 @@ def test_debug_filters_are_for_root_only() -> None:
     client, conn = _client(sessions, uid=1000, gid=HACLIENT)
     sessions.receive(client, _req("setfilter", str(PID), fmask="3f"))
     assert _result(conn.got[-1]) == ("badreq", "EPERM")
+
+
+def test_ipfail_giving_up_is_a_standby_request_as_from_the_fifo() -> None:
+    """ipfail sends ``ask_resources rsc_hold=... info=me``; 3.0.6 acts on its own copy."""
+    node = FakeNode()
+    sessions = _sessions(node)
+    client, _ = _client(sessions, "tester")
+    sent = len(node.sent)
+    giveup = (("t", "ask_resources"), ("rsc_hold", "foreign"), ("src", "a"), ("info", "me"))
+    sessions.receive(client, HaMessage(giveup))
+    assert node.requests == [Standby(RscHold.FOREIGN)]
+    assert len(node.sent) == sent  # the engine sends the standby protocol itself
