@@ -258,3 +258,31 @@ def test_api_test_runs_against_pyhb(make_cluster: ClusterFactory) -> None:
         assert ("ping", other) in got, (node, lines)
         assert got.count(("pingreply", node)) == 10, (node, lines)
         assert got.count(("pingreply", other)) == 10, (node, lines)
+
+
+@pytest.mark.timeout(180)
+def test_ipfail_signs_on_to_pyhb_and_is_seen_across_the_cluster(
+    make_cluster: ClusterFactory,
+) -> None:
+    """ipfail, running as hacluster (authorised by the built-in ``ipfail uid=hacluster``),
+    signs on to pyhb and to 3.0.6; each node's ``cl_status clientstatus`` then finds it
+    online on both, through the other implementation's answer; once it stops, offline."""
+    ours = make_cluster(real={"b"}, medium="ucast", keepalive="200ms", deadtime="2")
+    ours.start("a")
+    ours.start("b")
+    wait_for(lambda: _cl_status(ours, ["rscstatus"])[0] == "local\n", 30, step=0.2)
+    ipfail = ["setpriv", "--reuid=hacluster", f"--regid={pwd.getpwnam('hacluster').pw_gid}",
+              "--init-groups", "/usr/libexec/heartbeat/ipfail"]  # fmt: skip
+    procs = {node: ours.lab[node].spawn(ipfail) for node in ("a", "b")}
+
+    def status(node: str, of: str) -> tuple[str, int]:
+        res = ours.lab[node].run([CL_STATUS, "clientstatus", of, "ipfail", "2000"])
+        return res.stdout, res.returncode
+
+    for node in ("a", "b"):
+        for of in ("a", "b"):
+            wait_for(lambda n=node, o=of: status(n, o) == ("online\n", 0), 20, step=0.3)
+    procs["a"].terminate()
+    procs["a"].wait(timeout=10)
+    wait_for(lambda: status("b", "a") == ("offline\n", 1), 20, step=0.3)
+    assert status("a", "a") == ("offline\n", 1)
