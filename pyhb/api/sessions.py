@@ -26,7 +26,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from pyhb.api import access, ipc
@@ -81,8 +81,6 @@ class Client:
     types: int = KEEPIT
     signal: int = 0
     gone: str | None = None  # why it is to be dropped
-    # for logging
-    desc: str = field(default="", repr=False)
 
 
 class Sessions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_a_casual_client_signs_on_with_the_nodes_timings() -> None:
         ({"client_id": "nosuchclient"}, "no default client auth"),
     ],
 )
-def test_sign_on_refusals_say_why_and_drop_the_client(kwargs: dict, reason: str) -> None:
+def test_sign_on_refusals_say_why_and_drop_the_client(kwargs: dict[str, Any], reason: str) -> None:
     sessions = _sessions()
     client, conn = _client(sessions, **kwargs)
     assert _result(conn.got[0]) == ("badreq", reason)
