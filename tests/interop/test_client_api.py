@@ -286,3 +286,30 @@ def test_ipfail_signs_on_to_pyhb_and_is_seen_across_the_cluster(
     procs["a"].wait(timeout=10)
     wait_for(lambda: status("b", "a") == ("offline\n", 1), 20, step=0.3)
     assert status("a", "a") == ("offline\n", 1)
+
+
+@pytest.mark.timeout(180)
+def test_api_test_hears_of_a_dead_peer_as_from_3_0_6(make_cluster: ClusterFactory) -> None:
+    """The node and link status changes pushed to a client when the peer dies are the
+    ones 3.0.6 pushes: ``api_test``'s callbacks print the same updates on both."""
+    ours, theirs = _mirrored(make_cluster)
+    runs = {}
+    for name, cluster in (("pyhb", ours), ("3.0.6", theirs)):
+        proc = _api_test(cluster, "a", 20)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.rstrip().endswith("info: Waiting for messages..."):
+                break
+        runs[name] = proc
+    for cluster in (ours, theirs):
+        cluster.kill("b")
+    updates = {}
+    for name, proc in runs.items():
+        lines = _log(proc.communicate(timeout=40)[0])
+        updates[name] = sorted(line for line in lines if "Status update: " in line and
+                               "Client" not in line)  # fmt: skip
+    assert updates["pyhb"] == updates["3.0.6"]
+    assert updates["pyhb"] == [
+        "notice: Link Status update: Link b/hb0 now has status dead",
+        "notice: Status update: Node b now has status dead",
+    ]
