@@ -30,6 +30,25 @@ _PEERCRED = struct.Struct("3i")  # struct ucred {pid_t pid; uid_t uid; gid_t gid
 #: client whose queue of messages is full as well).
 MAX_BACKLOG = 1 << 20
 MAX_CLIENTS = 128
+#: Messages a client may send to the cluster: this many a second, in bursts of ``BURST``.
+#: A faster client is read more slowly (3.0.6 pauses its clients when its peers fall
+#: behind), so that no local user floods the cluster.
+SEND_RATE, BURST = 100.0, 200.0
+
+
+class SendBudget:
+    """A token bucket: how long to wait before a client's next cluster message."""
+
+    def __init__(self, now: float, rate: float = SEND_RATE, burst: float = BURST) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, now
+
+    def spend(self, now: float) -> float:
+        """Take one token at ``now``; the seconds to pause first (0: none)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
 
 class ApiError(OSError):
@@ -152,11 +171,16 @@ class ApiServer:
 
         client = Client(pid, uid, gid, write)
         self.sessions.connected(client)
+        loop = asyncio.get_running_loop()
+        budget = SendBudget(loop.time())
         try:
             while client.gone is None:
                 header = await reader.readexactly(ipc.HEADER.size)
                 body = await reader.readexactly(ipc.body_length(header))
-                self.sessions.receive(client, ipc.decode_body(body))
+                if self.sessions.receive(client, ipc.decode_body(body)):
+                    pause = budget.spend(loop.time())
+                    if pause:
+                        await asyncio.sleep(pause)
         except ipc.FrameError as exc:
             log.warning("API client pid %d sent a bad message: %s", pid, exc)
             client.gone = "bad message"

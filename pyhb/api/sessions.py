@@ -135,14 +135,19 @@ class Sessions:
 
     # -- from clients --------------------------------------------------------------------
 
-    def receive(self, client: Client, msg: HaMessage) -> None:
-        """One message from ``client``; afterwards ``client.gone`` says if it is dropped."""
+    def receive(self, client: Client, msg: HaMessage) -> bool:
+        """One message from ``client``; afterwards ``client.gone`` says if it is dropped.
+        True if it was a message for the cluster (the server paces those)."""
         if not client.pid:
             self._signon(client, msg)
-            return
+            return False
         if msg.type != "hbapi-req":
             self._forward(client, msg)
-            return
+            return True
+        self._request(client, msg)
+        return False
+
+    def _request(self, client: Client, msg: HaMessage) -> None:
         reqtype, fromid, pid = msg.get("reqtype"), msg.get("from_id"), msg.get("pid")
         if reqtype is None or (fromid is None and pid is None):
             log.error("API request without from_id/pid/reqtype from pid %d", client.peer_pid)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pyhb.api import access, ipc
-from pyhb.api.server import ApiError, ApiServer
+from pyhb.api.server import ApiError, ApiServer, SendBudget
 from pyhb.api.sessions import Sessions
 from pyhb.wire.message import HaMessage
 from tests.unit.api.test_sessions import FakeNode
@@ -78,3 +78,12 @@ async def test_the_socket_is_3_0_6s_and_checks_who_signs_on(tmp_path: Path) -> N
     finally:
         await server.close()
     assert not (tmp_path / "register").exists()
+
+
+def test_clients_are_paced_to_the_send_rate_after_a_burst() -> None:
+    budget = SendBudget(0.0, rate=100.0, burst=3.0)
+    assert [budget.spend(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert budget.spend(0.0) == pytest.approx(0.01)  # one token short: a hundredth
+    assert budget.spend(0.0) == pytest.approx(0.02)
+    assert budget.spend(1.0) == 0.0  # refilled, up to the burst
+    assert budget.tokens == pytest.approx(2.0)
