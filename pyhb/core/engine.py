@@ -26,6 +26,7 @@ from pyhb.core import inbound
 from pyhb.core.badpackets import BadPacketLog
 from pyhb.core.compose import Composer, Pair
 from pyhb.core.events import (
+    ClusterMessage,
     Command,
     Event,
     GroupAction,
@@ -50,6 +51,7 @@ from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
+from pyhb.wire.message import HaMessage
 from pyhb.wire.steady import Template
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,9 @@ class Engine:
         data = self._signer.datagram_of(pairs)
         if seq is not None:
             self.history.record(seq, data)
+            if (dest is None or dest == self.local) and mtype not in inbound.NOT_FOR_CLIENTS:
+                # 3.0.6 hands its own messages to its API clients as it reads them back.
+                self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
         self._outbox.append(data)
         return seq
 

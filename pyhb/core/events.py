@@ -141,9 +141,10 @@ class OwnStatusesKnown:
 
 @dataclass(frozen=True, slots=True)
 class ClusterMessage:
-    """A message from peer ``src`` for this node (or all), in order and authenticated, for
-    the client API (docs/api.md): every type but statuses and membership requests, which
-    the engine answers itself (the API answers client-status queries)."""
+    """A message for this node (or all) for the client API (docs/api.md), from peer
+    ``src`` (in order and authenticated) or sent by this node itself: every type but
+    statuses and membership requests, which the engine answers itself (the API answers
+    client-status queries)."""
 
     src: str
     msg: HaMessage

@@ -32,7 +32,8 @@ def _exchange(a: Engine, b: Engine, t: float) -> list[ClusterMessage]:
 
 def test_client_messages_cross_and_statuses_do_not_become_events() -> None:
     a, b = _engine("a", b"A" * 16), _engine("b", b"B" * 16)
-    assert _exchange(a, b, 100.0) == []  # statuses, reqnodes/repnodes: the engine's own
+    # statuses, reqnodes/repnodes: the engine's own; a's own messages (ackmsg) only NS_
+    assert _exchange(a, b, 100.0) == []
     now = Instant(104.0, WALL0 + 104)
     sent = b.send_verbatim(
         [("t", "ping"), ("from_id", "ping"), ("to_id", "ping"), ("client_gen", "1")], now
@@ -55,3 +56,16 @@ def test_a_clients_dest_and_src_stay_where_the_client_put_them() -> None:
     assert dict(sent)["destuuid"] == b"B" * 16
     datagram = b.datagrams_to_send(now)[-1]
     assert Verifier(make_config("b").authkeys).verify(datagram).get("dest") == "b"
+
+
+def test_the_nodes_own_messages_are_handed_to_its_clients_too() -> None:
+    """As 3.0.6 reads its own messages back: those for all or for itself, sequenced."""
+    a = _engine("a", b"A" * 16)
+    list(iter(a.next_event, None))
+    a.send("resource", [("rsc_hold", "local")])
+    a.send("hb_takeover", [("rsc_hold", "all")], dest="b")  # for b only
+    a.send("NS_ackmsg", [("ackseq", "1")], dest="a")  # unsequenced
+    got = [ev for ev in iter(a.next_event, None) if isinstance(ev, ClusterMessage)]
+    assert [(ev.src, ev.msg.type, ev.msg.get("rsc_hold"), ev.msg.get("src")) for ev in got] == [
+        ("a", "resource", "local", "a")
+    ]
