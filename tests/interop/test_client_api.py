@@ -266,7 +266,8 @@ def test_ipfail_signs_on_to_pyhb_and_is_seen_across_the_cluster(
 ) -> None:
     """ipfail, running as hacluster (authorised by the built-in ``ipfail uid=hacluster``),
     signs on to pyhb and to 3.0.6; each node's ``cl_status clientstatus`` then finds it
-    online on both, through the other implementation's answer; once it stops, offline."""
+    online on both, through the other implementation's answer; once it stops, offline.
+    pyhb stops cleanly with ipfail still connected."""
     ours = make_cluster(real={"b"}, medium="ucast", keepalive="200ms", deadtime="2")
     ours.start("a")
     ours.start("b")
@@ -282,10 +283,23 @@ def test_ipfail_signs_on_to_pyhb_and_is_seen_across_the_cluster(
     for node in ("a", "b"):
         for of in ("a", "b"):
             wait_for(lambda n=node, o=of: status(n, o) == ("online\n", 0), 20, step=0.3)
+    procs["b"].terminate()  # signs off from 3.0.6: pyhb's question finds it offline
+    procs["b"].wait(timeout=10)
+    wait_for(lambda: status("a", "b") == ("offline\n", 1), 20, step=0.3)
     procs["a"].terminate()
     procs["a"].wait(timeout=10)
     wait_for(lambda: status("b", "a") == ("offline\n", 1), 20, step=0.3)
     assert status("a", "a") == ("offline\n", 1)
+    # A client still connected when pyhb stops: it is let go, pyhb exits cleanly.
+    procs["a"] = ours.lab["a"].spawn(ipfail)
+    wait_for(lambda: status("a", "a") == ("online\n", 0), 20, step=0.3)
+    daemon = ours.procs["a"]
+    ours.stop("a")  # (ipfail outlives its heartbeat: 3.0.6 stops it as a respawn child)
+    assert daemon.returncode == 0
+    procs["a"].terminate()
+    procs["a"].wait(timeout=10)
+    assert "Traceback" not in ours.ha_log("a")
+    assert "ERROR" not in ours.ha_log("a")
 
 
 @pytest.mark.timeout(180)
