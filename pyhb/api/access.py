@@ -34,7 +34,9 @@ class Grant:
     gids: frozenset[int]
 
 
-def _resolve(names: Iterable[str], lookup: str, entry: ApiAuth, origin: str) -> set[int]:
+def _resolve(names: Iterable[str], lookup: str) -> set[int]:
+    """The ids of ``names``; one that does not exist here (the configuration check warns
+    of it, naming its ha.cf line) authorises no one."""
     ids: set[int] = set()
     for name in names:
         if name.isdigit():
@@ -43,20 +45,16 @@ def _resolve(names: Iterable[str], lookup: str, entry: ApiAuth, origin: str) -> 
         try:
             ids.add(pwd.getpwnam(name).pw_uid if lookup == "user" else grp.getgrnam(name).gr_gid)
         except KeyError:
-            where = f"{origin}:{entry.line}: " if entry.line else ""
-            log.error("%sapiauth %s: no %s called %r: ignored", where, entry.client, lookup, name)
+            log.debug("apiauth: no %s called %r", lookup, name)
     return ids
 
 
-def grants(configured: Iterable[ApiAuth], origin: str = "ha.cf") -> dict[str, Grant]:
+def grants(configured: Iterable[ApiAuth]) -> dict[str, Grant]:
     """Every client's grant: the configured entries, then the defaults for the rest."""
     entries = {e.client: e for e in DEFAULTS}
     entries.update({e.client: e for e in configured})
     return {
-        client: Grant(
-            frozenset(_resolve(e.uids, "user", e, origin)),
-            frozenset(_resolve(e.gids, "group", e, origin)),
-        )
+        client: Grant(frozenset(_resolve(e.uids, "user")), frozenset(_resolve(e.gids, "group")))
         for client, e in entries.items()
     }
 

@@ -185,7 +185,7 @@ class Daemon:
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
         view = EngineView(self.engine, lambda: self.transport)
-        sessions = Sessions(view, grants(cfg.ha.apiauth, str(paths.confdir / "ha.cf")))
+        sessions = Sessions(view, grants(cfg.ha.apiauth))
         self.api = ApiServer(paths.rundir / "register", sessions, staging=paths.private_dir)
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import grp
-import logging
 import pwd
 
 import pytest
 
 from pyhb.api import access
-from pyhb.config.model import ApiAuth
+from pyhb.config.model import ApiAuth, HaConfig
+from pyhb.config.validate import check_apiauth
 
 
 def test_built_in_entries_are_3_0_6s() -> None:
@@ -33,21 +33,26 @@ def test_haclient_and_hacluster_are_resolved() -> None:
     assert access.refusal(table, "123", True, 1000, haclient) is None
 
 
-def test_configured_lines_replace_defaults_and_add_clients(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_configured_lines_replace_defaults_and_add_clients() -> None:
     table = access.grants(
         (
             ApiAuth("ipfail", ("0",), (), 7),
             ApiAuth("default", ("nosuchuser-pyhb", "1000"), ("nosuchgroup-pyhb",), 9),
-        ),
-        "/etc/ha.d/ha.cf",
+        )
     )
     assert access.refusal(table, "ipfail", False, 0, 0) is None
     assert access.refusal(table, "dopd", False, 1000, 1000) is None  # via default
     assert access.refusal(table, "dopd", False, 1001, 1001) == "client failed authorization"
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == [
-        "/etc/ha.d/ha.cf:9: apiauth default: no user called 'nosuchuser-pyhb': ignored",
-        "/etc/ha.d/ha.cf:9: apiauth default: no group called 'nosuchgroup-pyhb': ignored",
+
+
+def test_unknown_users_and_groups_are_warned_of_with_their_line() -> None:
+    ha = HaConfig(
+        node=("a",),
+        apiauth=(
+            ApiAuth("default", ("nosuchuser-pyhb", "1000", "root"), ("nosuchgroup-pyhb",), 9),
+        ),
+    )
+    assert [str(i) for i in check_apiauth(ha, "/etc/ha.d/ha.cf")] == [
+        "/etc/ha.d/ha.cf:9: warning: apiauth default: no user called 'nosuchuser-pyhb' (ignored)",
+        "/etc/ha.d/ha.cf:9: warning: apiauth default: no group called 'nosuchgroup-pyhb' (ignored)",
     ]
