@@ -34,6 +34,8 @@ MAX_CLIENTS = 128
 #: A faster client is read more slowly (3.0.6 pauses its clients when its peers fall
 #: behind), so that no local user floods the cluster.
 SEND_RATE, BURST = 100.0, 200.0
+#: A connection that has not signed on this long after connecting is closed.
+SIGNON_TIMEOUT = 10.0
 
 
 class SendBudget:
@@ -155,6 +157,11 @@ class ApiServer:
                 pass
         self._sock = None
 
+    @staticmethod
+    async def _frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+        header = await reader.readexactly(ipc.HEADER.size)
+        return header, await reader.readexactly(ipc.body_length(header))
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         pid, uid, gid = _peercred(writer.get_extra_info("socket"))
         if len(self._conns) >= MAX_CLIENTS and uid != 0:
@@ -175,12 +182,18 @@ class ApiServer:
         budget = SendBudget(loop.time())
         try:
             while client.gone is None:
-                header = await reader.readexactly(ipc.HEADER.size)
-                body = await reader.readexactly(ipc.body_length(header))
+                if client.pid:
+                    header = await reader.readexactly(ipc.HEADER.size)
+                    body = await reader.readexactly(ipc.body_length(header))
+                else:
+                    header, body = await asyncio.wait_for(self._frame(reader), SIGNON_TIMEOUT)
                 if self.sessions.receive(client, ipc.decode_body(body)):
                     pause = budget.spend(loop.time())
                     if pause:
                         await asyncio.sleep(pause)
+        except TimeoutError:
+            log.warning("API client pid %d did not sign on within %.0f s", pid, SIGNON_TIMEOUT)
+            client.gone = "no signon"
         except ipc.FrameError as exc:
             log.warning("API client pid %d sent a bad message: %s", pid, exc)
             client.gone = "bad message"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pyhb.api import access, ipc
+from pyhb.api import access, ipc, server
 from pyhb.api.server import ApiError, ApiServer, SendBudget
 from pyhb.api.sessions import Sessions
 from pyhb.wire.message import HaMessage
@@ -87,3 +87,19 @@ def test_clients_are_paced_to_the_send_rate_after_a_burst() -> None:
     assert budget.spend(0.0) == pytest.approx(0.02)
     assert budget.spend(1.0) == 0.0  # refilled, up to the burst
     assert budget.tokens == pytest.approx(2.0)
+
+
+@pytest.mark.asyncio
+async def test_a_connection_that_never_signs_on_is_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "SIGNON_TIMEOUT", 0.2)
+    api = _server(tmp_path)
+    api.open()
+    try:
+        reader, writer = await asyncio.open_unix_connection(str(tmp_path / "register"))
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
+        writer.close()
+        assert api.sessions.clients == []
+    finally:
+        await api.close()
