@@ -328,3 +328,17 @@ def test_api_test_hears_of_a_dead_peer_as_from_3_0_6(make_cluster: ClusterFactor
         "notice: Link Status update: Link b/hb0 now has status dead",
         "notice: Status update: Node b now has status dead",
     ]
+
+
+@pytest.mark.timeout(120)
+def test_the_api_opens_when_communication_is_up(make_cluster: ClusterFactory) -> None:
+    """As 3.0.6's: while pyhb waits out initdead, cl_status finds heartbeat stopped (the
+    socket is not there yet); once the node is active, running."""
+    ours = make_cluster(real={"b"}, medium="ucast", initdead="6")
+    ours.start("a")  # alone: active after initdead
+    run = ours.lab["a"].run_dir / "heartbeat"
+    wait_for((run / "pyhb.sock").exists, 20, 0.05)  # the daemon is up
+    assert _cl_status(ours, ["hbstatus"]) == ("Heartbeat is stopped on this machine.\n", "", 1)
+    assert not (run / "register").exists()
+    wait_for(lambda: _cl_status(ours, ["hbstatus"])[2] == 0, 30, step=0.2)
+    assert _cl_status(ours, ["nodestatus", "b"]) == ("dead\n", "", 1)
