@@ -36,6 +36,7 @@ from pyhb.config.directives import (
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
 from pyhb.config.model import (
     DEFAULT_UDPPORT,
+    ApiAuth,
     AutoFailback,
     HaConfig,
     Mcast,
@@ -83,7 +84,7 @@ class _HaCfParser:
         self.first_udp_medium: int = 0
         self.first_serial: int = 0
         self.auto_failback = AutoFailback.LEGACY
-        self.apiauth: dict[str, int] = {}
+        self.apiauth: dict[str, ApiAuth] = {}
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
         self.bad_media_lines = 0
@@ -247,10 +248,19 @@ class _HaCfParser:
         if client in self.apiauth:
             self.error(
                 lineno,
-                f"apiauth: client {client!r} already authorised on line {self.apiauth[client]}",
+                f"apiauth: client {client!r} already authorised on line "
+                f"{self.apiauth[client].line}",
             )
             return
-        self.apiauth[client] = lineno
+        ids: dict[str, list[str]] = {"uid": [], "gid": []}
+        for word in lists:
+            kind, _, names = word.partition("=")
+            listed = [n for n in names.split(",") if n]
+            if not listed:
+                self.error(lineno, f"apiauth {client}: empty {kind}= list (got {word!r})")
+                return
+            ids[kind] += listed
+        self.apiauth[client] = ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), lineno)
 
     # -- media ------------------------------------------------------------------------------
 
@@ -366,6 +376,7 @@ class _HaCfParser:
             ping_nodes=tuple(self.ping_nodes),
             respawn=tuple(self.respawn),
             params=self.params,
+            apiauth=tuple(self.apiauth.values()),
         )
 
     def initdead(self, deadtime: int) -> int:

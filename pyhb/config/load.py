@@ -24,7 +24,12 @@ from pyhb.config.source import (
     UnreadableFile,
     read_config_bytes,
 )
-from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
+from pyhb.config.validate import (
+    check_apiauth,
+    check_group_nodes,
+    check_interfaces,
+    check_scripts,
+)
 from pyhb.shipped import resource_dirs as default_resource_dirs
 
 __all__ = [
@@ -144,6 +149,8 @@ def _collect(
         issues += media_check(ha, hacf.shown)
     elif ha is not None and interfaces:
         issues += check_interfaces(ha, hacf.shown)
+    if ha is not None:
+        issues += check_apiauth(ha, hacf.shown)
     if ha is None or keys is None or groups is None or _has_errors(issues):
         return None, issues, unreadable
     config = ClusterConfig(

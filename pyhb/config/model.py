@@ -102,6 +102,17 @@ class AutoFailback(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ApiAuth:
+    """One ``apiauth CLIENT uid=... gid=...`` line: the user and group names (or numbers)
+    allowed to sign on to the client API as CLIENT (docs/api.md)."""
+
+    client: str
+    uids: tuple[str, ...]
+    gids: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class HaConfig:
     """The effective ha.cf settings.
 
@@ -136,6 +147,7 @@ class HaConfig:
     ping_nodes: tuple[PingNode, ...] = ()
     respawn: tuple[RespawnClient, ...] = ()
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    apiauth: tuple[ApiAuth, ...] = ()
 
 
 class AuthMethod(enum.StrEnum):

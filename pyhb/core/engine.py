@@ -25,9 +25,10 @@ from pyhb.clock import Instant
 from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
 from pyhb.core import inbound
 from pyhb.core.badpackets import BadPacketLog
-from pyhb.core.compose import Composer
+from pyhb.core.compose import Composer, Pair
 from pyhb.core.events import (
     Cleanup,
+    ClusterMessage,
     Command,
     Event,
     GroupAction,
@@ -54,6 +55,7 @@ from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
+from pyhb.wire.message import HaMessage
 from pyhb.wire.steady import Template
 
 log = logging.getLogger(__name__)
@@ -164,8 +166,26 @@ class Engine:
         data = self._signer.datagram_of(pairs)
         if seq is not None:
             self.history.record(seq, data)
+            if (dest is None or dest == self.local) and mtype not in inbound.NOT_FOR_CLIENTS:
+                # 3.0.6 hands its own messages to its API clients as it reads them back.
+                self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
         self._outbox.append(data)
         return seq
+
+    def send_verbatim(self, fields: list[tuple[str, str | bytes]], now: Instant) -> list[Pair]:
+        """Queue a message composed by an API client (``t`` first; a ``dest`` among its
+        fields addresses it) with our trailer; returns the message as sent, but ``auth``."""
+        self._enter(now)
+        dest = next((v for k, v in fields if k == "dest" and isinstance(v, str)), None)
+        peer = self.peers.get(dest) if dest is not None else None
+        dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
+        seq = self.history.allocate()
+        pairs = self._compose.verbatim(fields, seq=seq, wall=now.wall, dest_uuid=dest_uuid)
+        data = self._signer.datagram_of(pairs)
+        self.history.record(seq, data)
+        self._outbox.append(data)
+        self._after()
+        return pairs
 
     def _run(
         self,

@@ -2,7 +2,7 @@
 
 Commands are imperatives (``Standby``); events are past-tense facts
 (``PeerStateChanged``); effects the shell must carry out are imperatives too
-(``RunGroups``). Imports stdlib and ``pyhb.config.model`` only.
+(``RunGroups``). Imports stdlib, ``pyhb.config.model`` and ``pyhb.wire.message`` only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from pyhb.config.model import ResourceGroup
+from pyhb.wire.message import HaMessage
 
 
 class NodeStatus(enum.StrEnum):
@@ -162,6 +163,17 @@ class OwnStatusesKnown:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterMessage:
+    """A message for this node (or all) for the client API (docs/api.md), from peer
+    ``src`` (in order and authenticated) or sent by this node itself: every type but
+    statuses and membership requests, which the engine answers itself (the API answers
+    client-status queries)."""
+
+    src: str
+    msg: HaMessage
+
+
+@dataclass(frozen=True, slots=True)
 class ShutdownComplete:
     """Every group is released and the peers were told: the daemon may exit."""
 
@@ -175,4 +187,5 @@ Event = (
     | StatusChanged
     | OwnStatusesKnown
     | ShutdownComplete
+    | ClusterMessage
 )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from pyhb.config.model import node_key
 from pyhb.core import badpackets
 from pyhb.core.events import (
+    ClusterMessage,
     HeartbeatLate,
     LinkStateChanged,
     LinkStatus,
@@ -202,11 +203,11 @@ def _receive(
         if not late and seq == peer.tracker.last:  # its newest, not a retransmitted one
             eng.status_heard(now.mono)
         return
+    if mtype not in NOT_FOR_CLIENTS:
+        eng._emit(ClusterMessage(peer.name, msg))
     handler = HANDLERS.get(mtype)
-    if handler is None:
-        log.debug("message type %s from %s ignored", mtype, src)
-        return
-    if peer.status is not NodeStatus.DEAD:  # a dead peer speaks again with a status first
+    # (A dead peer speaks again with a status first.)
+    if handler is not None and peer.status is not NodeStatus.DEAD:
         handler(eng, peer, msg)
 
 
@@ -469,6 +470,9 @@ def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
         del peer.tracker.missing[seq]
         eng._log(logging.ERROR, f"Irretrievably lost packet: node {peer.name} seq {seq}")
 
+
+# Membership requests: answered here, never handed to the API (3.0.6 does the same).
+NOT_FOR_CLIENTS = frozenset({"reqnodes", "repnodes"})
 
 HANDLERS: dict[str, Handler] = {
     "shutdone": _on_shutdone,

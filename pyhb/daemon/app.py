@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
 import pyhb
+from pyhb.api.access import grants
+from pyhb.api.glue import EngineView
+from pyhb.api.server import ApiError, ApiServer
+from pyhb.api.sessions import Sessions
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
@@ -32,6 +36,7 @@ from pyhb.control.status import MonitorAccessor, build_status
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Cleanup,
+    ClusterMessage,
     Command,
     GroupAction,
     HeartbeatLate,
@@ -155,6 +160,7 @@ class Daemon:
     _media: list[MediumSocket] = field(default_factory=list)
     pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
     clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
+    api: ApiServer | None = None  # Heartbeat's client API (docs/api.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -190,6 +196,7 @@ class Daemon:
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
         exporter = await self._serve_metrics((listen.host, listen.port)) if listen else None
+        self._make_api()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         fifo = self._open_fifo()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -254,12 +261,48 @@ class Daemon:
                 case ShutdownComplete():
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
-                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
-                    self.counters.observe(ev)  # the log lines already say them; counted
+                case (
+                    PeerStateChanged()
+                    | LinkStateChanged()
+                    | HeartbeatLate()
+                    | StatusChanged()
+                    | ClusterMessage()
+                ):
+                    self._observe(ev)
                 case _:
                     assert_never(ev)
         if self.clients is not None and self.engine.comm_up:
             self.clients.start()  # once communication is up, as 3.0.6 does (once)
+
+    def _observe(
+        self,
+        ev: PeerStateChanged | LinkStateChanged | HeartbeatLate | StatusChanged | ClusterMessage,
+    ) -> None:
+        """Events that change nothing here: counted, and passed on to API clients (the
+        log lines already say them)."""
+        self.counters.observe(ev)
+        api = self.api
+        if api is None:
+            return
+        if isinstance(ev, ClusterMessage):
+            api.sessions.cluster_message(ev.src, ev.msg)
+        elif isinstance(ev, PeerStateChanged):
+            api.sessions.node_changed(ev.node, str(ev.new), time.time())
+        elif isinstance(ev, LinkStateChanged):
+            api.sessions.link_changed(ev.node, ev.link, str(ev.new))
+        elif isinstance(ev, StatusChanged) and not api.is_open:
+            self._open_api()
+
+    # -- Heartbeat's client API (docs/api.md) -------------------------------------------
+
+    def _make_api(self) -> None:
+        """The API server; its socket opens once communication is up (``_open_api``)."""
+        assert self.engine is not None
+        view = EngineView(self.engine, lambda: self.transport)
+        sessions = Sessions(view, grants(self.config.ha.apiauth))
+        self.api = ApiServer(
+            self.paths.rundir / "register", sessions, staging=self.paths.private_dir
+        )
 
     # -- ping nodes and respawn clients (docs/pingnodes.md) ------------------------------
 
@@ -289,6 +332,17 @@ class Daemon:
         if self.engine is not None and self.transport is not None:
             self.engine.ping_reply(name, self.transport.now())
             self.transport.kick()
+
+    def _open_api(self) -> None:
+        """The client API opens when communication is up, as in 3.0.6."""
+        assert self.api is not None
+        assert self.engine is not None
+        if self.engine.comm_up and not self.api.is_open:
+            try:
+                self.api.open()
+            except ApiError as exc:
+                log.error("%s: the client API is not available", exc)
+                self.api = None
 
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None
@@ -382,8 +436,11 @@ class Daemon:
     async def _stop_extras(
         self, watchdog: asyncio.Task[None], exporter: MetricsServer | None
     ) -> None:
-        """Stop the watchdog pings, the resource checks and the metrics page."""
+        """Stop the watchdog pings, the resource checks, the metrics page and the client
+        API."""
         watchdog.cancel()
+        if self.api is not None:
+            await self.api.close()
         if self.monitors is not None:
             await self.monitors.close()
         if exporter is not None:

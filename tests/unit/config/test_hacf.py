@@ -6,7 +6,7 @@ import pytest
 
 from pyhb.config.directives import DIRECTIVES, Kind
 from pyhb.config.hacf import parse_hacf
-from pyhb.config.model import AutoFailback, Bcast, HaConfig, Mcast, Ucast
+from pyhb.config.model import ApiAuth, AutoFailback, Bcast, HaConfig, Mcast, Ucast
 from pyhb.config.source import ConfigIssue, Severity
 
 BASE = "bcast eth1\nnode alpha beta\nauto_failback on\nlogfile /var/log/ha-log\n"
@@ -461,3 +461,20 @@ def test_no_log_destination_turns_use_logd_on_unless_explicitly_off() -> None:
     assert (cfg.use_logd, cfg.params["use_logd"], issues) == (True, "yes", [])
     _, issues = parse(text + "use_logd off\n")
     assert errors(issues)[0].startswith("ha.cf:4: error: use_logd is off but no logfile")
+
+
+def test_apiauth_lines_are_kept_with_their_lists() -> None:
+    """Each client's uid and gid lists are kept (names as written), with the line."""
+    ha, issues = parse(
+        BASE + "apiauth ipfail uid=hacluster,root\napiauth dopd gid=haclient uid=0\n"
+    )
+    assert errors(issues) == []
+    assert ha.apiauth == (
+        ApiAuth("ipfail", ("hacluster", "root"), (), 5),
+        ApiAuth("dopd", ("0",), ("haclient",), 6),
+    )
+
+
+def test_apiauth_empty_list_is_an_error() -> None:
+    _, issues = parse(BASE + "apiauth ipfail uid=\n")
+    assert errors(issues) == ["ha.cf:5: error: apiauth ipfail: empty uid= list (got 'uid=')"]
