@@ -3,13 +3,11 @@ the node that lost its ping node; both nodes stay active.
 
 The ping node is the lab's client namespace. ha.cf names ipfail where older packages put
 it (/usr/lib/heartbeat), as old configurations do: pyhb runs /usr/libexec/heartbeat/ipfail.
-ipfail talks to the daemon through the heartbeat client API (/run/heartbeat/register);
-these tests run once pyhb has that API server (``pyhb.api``).
+ipfail talks to the daemon through the heartbeat client API (/run/heartbeat/register).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from collections.abc import Callable
@@ -20,13 +18,9 @@ from pyhb.lab.cluster import Cluster, wait_for
 from pyhb.lab.netns import CLIENT_ADDRESS
 
 IPFAIL = "/usr/libexec/heartbeat/ipfail"
-NO_API = importlib.util.find_spec("pyhb.api") is None
 
 pytestmark = [
     pytest.mark.netns,
-    pytest.mark.skipif(
-        NO_API, reason="ipfail needs the heartbeat client API, which pyhb does not serve yet"
-    ),
     pytest.mark.skipif(not os.access(IPFAIL, os.X_OK), reason=f"{IPFAIL} is not installed"),
 ]
 

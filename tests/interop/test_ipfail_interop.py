@@ -10,14 +10,11 @@ from collections.abc import Callable
 import pytest
 
 from pyhb.lab.cluster import Cluster
-from tests.integration.test_ipfail import IPFAIL, NO_API, ipfail_lines, lose_ping_node_and_move
+from tests.integration.test_ipfail import IPFAIL, ipfail_lines, lose_ping_node_and_move
 
 pytestmark = [
     pytest.mark.netns,
     pytest.mark.interop,
-    pytest.mark.skipif(
-        NO_API, reason="ipfail needs the heartbeat client API, which pyhb does not serve yet"
-    ),
 ]
 
 
