@@ -116,16 +116,20 @@ def _steady_status(
     now: Instant,
     arrived: float | None,
 ) -> bool:
-    """A status in the steady layout (``wire.steady``), from a known peer, authentic:
-    received exactly as ``_receive`` would, without decoding the whole message. False,
-    with nothing changed, for anything else; the general path then takes it."""
+    """A status in the steady layout (``wire.steady``), from a known peer: received
+    exactly as ``_receive`` would, without decoding the whole message; one whose trailer
+    does not match is dropped here as the general path would drop it (the same check on
+    the same bytes), at the cost of one digest (docs/reliability.md, floods). False, with
+    nothing changed, for anything else; the general path then takes it."""
     peer = eng.peers.peers.get(st.src)
     if peer is None or st.src == eng.local:
         return False
     try:
         eng._verifier.check_trailer(st.key_index, st.digest, st.signed)
-    except AuthError:
-        return False
+    except AuthError as exc:
+        eng._enter(now)
+        bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
+        return True
     eng._enter(now)
     heard = now.mono if arrived is None else min(arrived, now.mono)
     _heard(eng, peer, st.uuid, medium, heard, st.seq, st.gen)

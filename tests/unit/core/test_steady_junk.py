@@ -1,0 +1,56 @@
+"""A datagram in the steady status layout, naming a known peer, whose trailer does not
+match: dropped and logged as the general path drops it, after one digest and without the
+general decoder (a flood of such junk costs the steady path's price, not twice that)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bench.hostile import build_target
+from pyhb.core.events import LogLine
+from pyhb.wire.auth import Verifier
+from pyhb.wire.steady import read_status
+
+
+def _junk(good: bytes) -> bytes:
+    body, sep, trailer = good.rpartition(b"%%%\n")
+    forged = trailer[:-11] + b"0" * 10 + trailer[-1:]
+    return body + sep + forged
+
+
+def test_steady_junk_is_dropped_with_one_warning_and_no_general_decode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = build_target()
+    engine = target.engine
+    good = [d for d in target.captured if read_status(d) is not None][-1]
+    junk = _junk(good)
+    status = read_status(junk)
+    assert status is not None
+    assert status.src == "b"
+    calls = 0
+    verify = Verifier.verify
+
+    def counting(self: Verifier, data: bytes) -> object:
+        nonlocal calls
+        calls += 1
+        return verify(self, data)
+
+    monkeypatch.setattr(Verifier, "verify", counting)
+    before = target.fingerprint()
+    for i in range(100):
+        assert engine.receive_datagram(junk, "hb0", ("10.77.0.66", 694), target.now.after(i / 1e3))
+    warnings = []
+    while (ev := engine.next_event()) is not None:
+        if isinstance(ev, LogLine) and ev.level >= logging.WARNING:
+            warnings.append(ev.text)
+    assert calls == 0
+    assert target.fingerprint() == before
+    assert len(warnings) == 1
+    assert warnings[0].startswith("dropped packet from 10.77.0.66 on hb0: trailer digest")
+    # The genuine datagram still goes through (it was already seen: a duplicate, no
+    # change, no warning), so the shortcut refused only what does not match.
+    engine.receive_datagram(good, "hb0", ("10.77.0.2", 694), target.now.after(0.2))
+    assert calls == 0
