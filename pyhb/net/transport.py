@@ -6,11 +6,13 @@ the clock once per callback (``mono`` = ``loop.time()``, ``wall`` = ``time.time(
 Must not import ``pyhb.daemon`` or anything that parses or builds messages.
 
 A readable socket is drained: every datagram queued on it goes to the engine before
-anything else happens (up to ``MAX_BATCH`` per wake-up, so one busy medium cannot starve
-the loop). Then, if any of them changed the engine's state (``receive_datagram``
-returns False for one it dropped untouched: our own looped-back broadcast, another
-node's acknowledgement), and after the timer or ``kick()`` (the daemon fed the engine a
-command or a script result), the transport, in this order: sends every datagram from
+anything else happens, up to ``MAX_BATCH`` datagrams and ``READ_BUDGET`` seconds of
+reading and feeding per wake-up, so a flooded medium cannot starve the loop, its timer
+(our own heartbeats, deadtime) or the other media (docs/reliability.md, floods). Then,
+if any of them changed the engine's state (``receive_datagram`` returns False for one
+it dropped untouched: our own looped-back broadcast, another node's acknowledgement),
+and after the timer or ``kick()`` (the daemon fed the engine a command or a script
+result), the transport, in this order: sends every datagram from
 ``engine.datagrams_to_send(now)`` on every medium, calls ``on_events()`` so the daemon
 can drain engine events, and re-arms the one timer at ``engine.get_timer()``.
 Inputs arriving while this runs (``kick()`` from ``on_events``) are serviced in the same
@@ -27,6 +29,11 @@ none is: no failed ``recvmsg`` per empty socket), and the datagrams go to the en
 the order the kernel stamped them on arrival
 (``SO_TIMESTAMPNS``), a twin's with its arrival time on the loop's clock (``arrived``).
 Our own steady status goes to the twin, so nothing is read back after sending.
+A twin flooded with datagrams that look like steady statuses (more than one wake-up
+reads, queued or since the last timer) is watched too, until a timer finds it calm again:
+read as they come, the junk costs the engine one digest each, and the kernel has room for
+the genuine statuses in between; read at keepalive pace, its buffer would stay full of
+junk and the kernel would drop whatever came next, genuine or not.
 
 Sends are plain non-blocking ``sendto`` calls: a datagram that cannot go out at once
 (an error, or a full socket buffer) is counted and dropped, never queued; heartbeats
@@ -79,6 +86,7 @@ class Engine(Protocol):
 
 
 MAX_BATCH = 64  # datagrams read from one socket per wake-up
+READ_BUDGET = 0.005  # seconds of reading and feeding the engine per wake-up
 SCM_TIMESTAMPNS = 35  # the ancillary message SO_TIMESTAMPNS (net.split) asks for
 _ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
 _SOL_SOCKET = socket.SOL_SOCKET
@@ -176,6 +184,12 @@ class Transport:
         self._sources: dict[int, tuple[_Medium, socket.socket, bool]] = {}
         self._poller = select.poll()
         self._watching = False  # the twins are watched too (engine.statuses_wanted)
+        # A twin held more than one wake-up reads (``_backlog``), or more than that came
+        # since the last timer (``_twin_reads``): watch it until a timer finds neither.
+        self._flooded = False
+        self._backlog = False
+        self._twin_reads = 0
+        self._cost = 0.0  # seconds the engine took per datagram in the last batch fed
         self._read_at = self._loop.time()
         self._busy = False
         self._again = False
@@ -268,8 +282,10 @@ class Transport:
         """Feed the engine what is queued on ``medium``; True if any of it changed state."""
         changed = False
         sock, engine, name, stats = medium.sock, self._engine, medium.name, medium.stats
+        clock = time.monotonic
+        end = clock() + READ_BUDGET
         for _ in range(MAX_BATCH):
-            if not medium.open:
+            if not medium.open or clock() > end:
                 break
             try:
                 data, addr = sock.recvfrom(65536)
@@ -294,13 +310,48 @@ class Transport:
         loop's clock and kept between the previous read and now (the wall clock may have
         been stepped in between). True if any of them changed the engine's state.
         """
-        batch: list[_Arrived] = []
         wall_ns = int(now.wall * 1e9)
+        batch = self._gather(wall_ns)
+        floor, self._read_at = self._read_at, now.mono
+        if len(batch) > 1:
+            batch.sort(key=_arrival)
+        engine, changed = self._engine, False
+        fed_at = time.monotonic()
+        for stamp, data, addr, m, lazy in batch:
+            m.stats.received += 1
+            try:
+                if lazy:
+                    self._twin_reads += 1
+                    age = (wall_ns - stamp) / 1e9
+                    arrived = min(now.mono, max(floor, now.mono - age))
+                    fed = engine.receive_datagram(data, m.name, addr, now, arrived)
+                else:
+                    fed = engine.receive_datagram(data, m.name, addr, now)
+            except Exception as exc:
+                self._report(exc)
+                fed = True
+            changed = changed or fed
+        if batch:
+            self._cost = (time.monotonic() - fed_at) / len(batch)
+        return changed
+
+    def _gather(self, wall_ns: int) -> list[_Arrived]:
+        """Read every socket, a round at a time, one datagram from each readable one.
+
+        Stops when none is readable, after ``MAX_BATCH`` rounds, or once the time spent
+        reading plus what feeding the batch should take (the last batch's cost per
+        datagram) reaches ``READ_BUDGET``; a twin still readable then is flooded.
+        """
+        batch: list[_Arrived] = []
         sources, poll = self._sources, self._poller.poll
-        for _ in range(MAX_BATCH):  # a round takes one datagram from each readable socket
+        clock, cost = time.monotonic, self._cost
+        start = clock()
+        for _ in range(MAX_BATCH):
+            if clock() - start + cost * len(batch) > READ_BUDGET:
+                break
             ready = poll(0)
             if not ready:
-                break
+                return batch
             for fd, _events in ready:
                 m, sock, lazy = sources[fd]
                 try:
@@ -316,24 +367,9 @@ class Transport:
                         sec, nsec = _unpack_timespec(value)
                         stamp = sec * 1_000_000_000 + nsec
                 batch.append((stamp, data, addr, m, lazy))
-        floor, self._read_at = self._read_at, now.mono
-        if len(batch) > 1:
-            batch.sort(key=_arrival)
-        engine, changed = self._engine, False
-        for stamp, data, addr, m, lazy in batch:
-            m.stats.received += 1
-            try:
-                if lazy:
-                    age = (wall_ns - stamp) / 1e9
-                    arrived = min(now.mono, max(floor, now.mono - age))
-                    fed = engine.receive_datagram(data, m.name, addr, now, arrived)
-                else:
-                    fed = engine.receive_datagram(data, m.name, addr, now)
-            except Exception as exc:
-                self._report(exc)
-                fed = True
-            changed = changed or fed
-        return changed
+        if any(sources[fd][2] for fd, _ in poll(0)):
+            self._flooded = self._backlog = True
+        return batch
 
     def _on_timer(self) -> None:
         deadline = self._timer_at
@@ -350,7 +386,10 @@ class Transport:
             mono = deadline
         now = Instant(mono, wall)
         if self._split:
+            self._backlog = False
             self._read_all(now)  # the steady statuses since the last read, first
+            self._flooded = self._backlog or self._twin_reads > MAX_BATCH
+            self._twin_reads = 0
         try:
             self._engine.handle_timer(now)
         except Exception as exc:
@@ -423,7 +462,7 @@ class Transport:
     def _watch_twins(self) -> None:
         """Watch the twins while the engine wants statuses as they come, else not."""
         try:
-            want = self._engine.statuses_wanted()
+            want = self._engine.statuses_wanted() or self._flooded
         except Exception as exc:
             self._report(exc)
             want = True
