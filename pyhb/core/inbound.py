@@ -261,6 +261,8 @@ def _heard(
     mark = (gen, seq)
     if link.newest is not None and mark <= link.newest:
         return
+    if peer.tracker.floor is not None and mark <= peer.tracker.floor:
+        return  # sent before our restart (core.replayfloor)
     link.newest = mark
     if link.last_heard is None or t > link.last_heard:
         link.last_heard = t

@@ -35,6 +35,7 @@ from pyhb.core.events import (
     HeartbeatLate,
     LinkStateChanged,
     LogLine,
+    NodeStatus,
     OwnStatusesKnown,
     PeerStateChanged,
     RunGroups,
@@ -46,6 +47,7 @@ from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
 from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
+from pyhb.daemon.peermarks import MarkKeeper
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
@@ -140,6 +142,7 @@ class Daemon:
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
+    _marks: MarkKeeper | None = None
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -172,6 +175,7 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
+        self._marks = MarkKeeper.resume(paths.statedir, self.engine.peers)  # core.replayfloor
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
@@ -201,6 +205,7 @@ class Daemon:
             await server.close()
             self.transport.close()
             self.runner.close()
+            await self._marks.close()
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
 
@@ -221,6 +226,8 @@ class Daemon:
                 case ShutdownComplete():
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
+                case PeerStateChanged(new=NodeStatus.DEAD) if self._marks is not None:
+                    self._marks.soon()  # its last packets are known now
                 case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
                     pass  # observations: the log lines already say them; nothing here acts
                 case _:
