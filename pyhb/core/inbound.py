@@ -122,7 +122,8 @@ def _steady_status(
     the same bytes), at the cost of one digest (docs/reliability.md, floods). False, with
     nothing changed, for anything else; the general path then takes it."""
     peer = eng.peers.peers.get(st.src)
-    if peer is None or st.src == eng.local:
+    own = st.src == eng.local
+    if peer is None and not own:
         return False
     try:
         eng._verifier.check_trailer(st.key_index, st.digest, st.signed)
@@ -130,6 +131,8 @@ def _steady_status(
         eng._enter(now)
         bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
         return True
+    if peer is None:  # authentic, under our own name: the general path knows what to do
+        return False
     eng._enter(now)
     heard = now.mono if arrived is None else min(arrived, now.mono)
     _heard(eng, peer, st.uuid, medium, heard, st.seq, st.gen)

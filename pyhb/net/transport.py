@@ -30,10 +30,12 @@ the order the kernel stamped them on arrival
 (``SO_TIMESTAMPNS``), a twin's with its arrival time on the loop's clock (``arrived``).
 Our own steady status goes to the twin, so nothing is read back after sending.
 A twin flooded with datagrams that look like steady statuses (more than one wake-up
-reads, queued or since the last timer) is watched too, until a timer finds it calm again:
-read as they come, the junk costs the engine one digest each, and the kernel has room for
-the genuine statuses in between; read at keepalive pace, its buffer would stay full of
-junk and the kernel would drop whatever came next, genuine or not.
+reads, queued or since the last timer) is read every ``FLOOD_TICK`` instead, up to
+``FLOOD_BATCH`` rounds and ``READ_BUDGET`` each time, until a timer finds it calm again.
+Read at keepalive pace, its buffer would stay full of junk and the kernel would drop
+whatever came next, genuine or not; read as they come, every datagram would cost a
+wake-up. So a flood costs at most READ_BUDGET / FLOOD_TICK of a CPU, and the genuine
+statuses among it are lost only when the junk outruns that (docs/reliability.md).
 
 Sends are plain non-blocking ``sendto`` calls: a datagram that cannot go out at once
 (an error, or a full socket buffer) is counted and dropped, never queued; heartbeats
@@ -86,6 +88,9 @@ class Engine(Protocol):
 
 
 MAX_BATCH = 64  # datagrams read from one socket per wake-up
+FLOOD_TICK = 0.01  # a flooded twin is read this often (seconds) ...
+FLOOD_BATCH = 4096  # ... this many rounds at most, within READ_BUDGET,
+FLOOD_BURST = 16  # ... of this many datagrams from each readable socket
 READ_BUDGET = 0.005  # seconds of reading and feeding the engine per wake-up
 SCM_TIMESTAMPNS = 35  # the ancillary message SO_TIMESTAMPNS (net.split) asks for
 _ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
@@ -187,6 +192,7 @@ class Transport:
         # A twin held more than one wake-up reads (``_backlog``), or more than that came
         # since the last timer (``_twin_reads``): watch it until a timer finds neither.
         self._flooded = False
+        self._flood_timer: asyncio.TimerHandle | None = None
         self._backlog = False
         self._twin_reads = 0
         self._cost = 0.0  # seconds the engine took per datagram in the last batch fed
@@ -252,6 +258,9 @@ class Transport:
     def close(self) -> None:
         """Cancel the timer and close every medium socket; idempotent."""
         self._closed = True
+        if self._flood_timer is not None:
+            self._flood_timer.cancel()
+            self._flood_timer = None
         if self._timer is not None:
             self._timer.cancel()
         self._timer = None
@@ -336,17 +345,21 @@ class Transport:
         return changed
 
     def _gather(self, wall_ns: int) -> list[_Arrived]:
-        """Read every socket, a round at a time, one datagram from each readable one.
+        """Read every socket, a round at a time, one datagram from each readable one
+        (up to ``FLOOD_BURST`` while flooded: one ``poll`` per datagram would double
+        what a flood costs).
 
-        Stops when none is readable, after ``MAX_BATCH`` rounds, or once the time spent
-        reading plus what feeding the batch should take (the last batch's cost per
-        datagram) reaches ``READ_BUDGET``; a twin still readable then is flooded.
+        Stops when none is readable, after ``MAX_BATCH`` rounds (``FLOOD_BATCH`` while
+        flooded), or once the time spent reading plus what feeding the batch should take
+        (the last batch's cost per datagram) reaches ``READ_BUDGET``; a twin still
+        readable then is flooded.
         """
         batch: list[_Arrived] = []
         sources, poll = self._sources, self._poller.poll
         clock, cost = time.monotonic, self._cost
+        rounds, burst = (FLOOD_BATCH, FLOOD_BURST) if self._flooded else (MAX_BATCH, 1)
         start = clock()
-        for _ in range(MAX_BATCH):
+        for _ in range(rounds):
             if clock() - start + cost * len(batch) > READ_BUDGET:
                 break
             ready = poll(0)
@@ -354,19 +367,20 @@ class Transport:
                 return batch
             for fd, _events in ready:
                 m, sock, lazy = sources[fd]
-                try:
-                    data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as exc:  # an ICMP error reported on a read (ucast)
-                    m.failed(exc)
-                    continue
-                stamp = wall_ns  # the kernel's arrival time (wall clock, ns), if it says
-                for level, kind, value in ancillary:
-                    if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
-                        sec, nsec = _unpack_timespec(value)
-                        stamp = sec * 1_000_000_000 + nsec
-                batch.append((stamp, data, addr, m, lazy))
+                for _ in range(burst):
+                    try:
+                        data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except OSError as exc:  # an ICMP error reported on a read (ucast)
+                        m.failed(exc)
+                        break
+                    stamp = wall_ns  # the kernel's arrival time (wall clock, ns), if given
+                    for level, kind, value in ancillary:
+                        if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
+                            sec, nsec = _unpack_timespec(value)
+                            stamp = sec * 1_000_000_000 + nsec
+                    batch.append((stamp, data, addr, m, lazy))
         if any(sources[fd][2] for fd, _ in poll(0)):
             self._flooded = self._backlog = True
         return batch
@@ -461,8 +475,14 @@ class Transport:
 
     def _watch_twins(self) -> None:
         """Watch the twins while the engine wants statuses as they come, else not."""
+        if self._flooded and self._flood_timer is None and not self._closed:
+            self._flood_timer = self._loop.call_later(FLOOD_TICK, self._on_flood_tick)
+        elif not self._flooded and self._flood_timer is not None:
+            self._flood_timer.cancel()
+            self._flood_timer = None
         try:
-            want = self._engine.statuses_wanted() or self._flooded
+            # Flooded: the flood tick reads the twins often enough for a returning peer.
+            want = self._engine.statuses_wanted() and not self._flooded
         except Exception as exc:
             self._report(exc)
             want = True
@@ -475,6 +495,16 @@ class Transport:
                     self._loop.add_reader(m.lazy.fileno(), self._on_readable, m)
                 else:
                     self._loop.remove_reader(m.lazy.fileno())
+
+    def _on_flood_tick(self) -> None:
+        self._flood_timer = None
+        if self._closed:
+            return
+        now = self.now()
+        if self._read_all(now):
+            self._service(now)
+        else:
+            self._watch_twins()  # schedules the next tick while still flooded
 
     def _report(self, exc: Exception) -> None:
         if self._on_error is not None:

@@ -1,6 +1,6 @@
 """Floods on the transport: each wake-up is bounded by time as well as by count, and a
-twin flooded with what looks like steady statuses is read as it comes, not left to fill
-up between timers (``net.transport``)."""
+twin flooded with what looks like steady statuses is read every FLOOD_TICK, not left to
+fill up between timers (``net.transport``)."""
 
 from __future__ import annotations
 
@@ -89,12 +89,12 @@ async def test_split_media_feed_a_slow_engine_for_a_bounded_time_once_its_cost_i
 
 
 @pytest.mark.asyncio
-async def test_a_flooded_twin_is_read_as_it_comes_until_a_timer_finds_it_calm(
+async def test_a_flooded_twin_is_read_every_flood_tick_until_a_timer_finds_it_calm(
     sockets: list[socket.socket],
 ) -> None:
-    """More on the twin than one timer reads: the rest is read at once, and so is what
-    comes next; after a timer interval with no more than a batch, the twin waits for the
-    timer again."""
+    """More on the twin than one timer reads: the rest is read within a flood tick, and
+    so is what comes next; after a timer interval with no more than a batch, the twin
+    waits for the timer again."""
     ms, twin, peer = _split_medium(sockets)
     engine = FakeEngine()
     loop = asyncio.get_running_loop()
