@@ -52,10 +52,10 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from pyhb.clock import Instant
+from pyhb.net.medium import Medium, MediumStats
 from pyhb.net.sockets import MediumSocket
 
 log = logging.getLogger(__name__)
@@ -98,64 +98,7 @@ _SOL_SOCKET = socket.SOL_SOCKET
 _unpack_timespec = struct.Struct("qq").unpack_from
 
 
-@dataclass(slots=True)
-class MediumStats:
-    """Counters of one medium since the transport started."""
-
-    name: str
-    description: str
-    received: int = 0
-    sent: int = 0
-    send_errors: int = 0
-    failing: int = 0  # consecutive send errors; 0 while sending works
-
-
-class _Medium:
-    """One medium socket registered with the loop: its reads, sends and counters."""
-
-    __slots__ = ("ms", "sock", "lazy", "fd", "name", "destination", "stats", "open")
-
-    def __init__(self, ms: MediumSocket) -> None:
-        self.ms = ms
-        self.sock = ms.sock
-        self.lazy = ms.lazy
-        self.fd = ms.sock.fileno()
-        self.name = ms.name
-        self.destination = ms.destination
-        self.stats = MediumStats(name=ms.name, description=ms.description)
-        self.open = True
-
-    def send(self, data: bytes) -> None:
-        if not self.open:
-            return
-        try:
-            self.sock.sendto(data, self.destination)
-        except OSError as exc:
-            self.failed(exc)
-            return
-        stats = self.stats
-        stats.sent += 1
-        if stats.failing:
-            log.info(
-                "%s: sending works again after %d failed writes",
-                self.ms.description,
-                stats.failing,
-            )
-            stats.failing = 0
-
-    def failed(self, exc: OSError) -> None:
-        """A write failed, or the kernel reported an error for one (ICMP) on a read."""
-        stats = self.stats
-        stats.send_errors += 1
-        stats.failing += 1
-        if stats.failing == 1:
-            desc = self.ms.description
-            log.warning("Write failure on %s: %s. Is a cable unplugged on %s?", desc, exc, desc)
-        else:
-            log.debug("write failure %d on %s: %s", stats.failing, self.ms.description, exc)
-
-
-_Arrived = tuple[int, bytes, tuple[str, int], _Medium, bool]  # stamp, data, addr, medium, lazy
+_Arrived = tuple[int, bytes, tuple[str, int], Medium, bool]  # stamp, data, addr, medium, lazy
 _arrival = operator.itemgetter(0)
 
 
@@ -179,14 +122,14 @@ class Transport:
         self._on_error = on_error
         self._wall_clock = wall_clock
         self._loop = asyncio.get_running_loop()
-        self._media: list[_Medium] = []
+        self._media: list[Medium] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._split = False  # some medium has a twin: read every socket, in arrival order
         # Split media: every socket, main and twin, by file descriptor, and a poll set of
         # them all, so that reading them all costs one ``poll`` per round rather than a
         # failed ``recvmsg`` per socket.
-        self._sources: dict[int, tuple[_Medium, socket.socket, bool]] = {}
+        self._sources: dict[int, tuple[Medium, socket.socket, bool]] = {}
         self._poller = select.poll()
         self._watching = False  # the twins are watched too (engine.statuses_wanted)
         # A twin held more than one wake-up reads (``_backlog``), or more than that came
@@ -219,7 +162,7 @@ class Transport:
                 if ms.lazy is not None:
                     ms.lazy.setblocking(False)
                     self._split = True
-                medium = _Medium(ms)
+                medium = Medium(ms)
                 self._loop.add_reader(medium.fd, self._on_readable, medium)
                 self._media.append(medium)
                 self._sources[medium.fd] = (medium, ms.sock, False)
@@ -280,14 +223,14 @@ class Transport:
 
     # --- inputs -------------------------------------------------------------------
 
-    def _on_readable(self, medium: _Medium) -> None:
+    def _on_readable(self, medium: Medium) -> None:
         if self._closed:
             return
         now = self.now()
         if self._read_all(now) if self._split else self._read(medium, now):
             self._service(now)
 
-    def _read(self, medium: _Medium, now: Instant) -> bool:
+    def _read(self, medium: Medium, now: Instant) -> bool:
         """Feed the engine what is queued on ``medium``; True if any of it changed state."""
         changed = False
         sock, engine, name, stats = medium.sock, self._engine, medium.name, medium.stats

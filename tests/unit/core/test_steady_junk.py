@@ -9,7 +9,9 @@ import logging
 import pytest
 
 from bench.hostile import build_target
+from pyhb.core.badpackets import BUDGET
 from pyhb.core.events import LogLine
+from pyhb.lab.flood import spoofed_payloads
 from pyhb.wire.auth import Verifier
 from pyhb.wire.steady import read_status
 
@@ -42,8 +44,13 @@ def test_steady_junk_is_dropped_with_one_warning_and_no_general_decode(
 
     monkeypatch.setattr(Verifier, "verify", counting)
     before = target.fingerprint()
-    for i in range(100):
-        assert engine.receive_datagram(junk, "hb0", ("10.77.0.66", 694), target.now.after(i / 1e3))
+    # The first is logged (the daemon has a line to write, a summary timer to arm); the
+    # rest are only counted, and leave the transport nothing to do.
+    fed = [
+        engine.receive_datagram(junk, "hb0", ("10.77.0.66", 694), target.now.after(i / 1e3))
+        for i in range(100)
+    ]
+    assert fed == [True, True] + [False] * 98
     warnings = []
     while (ev := engine.next_event()) is not None:
         if isinstance(ev, LogLine) and ev.level >= logging.WARNING:
@@ -56,3 +63,15 @@ def test_steady_junk_is_dropped_with_one_warning_and_no_general_decode(
     # duplicate by now; our own: left to the general path), so only junk was refused.
     engine.receive_datagram(good, "hb0", ("10.77.0.2", 694), target.now.after(0.2))
     assert calls == (0 if src == "b" else 1)
+
+
+def test_classic_junk_only_counted_leaves_the_transport_nothing_to_do() -> None:
+    target = build_target()
+    engine = target.engine
+    junk = spoofed_payloads(50)
+    fed = [
+        engine.receive_datagram(d, "hb0", (f"10.77.1.{i + 1}", 694), target.now.after(i / 1e3))
+        for i, d in enumerate(junk)
+    ]
+    warned = BUDGET
+    assert fed == [True] * (warned + 1) + [False] * (len(junk) - warned - 1)
