@@ -10,9 +10,9 @@ anything else happens, up to ``MAX_BATCH`` datagrams and ``READ_BUDGET`` seconds
 reading and feeding per wake-up, so a flooded medium cannot starve the loop, its timer
 (our own heartbeats, deadtime) or the other media (docs/reliability.md, floods). Then,
 if any of them changed the engine's state (``receive_datagram`` returns False for one
-it dropped untouched: our own looped-back broadcast, another node's acknowledgement),
-and after the timer or ``kick()`` (the daemon fed the engine a command or a script
-result), the transport, in this order: sends every datagram from
+it dropped untouched: our own looped-back broadcast, another node's acknowledgement, a
+bad packet only counted), and after the timer or ``kick()`` (the daemon fed the engine
+a command or a script result), the transport, in this order: sends every datagram from
 ``engine.datagrams_to_send(now)`` on every medium, calls ``on_events()`` so the daemon
 can drain engine events, and re-arms the one timer at ``engine.get_timer()``.
 Inputs arriving while this runs (``kick()`` from ``on_events``) are serviced in the same
@@ -133,7 +133,8 @@ class Transport:
         self._poller = select.poll()
         self._watching = False  # the twins are watched too (engine.statuses_wanted)
         # A twin held more than one wake-up reads (``_backlog``), or more than that came
-        # since the last timer (``_twin_reads``): watch it until a timer finds neither.
+        # since the last timer (``_twin_reads``): read it every FLOOD_TICK until a timer
+        # finds neither.
         self._flooded = False
         self._flood_timer: asyncio.TimerHandle | None = None
         self._backlog = False

@@ -171,3 +171,8 @@ def test_floods_from_the_lan_and_busy_processes_cause_no_failover(
     assert false_failovers(cluster) == 0
     assert mon.max_owners() == 1
     assert tsvc_actions(cluster, "b") == []
+    # Each daemon keeps its peer's newest (generation, seq) for its next start
+    # (core.replayfloor), written every 10 s while they move.
+    marks = (cluster.lab["a"].var_lib_dir / "pyhb_peer_marks").read_text().split()
+    assert marks[0] == "b"
+    assert int(marks[2]) > 0
