@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyhb.config.agent_args import check_agent_args
-from pyhb.config.authkeys import mode_issue, parse_authkeys
+from pyhb.config.authkeys import mode_issue, owner_issue, parse_authkeys
 from pyhb.config.clients import check_clients
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import parse_haresources
@@ -23,6 +23,7 @@ from pyhb.config.source import (
     Severity,
     UnreadableFile,
     read_config_bytes,
+    read_config_file,
 )
 from pyhb.config.validate import (
     check_apiauth,
@@ -60,16 +61,18 @@ class _File:
     shown: str
     text: str | None
     mode: int
+    uid: int = 0
 
 
 def _read(path: Path) -> tuple[_File, ConfigIssue | None]:
     shown = str(path)
     try:
-        data, mode = read_config_bytes(shown)
+        data, info = read_config_file(shown)
     except UnreadableFile as exc:
         issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {exc}")
         return _File(shown, None, 0), issue
-    return _File(shown, data.decode("utf-8", "surrogateescape"), mode), None
+    text = data.decode("utf-8", "surrogateescape")
+    return _File(shown, text, info.st_mode, info.st_uid), None
 
 
 def local_node_name(confdir: Path | str, node_name: str | None = None) -> str:
@@ -123,6 +126,8 @@ def _collect(
     elif keyfile.text is not None:
         refused = mode_issue(keyfile.shown, keyfile.mode)
         issues += [refused] if refused else []
+        foreign = owner_issue(keyfile.shown, keyfile.uid, os.geteuid())
+        issues += [foreign] if foreign else []
         keys, found = parse_authkeys(keyfile.text, keyfile.shown)
         issues += found
 

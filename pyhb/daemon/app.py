@@ -42,6 +42,7 @@ from pyhb.core.events import (
     HeartbeatLate,
     LinkStateChanged,
     LogLine,
+    NodeStatus,
     OwnStatusesKnown,
     PeerStateChanged,
     RunGroups,
@@ -55,6 +56,7 @@ from pyhb.daemon.counters import Counters
 from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
+from pyhb.daemon.peermarks import MarkKeeper
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.respawn import Supervisor, client_environment
@@ -161,6 +163,7 @@ class Daemon:
     pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
     clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
     api: ApiServer | None = None  # Heartbeat's client API (docs/api.md)
+    _marks: MarkKeeper | None = None  # peers' replay floors (docs/authkeys.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -189,6 +192,7 @@ class Daemon:
             manage_resources=self.manage_resources,
         )
         self._start_monitor()
+        self._marks = MarkKeeper.resume(paths.statedir, self.engine.peers)  # core.replayfloor
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
@@ -218,6 +222,7 @@ class Daemon:
             await server.close()
             self.transport.close()
             self.runner.close()
+            await self._marks.close()
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
 
@@ -281,6 +286,8 @@ class Daemon:
         """Events that change nothing here: counted, and passed on to API clients (the
         log lines already say them)."""
         self.counters.observe(ev)
+        if isinstance(ev, PeerStateChanged) and ev.new is NodeStatus.DEAD and self._marks:
+            self._marks.soon()  # its last packets are known now
         api = self.api
         if api is None:
             return
