@@ -39,23 +39,57 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # --- tests that leave work behind or block the event loop ------------------------------
 #
 # A test fails if, when it ends, a thread it started is still running or a task it
-# created is still pending (the asyncio runner would cancel it silently), or if a
-# callback held its event loop for longer than LOOP_BLOCK_LIMIT (asyncio's debug mode,
-# switched on for the suite in pyproject.toml, reports each slow callback).
+# created is still pending, or if a callback held its event loop for longer than
+# LOOP_BLOCK_LIMIT. Every event loop of the suite runs in asyncio's debug mode, which
+# reports each slow callback. Pending tasks are seen where the runner would cancel them
+# (pytest-asyncio 1.x) or, failing that, when their loop is closed (0.20, Debian 12's).
 
 LOOP_BLOCK_LIMIT = 0.5  # seconds: far above any callback's work, below a keepalive
 THREAD_GRACE = 2.0  # seconds a finishing thread gets to end after its test
 
 _pending_at_close: list[asyncio.Task[object]] = []
-_cancel_all_tasks = asyncio.runners._cancel_all_tasks  # type: ignore[attr-defined]
 
 
-def _record_pending(loop: asyncio.AbstractEventLoop) -> None:
+def _note_pending(loop: asyncio.AbstractEventLoop) -> None:
     _pending_at_close.extend(t for t in asyncio.all_tasks(loop) if not t.done())
-    _cancel_all_tasks(loop)
 
 
-asyncio.runners._cancel_all_tasks = _record_pending  # type: ignore[attr-defined]
+_cancel_all_tasks = getattr(asyncio.runners, "_cancel_all_tasks", None)
+if _cancel_all_tasks is not None:
+
+    def _record_pending(loop: asyncio.AbstractEventLoop) -> None:
+        _note_pending(loop)
+        _cancel_all_tasks(loop)
+
+    asyncio.runners._cancel_all_tasks = _record_pending  # type: ignore[attr-defined]
+
+
+class _GuardedLoop(asyncio.SelectorEventLoop):
+    def set_debug(self, enabled: bool) -> None:
+        super().set_debug(True)  # whatever the runner asks: slow callbacks are reported
+
+    def close(self) -> None:
+        if not self.is_closed():
+            _note_pending(self)
+        super().close()
+
+
+class _GuardedPolicy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = _GuardedLoop()
+        loop.set_debug(True)
+        return loop
+
+    def set_event_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        # A loop replaced while idle is closed, not left to the garbage collector (whose
+        # warnings about its sockets would land in whichever test runs then).
+        old = getattr(self._local, "_loop", None)
+        if old is not None and old is not loop and not old.is_running() and not old.is_closed():
+            old.close()
+        super().set_event_loop(loop)
+
+
+asyncio.set_event_loop_policy(_GuardedPolicy())
 
 
 class _SlowCallbacks(logging.Handler):
@@ -71,30 +105,49 @@ class _SlowCallbacks(logging.Handler):
             self.slow.append(f"{match['what']} took {match['took']} s")
 
 
-@pytest.fixture(autouse=True)
-def no_leaks_no_blocking() -> Iterator[None]:
-    before = set(threading.enumerate())
-    _pending_at_close.clear()
-    slow = _SlowCallbacks()
-    asyncio_log = logging.getLogger("asyncio")
-    asyncio_log.addHandler(slow)
-    try:
-        yield
-    finally:
-        asyncio_log.removeHandler(slow)
-    pending = [repr(t) for t in _pending_at_close]
-    _pending_at_close.clear()
-    deadline = time.monotonic() + THREAD_GRACE
-    started = [t for t in threading.enumerate() if t not in before]
-    for thread in started:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    left = [t.name for t in started if t.is_alive()]
-    problems = []
-    if slow.slow:
-        problems.append(f"event loop blocked: {'; '.join(slow.slow)}")
-    if pending:
-        problems.append(f"tasks still pending at the end: {', '.join(pending)}")
-    if left:
-        problems.append(f"threads still running at the end: {', '.join(left)}")
-    if problems:
-        pytest.fail("\n".join(problems), pytrace=False)
+class _Guard:
+    """What one test left behind: started before its setup, read after its teardown
+    (so after every fixture, the event loop's included, has been finalised)."""
+
+    def __init__(self) -> None:
+        self.before = set(threading.enumerate())
+        _pending_at_close.clear()
+        self.slow = _SlowCallbacks()
+        logging.getLogger("asyncio").addHandler(self.slow)
+
+    def problems(self) -> list[str]:
+        logging.getLogger("asyncio").removeHandler(self.slow)
+        pending = list(dict.fromkeys(repr(t) for t in _pending_at_close))
+        _pending_at_close.clear()
+        deadline = time.monotonic() + THREAD_GRACE
+        started = [t for t in threading.enumerate() if t not in self.before]
+        for thread in started:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        left = [t.name for t in started if t.is_alive()]
+        found = []
+        if self.slow.slow:
+            found.append(f"event loop blocked: {'; '.join(self.slow.slow)}")
+        if pending:
+            found.append(f"tasks still pending at the end: {', '.join(pending)}")
+        if left:
+            found.append(f"threads still running at the end: {', '.join(left)}")
+        return found
+
+
+_GUARD = pytest.StashKey[_Guard]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    item.stash[_GUARD] = _Guard()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    yield
+    guard = item.stash.get(_GUARD, None)
+    if guard is not None:
+        found = guard.problems()
+        if found:
+            pytest.fail("\n".join(found), pytrace=False)

@@ -102,6 +102,7 @@ def test_control_socket_in_a_run_dir_another_user_owns(
             assert stat.S_ISSOCK(st.st_mode)
             assert stat.S_IMODE(st.st_mode) == 0o666
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+                client.setblocking(False)  # as the loop's sock_* calls require
                 await asyncio.get_running_loop().sock_connect(client, str(rundir / "pyhb.sock"))
         finally:
             await server.close()
