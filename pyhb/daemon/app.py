@@ -44,6 +44,7 @@ from pyhb.core.events import (
 )
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
+from pyhb.daemon.fence import SelfFence
 from pyhb.daemon.notify import Notifier
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
@@ -134,6 +135,7 @@ class Daemon:
     debug: int = 0
     realtime: bool = True  # False: heartbeat -l
     notifier: Notifier = field(default_factory=Notifier)
+    fence: SelfFence = field(default_factory=lambda: SelfFence.from_environ(os.environ))
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
@@ -161,6 +163,7 @@ class Daemon:
         self.runner = ResourceRunner(
             paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
         )
+        self.runner.on_stop_failure = self.fence.stop_failed  # reboots (daemon.fence)
         if self.manage_resources:
             self.runner.prepare(cfg.groups)
         self.engine = Engine(
