@@ -7,8 +7,8 @@ lines that take the ``udpport`` in force when they are read. After the last line
 checks of ``init_config`` run (media, nodes, timing relations, local node, failback mode,
 logging, autojoin). Durations are stored in milliseconds; ``params`` keeps each recorded
 value exactly as written, plus the defaults heartbeat records.
-Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``
-only (no asyncio, socket, subprocess, time or random).
+Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``,
+``config.fencing`` only (no asyncio, socket, subprocess, time or random).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pyhb.config.directives import (
     Repeat,
     fixed_defaults,
 )
+from pyhb.config.fencing import Fencing, StonithDevice, parse_stonith, parse_stonith_host
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
 from pyhb.config.model import DEFAULT_UDPPORT, AutoFailback, HaConfig, Mcast, Medium
 from pyhb.config.source import ConfigIssue, Severity
@@ -71,6 +72,7 @@ class _HaCfParser:
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
         self.bad_media_lines = 0
+        self.stonith: list[StonithDevice] = []
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -204,12 +206,12 @@ class _HaCfParser:
                     lineno,
                     f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
                 )
-        elif name == "stonith" and len(words) < 2:
-            self.error(lineno, f"stonith: expected 'stonith TYPE CONFIGFILE' (got {rest!r})")
-        elif name == "stonith_host" and len(words) < 3:
-            self.error(
-                lineno, f"stonith_host: expected 'stonith_host HOST TYPE PARAMS...' (got {rest!r})"
-            )
+        elif name in {"stonith", "stonith_host"}:
+            parse = parse_stonith if name == "stonith" else parse_stonith_host
+            try:
+                self.stonith.append(parse(words, lineno))
+            except ValueError as exc:
+                self.error(lineno, f"{name}: {exc}")
         elif name == "apiauth":
             self.api_auth(words, lineno)
 
@@ -328,6 +330,11 @@ class _HaCfParser:
             uuidfrom=self.get("uuidfrom", str, "file"),
             pacemaker=pacemaker,
             env=tuple(self.env),
+            fencing=Fencing(
+                tuple(self.stonith),
+                self.get("watchdog", str, None) if "watchdog" in self.values else None,
+                self.where.get("watchdog", 0),
+            ),
             params=self.params,
         )
 

@@ -1,7 +1,7 @@
 """Frozen, typed configuration: what ha.cf, authkeys and haresources say, once parsed.
 
 Field names equal ha.cf directive names. Durations are integer milliseconds.
-Imports stdlib only.
+Imports stdlib and ``config.fencing`` only.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pyhb.config.fencing import Fencing
 
 
 def node_key(name: str) -> str:
@@ -106,6 +108,7 @@ class HaConfig:
     uuidfrom: str = "file"
     pacemaker: bool = False
     env: tuple[tuple[str, str], ...] = ()
+    fencing: Fencing = Fencing()  # stonith, stonith_host, watchdog (config.fencing)
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 

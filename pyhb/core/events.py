@@ -143,6 +143,14 @@ class ShutdownComplete:
     """Every group is released and the peers were told: the daemon may exit."""
 
 
+@dataclass(frozen=True, slots=True)
+class FencePeer:
+    """Reset ``node`` with the configured STONITH devices, retrying until it succeeds
+    or ``Engine.fence_wanted`` says no more; then report with ``Engine.fence_finished``."""
+
+    node: str
+
+
 Event = (
     PeerStateChanged
     | LinkStateChanged
@@ -152,4 +160,5 @@ Event = (
     | StatusChanged
     | OwnStatusesKnown
     | ShutdownComplete
+    | FencePeer
 )

@@ -17,7 +17,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
 
@@ -31,6 +31,7 @@ from pyhb.control.server import ControlServer
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Command,
+    FencePeer,
     GroupAction,
     HeartbeatLate,
     LinkStateChanged,
@@ -50,6 +51,7 @@ from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
+from pyhb.daemon.stonith import Stonith, stonith_binary
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
@@ -139,6 +141,7 @@ class Daemon:
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
+    stonith: Stonith | None = None
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -166,6 +169,8 @@ class Daemon:
         self.runner.on_stop_failure = self.fence.stop_failed  # reboots (daemon.fence)
         if self.manage_resources:
             self.runner.prepare(cfg.groups)
+        devices = cfg.ha.fencing.devices_for(cfg.local_node)
+        self.stonith = Stonith(devices, stonith_binary(os.environ))
         self.engine = Engine(
             cfg,
             uuid=uuid,
@@ -216,9 +221,9 @@ class Daemon:
                 case LogLine(level, text):
                     log.log(level, "%s", text)
                 case RunGroups():
-                    task = asyncio.create_task(self._run_groups(ev))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._spawn(self._run_groups(ev))
+                case FencePeer(node):
+                    self._spawn(self._fence(node))
                 case OwnStatusesKnown(prefix):
                     ignore_own(self._media, self.engine.local_raw, prefix)
                 case ShutdownComplete():
@@ -252,6 +257,25 @@ class Daemon:
             failed = [g.key for g in ev.groups]
         if ev.action is not GroupAction.ANNOUNCE and self.transport is not None:
             self.engine.script_finished(ev.op_id, failed, self.transport.now())
+            self.transport.kick()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fence(self, node: str) -> None:
+        """Reset a dead peer (``daemon.stonith``) and let the engine take over."""
+        assert self.stonith is not None
+        assert self.engine is not None
+        engine = self.engine
+        try:
+            done = await self.stonith.reset(node, lambda: engine.fence_wanted(node))
+        except Exception:
+            log.exception("STONITH of %s failed", node)
+            return
+        if done and self.transport is not None:
+            engine.fence_finished(node, self.transport.now())
             self.transport.kick()
 
     async def _any_running(self, group: ResourceGroup) -> bool:

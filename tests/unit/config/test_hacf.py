@@ -233,12 +233,10 @@ def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str
     [
         "respawn hacluster /usr/lib/heartbeat/ipfail",
         "failfast hacluster /usr/bin/x -a",
-        "stonith baytech /etc/ha.d/conf/stonith.baytech",
-        "stonith_host * baytech 10.0.0.3 mylogin mysecretpassword",
     ],
 )
 def test_whole_line_directives_parse_and_warn_when_ignored(line: str) -> None:
-    """respawn/failfast/stonith/stonith_host take the whole line and pyhb warns it ignores them."""
+    """respawn/failfast take the whole line and pyhb warns it ignores them."""
     _, issues = parse(BASE + line + "\n")
     assert [i.severity for i in issues] == [Severity.WARNING]
 
