@@ -52,6 +52,7 @@ from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.daemon.stonith import Stonith, stonith_binary
+from pyhb.daemon.watchdog import Watchdog, watchdog_device
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
@@ -142,6 +143,7 @@ class Daemon:
     transport: Transport | None = None
     runner: ResourceRunner | None = None
     stonith: Stonith | None = None
+    watchdog: Watchdog | None = None
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -166,11 +168,9 @@ class Daemon:
         self.runner = ResourceRunner(
             paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
         )
-        self.runner.on_stop_failure = self.fence.stop_failed  # reboots (daemon.fence)
+        self._arm_fencing()
         if self.manage_resources:
             self.runner.prepare(cfg.groups)
-        devices = cfg.ha.fencing.devices_for(cfg.local_node)
-        self.stonith = Stonith(devices, stonith_binary(os.environ))
         self.engine = Engine(
             cfg,
             uuid=uuid,
@@ -194,6 +194,7 @@ class Daemon:
             fifo.start()
         except OSError as exc:
             log.error("Cannot open FIFO %s: %s", fifo.path, exc)
+        self._open_watchdog()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -202,7 +203,9 @@ class Daemon:
         self.notifier.ready(self._status_line())
         try:
             code = await self._done
+            self._close_watchdog(disarm=True)  # a clean shutdown only
         finally:
+            self._close_watchdog(disarm=False)  # still open: left armed
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
@@ -211,6 +214,28 @@ class Daemon:
             self.runner.close()
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
+
+    def _arm_fencing(self) -> None:
+        """Reboot on a stop failure (``daemon.fence``), STONITH devices to reset dead
+        peers with (``daemon.stonith``)."""
+        assert self.runner is not None
+        cfg = self.config
+        self.runner.on_stop_failure = self.fence.stop_failed
+        devices = cfg.ha.fencing.devices_for(cfg.local_node)
+        self.stonith = Stonith(devices, stonith_binary(os.environ))
+
+    def _open_watchdog(self) -> None:
+        """Arm the watchdog; the last step of start, so that no failure after it leaves
+        the device armed with nobody writing it."""
+        cfg = self.config
+        if (device := watchdog_device(cfg.ha.fencing.watchdog, os.environ)) is not None:
+            self.watchdog = Watchdog(device, cfg.ha.deadtime)
+            self.watchdog.open()
+            self._spawn(self.watchdog.keep_alive(cfg.ha.keepalive / 1000))
+
+    def _close_watchdog(self, *, disarm: bool) -> None:
+        if self.watchdog is not None:
+            self.watchdog.close(disarm=disarm)
 
     # -- engine events -----------------------------------------------------------------
 
