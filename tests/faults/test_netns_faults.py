@@ -352,10 +352,14 @@ def test_stop_failure_reboots_the_node_and_the_peer_takes_over(
     running): a fences itself as 3.0.6 does (its reboot command is the lab's power-off,
     which kills every process of the namespace node and clears what a reboot clears), so
     the stop ends in bounded time, and b takes the group after deadtime: one owner."""
-    cluster = make_cluster(resources=f"{VIP}/24/hb0 tsvc::one bad")
+    # The watchdog (a regular file stands in for the device: see test_netns_fencing)
+    # must stay armed through the fencing reboot.
+    cluster = make_cluster(resources=f"{VIP}/24/hb0 tsvc::one bad", extra=["watchdog /dev/wd"])
     _install(cluster, "a", STUCK)
     _install(cluster, "b", STUCK)
-    start_env = dict(os.environ, HA_STOPRETRYMAX="1")
+    for node in cluster.lab.nodes.values():
+        (node.var_lib_dir / "wd").touch()
+    start_env = dict(os.environ, HA_STOPRETRYMAX="1", PYHB_WATCHDOG_DEVICE="/var/lib/heartbeat/wd")
     cluster.start("a", start_env)
     cluster.start("b", start_env)
     wait_for(lambda: tsvc_actions(cluster, "a") == ["one start", "bad start"], 20)
@@ -391,6 +395,7 @@ def test_stop_failure_reboots_the_node_and_the_peer_takes_over(
     assert "node a: is dead" in cluster.ha_log("b")
     assert tsvc_actions(cluster, "b") == ["one start", "bad start"]
     assert mon.max_owners() == 1
+    assert b"V" not in (var_a / "wd").read_bytes()  # no magic close: still armed
 
 
 def test_killed_daemon_restarted_finds_what_it_holds(make_cluster: ClusterFactory) -> None:
