@@ -629,9 +629,9 @@ class Ownership(StandbyMixin, LegacyMixin):
 
         def released(failed: frozenset[str]) -> None:
             if failed:
-                # Heartbeat reboots here; pyhb does not, so it must not say it let go:
-                # the peer would start what may still run here. The groups that did
-                # stop are started again: nobody else will while we are up.
+                # The daemon reboots the node before this is reached (daemon.fence); a
+                # shell without that hook must not say it let go: the peer would start
+                # what may still run here. The groups that did stop are started again.
                 self._log(
                     logging.CRITICAL,
                     f"Shutdown cancelled: {', '.join(sorted(failed))} could not be stopped "
