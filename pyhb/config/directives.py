@@ -181,8 +181,10 @@ _TABLE: tuple[Directive, ...] = (
               repeat=Repeat.ACCUMULATES),
     Directive("respawn", Kind.WHOLE_LINE, "child process restarted when it exits",
               record=False, repeat=Repeat.ACCUMULATES, ignored=_NOT_IMPLEMENTED),
+    # Not run by pyhb, and an error rather than a warning: ignoring it would drop the
+    # reboot it asks for (config.hacf; docs/operations.md, Fencing).
     Directive("failfast", Kind.WHOLE_LINE, "child process whose death reboots the node",
-              record=False, repeat=Repeat.ACCUMULATES, ignored=_NOT_IMPLEMENTED),
+              record=False, repeat=Repeat.ACCUMULATES),
     # media
     Directive("bcast", Kind.MEDIA, "UDP broadcast on interfaces", record=False,
               repeat=Repeat.ACCUMULATES),

@@ -206,6 +206,12 @@ class _HaCfParser:
                     lineno,
                     f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
                 )
+            elif name == "failfast":
+                self.error(
+                    lineno,
+                    f"failfast: pyhb does not run {words[1]}, so the reboot this line asks "
+                    "for when it dies would never happen; remove the line to run without it",
+                )
         elif name in {"stonith", "stonith_host"}:
             parse = parse_stonith if name == "stonith" else parse_stonith_host
             try:

@@ -78,3 +78,14 @@ def test_issue_type_is_rendered_with_path_and_line() -> None:
     issue = parse_hacf(BASE + "stonith_host *\n", "/etc/ha.d/ha.cf")[1][0]
     assert isinstance(issue, ConfigIssue)
     assert str(issue).startswith("/etc/ha.d/ha.cf:5: error: stonith_host:")
+
+
+def test_failfast_is_an_error_since_ignoring_it_drops_a_reboot() -> None:
+    """pyhb runs no failfast children: the line cannot be honoured, and ignoring it would
+    leave the node up when the site asked for a reboot."""
+    _, issues = parse(BASE + "failfast hacluster /usr/lib/heartbeat/ipfail\n")
+    assert issues == [
+        "ha.cf:5: error: failfast: pyhb does not run /usr/lib/heartbeat/ipfail, so the "
+        "reboot this line asks for when it dies would never happen; remove the line to run "
+        "without it"
+    ]

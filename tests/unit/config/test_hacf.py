@@ -228,15 +228,9 @@ def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str
     ]
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "respawn hacluster /usr/lib/heartbeat/ipfail",
-        "failfast hacluster /usr/bin/x -a",
-    ],
-)
+@pytest.mark.parametrize("line", ["respawn hacluster /usr/lib/heartbeat/ipfail"])
 def test_whole_line_directives_parse_and_warn_when_ignored(line: str) -> None:
-    """respawn/failfast take the whole line and pyhb warns it ignores them."""
+    """respawn takes the whole line and pyhb warns it ignores it."""
     _, issues = parse(BASE + line + "\n")
     assert [i.severity for i in issues] == [Severity.WARNING]
 
