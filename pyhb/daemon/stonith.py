@@ -78,14 +78,8 @@ class Stonith:
                 return True
             why = "timed out" if rc is None else f"exit code {rc}"
             tail = " ".join(output.split())[-300:]
-            log.error(
-                "Host %s not reset by %s (%s): %s%s",
-                host,
-                device.type,
-                _shown(argv, device),
-                why,
-                f": {tail}" if tail else "",
-            )
+            log.error("Host %s not reset!", host)
+            log.error("%s: %s%s", _shown(argv, device), why, f": {tail}" if tail else "")
         return False
 
     async def reset(self, host: str, wanted: Callable[[], bool]) -> bool:
