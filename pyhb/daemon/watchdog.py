@@ -13,9 +13,10 @@ writes, as a stalled heartbeat would). A write that fails closes the device, log
 3.0.6 does. The fencing reboot of a stop failure (``daemon.fence``) leaves the device
 armed (no ``V``), so the watchdog backs a reboot command that fails.
 
-``PYHB_WATCHDOG_DEVICE`` replaces the device ha.cf names (a regular file or FIFO stands
-in for it in tests; the timeout ioctl then fails and is logged). ``preflight`` refuses to
-start when the device cannot be opened. See docs/operations.md.
+``PYHB_WATCHDOG_DEVICE`` replaces the device ha.cf names (a regular file stands in for
+it in tests; the timeout ioctl then fails and is logged, as 3.0.6 logs it). 3.0.6 logs
+``Cannot open watchdog device`` and runs on without one; pyhb's ``preflight`` refuses to
+start instead, as for every protection that cannot be honoured. See docs/operations.md.
 """
 
 from __future__ import annotations
@@ -62,18 +63,17 @@ class Watchdog:
     def open(self) -> None:
         """Open the device and set its timeout; OSError when it cannot be opened."""
         self.fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+        log.info("Using watchdog device: %s", self.path)
         try:
             fcntl.ioctl(self.fd, WDIOC_SETTIMEOUT, struct.pack("i", self.timeout))
-        except OSError as exc:
-            log.warning(
-                "Watchdog %s: cannot set its timeout to %d s (%s): the device's own applies",
-                self.path,
+        except OSError as exc:  # 3.0.6's line; the device keeps its own timeout
+            log.error(
+                "WDIOC_SETTIMEOUT: Failed to set watchdog timer to %d seconds.: %s",
                 self.timeout,
                 exc.strerror,
             )
         else:
-            log.info("Watchdog %s timeout set to %d s", self.path, self.timeout)
-        log.info("Watchdog device %s opened", self.path)
+            log.info("Watchdog timer set to %d seconds", self.timeout)
         self.tickle()
 
     def tickle(self) -> None:
