@@ -53,10 +53,9 @@ def reset_argv(binary: str, device: StonithDevice, host: str) -> list[str]:
     return [binary, "-t", device.type, *config, "-T", "reset", host]
 
 
-def _shown(argv: Sequence[str], device: StonithDevice) -> str:
-    """The command for the log, without the parameters (they often hold passwords)."""
-    hidden = [w if w != " ".join(device.params) or not device.params else "..." for w in argv]
-    return shlex.join(hidden)
+def _shown(argv: Sequence[str]) -> str:
+    """The command for the log, without the ``-p`` parameters (they often hold passwords)."""
+    return shlex.join(["..." if i and argv[i - 1] == "-p" else w for i, w in enumerate(argv)])
 
 
 @dataclass
@@ -79,7 +78,7 @@ class Stonith:
             why = "timed out" if rc is None else f"exit code {rc}"
             tail = " ".join(output.split())[-300:]
             log.error("Host %s not reset!", host)
-            log.error("%s: %s%s", _shown(argv, device), why, f": {tail}" if tail else "")
+            log.error("%s: %s%s", _shown(argv), why, f": {tail}" if tail else "")
         return False
 
     async def reset(self, host: str, wanted: Callable[[], bool]) -> bool:
