@@ -1,7 +1,10 @@
 """The ``Instant`` value passed into the sans-I/O core.
 
-The core never reads a clock: the shell (``pyhb.net.transport``, the daemon) makes an
-``Instant`` from the system clock for every input, and the simulator from simulated time.
+The core never reads a clock: every input to the engine comes with an ``Instant``.
+``pyhb.net.transport`` makes one per wake-up (``mono`` from the event loop's monotonic
+clock, ``wall`` from ``time.time()``) and the daemon uses the transport's
+(``Transport.now``) for commands and script results; the test simulator makes them from
+simulated time. See docs/architecture.md#time.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Gratuitous ARP trains, like heartbeat's ``send_arp``: sent over a raw AF_PACKET socket.
 
-What heartbeat 3.0.6 puts on the wire (observed §3.3, ``send_arp -i 500 -r 10``): ARP_REPEAT
+What heartbeat 3.0.6 puts on the wire (``send_arp -i 500 -r 10``; see
+docs/architecture.md#gratuitous-arp): ARP_REPEAT
 pairs of frames, a request then a reply, one frame every ARP_INTERVAL_MS / 2 (250 ms), all
 broadcast, sender IP = target IP = the address, sender MAC = the interface's MAC; the
 request's target MAC is zero, the reply's is the sender MAC.

@@ -1,7 +1,7 @@
 """The IPaddr and IPaddr2 agents: add, remove and check a service address with pyroute2.
 
-Argument syntax (heartbeat's v1 wrappers ``resource.d/IPaddr`` and ``IPaddr2``, spec §3.7),
-exactly one argument before the action::
+Argument syntax (heartbeat's v1 wrappers ``resource.d/IPaddr`` and ``IPaddr2``; see
+docs/architecture.md#ipaddr-arguments), exactly one argument before the action::
 
     IP[/CIDR_OR_NETMASK[/NIC[/BROADCAST]]]
     IP/CIDR/BROADCAST          (a third part starting with a digit is the broadcast)

@@ -9,7 +9,8 @@ first and the arguments checked afterwards, so with the daemon down every known
 sub-command fails the same way.
 
 pyhb additions: an optional leading ``--run-dir DIR`` (default ``$PYHB_RUN_DIR`` or
-/run/heartbeat) picks the daemon. Imports ``control.client`` only.
+/run/heartbeat) picks the daemon. Imports ``control.client``, ``control.protocol``,
+``core.snapshot`` and ``config.model`` only.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ refuses, or the caller is not root. ``Going standby [SET].`` is logged the way t
 helper ``ha_log`` does, once the daemon has accepted the request.
 
 Also holds the argument and reporting helpers ``hb_takeover`` shares. Imports
-``control.client`` only.
+``control.client``, ``control.protocol`` and ``core.events`` only (no asyncio, no
+cryptography: the tool starts fast).
 """
 
 from __future__ import annotations

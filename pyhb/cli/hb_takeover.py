@@ -3,10 +3,11 @@
 Arguments, messages and exit codes as 3.0.6's script (see ``hb_standby``). Semantics: take
 over SET (from our point of view), i.e. the peer goes standby on the mirrored set.
 
-Difference from 3.0.6 (quirk Q13): there, ``failback`` is passed through unmapped and the
-peer's helper does not know it, so the peer gives away *everything* (``all``). pyhb reads
-``failback`` as "take back our own groups" and asks the peer for ``local`` (from our point
-of view). Imports ``control.client`` only (through ``hb_standby``'s helpers).
+Difference from 3.0.6 (docs/protocol.md#standby-and-takeover): there, ``failback`` is passed
+through unmapped and the peer's helper does not know it, so the peer gives away *everything*
+(``all``). pyhb reads ``failback`` as "take back our own groups" and asks the peer for
+``local`` (from our point of view). Imports ``hb_standby``'s helpers and ``core.events``
+only.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ host. Exit codes: 0 ok; 1 start failure; 2 usage; 3 ``-s`` not running (1 stale
 pid file); 4 permission; 6 configuration error (LSB "not configured").
 Unlike 3.0.6, the parent of a backgrounded daemon exits only once the daemon has
 opened its sockets, with the daemon's exit code if it could not; ``-r`` on a
-stopped daemon says so instead of starting it (quirk Q16); ``-k`` gives up after
+stopped daemon says so instead of starting it (docs/protocol.md#dep-restart); ``-k`` gives up after
 ``--stop-timeout`` seconds.
 """
 

@@ -1,4 +1,5 @@
-"""``pyhb``: the project tool (``pyhb check``, ``decode``, ``export``, ``demo``, ``install``).
+"""``pyhb``: the project tool (``pyhb check``, ``status``, ``decode``, ``export``, ``demo``,
+``install``).
 
 Each sub-command lives in its own module exposing ``main(argv) -> int``; it is imported
 only when chosen, so one sub-command's dependencies never slow another.
@@ -13,6 +14,7 @@ import pyhb
 
 COMMANDS = {
     "check": ("pyhb.cli.check", "validate ha.cf, authkeys and haresources"),
+    "status": ("pyhb.cli.status", "show the running node's view of the cluster (--json)"),
     "decode": ("pyhb.cli.decode", "decode and verify captured heartbeat packets"),
     "export": ("pyhb.cli.export", "write the configuration as Pacemaker + Corosync input"),
     "demo": ("pyhb.cli.demo", "run a two-node failover demo in network namespaces (root)"),

@@ -1,4 +1,4 @@
-"""Parsing haresources into ordered ``ResourceGroup``s, and locating resource scripts.
+"""Parsing haresources into ordered ``ResourceGroup``s.
 
 Grammar (as normalised by heartbeat's ResourceManager): ``#`` starts a comment anywhere, a
 line ending in ``\\`` continues on the next, blanks are squeezed, the first word (the
@@ -6,8 +6,10 @@ preferred node) is lower-cased. Each further word is ``NAME`` or ``NAME::ARG::AR
 that looks like an IPv4 address (starts with a digit and has three dots each followed by
 a digit) is shorthand for ``IPaddr::WORD``. The group key is the first resource word as
 written. Names containing ``/`` or ``..`` are refused, so a name can never leave the
-script directories; scripts are found on ``pyhb.shipped``'s one search path. Imports
-stdlib, ``config.source``, ``config.model`` and ``pyhb.shipped`` only.
+script directories. Scripts are not looked for here (``config.validate`` does, on
+``pyhb.shipped``'s one search path); ``suggest_script`` names the closest existing script
+for its message. Imports stdlib, ``config.source``, ``config.model`` and ``pyhb.shipped``
+only.
 """
 
 from __future__ import annotations

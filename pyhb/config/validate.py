@@ -2,7 +2,7 @@
 that must exist, and media interfaces present on this machine.
 
 Each check returns more ``ConfigIssue``s; nothing here raises. Interfaces are looked up in
-``/sys/class/net`` (no sockets). Imports stdlib and ``pyhb.config.*`` only.
+``/sys/class/net`` (no sockets). Imports stdlib, ``pyhb.config.*`` and ``pyhb.shipped`` only.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 One connection per call: send one request line, read one response line, close. Failures
 are told apart, because the tools report them differently: ``DaemonNotRunning`` (no socket,
 nobody listening), ``ControlTimeout`` (no answer in time), ``RequestRefused`` (the daemon
-said no), ``ControlError`` (anything else). Imports ``socket`` and ``control.protocol``
-only: no asyncio and no cryptography, so the tools start fast.
+said no), ``ControlError`` (anything else). Imports ``socket``, ``control.protocol`` and the
+core's data types only: no asyncio and no cryptography, so the tools start fast.
 """
 
 from __future__ import annotations
@@ -130,6 +130,13 @@ class ControlClient:
     def snapshot(self) -> Snapshot:
         """Everything ``cl_status`` can ask."""
         return snapshot_from_json(self.call(Request(Op.SNAPSHOT)).get("snapshot"))
+
+    def status(self) -> dict[str, Any]:
+        """The status document (docs/status.md)."""
+        doc = self.call(Request(Op.STATUS)).get("status")
+        if not isinstance(doc, dict):
+            raise ControlError(f"status response from {self.path} carries no document")
+        return doc
 
     def ping(self) -> str:
         """The daemon's pyhb version (proves it answers)."""

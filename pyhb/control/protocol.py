@@ -3,6 +3,7 @@
 One request per line, one response line per request::
 
     {"op": "snapshot"}                  -> {"ok": true, "snapshot": {...}}
+    {"op": "status"}                    -> {"ok": true, "status": {...}} (docs/status.md)
     {"op": "standby", "hold": "all"}    -> {"ok": true} | {"ok": false, "error": "..."}
     {"op": "takeover", "hold": "local"} -> idem
     {"op": "shutdown"} / {"op": "reload"} / {"op": "ping"}
@@ -51,6 +52,7 @@ class ControlError(PyhbError):
 
 class Op(enum.StrEnum):
     SNAPSHOT = "snapshot"
+    STATUS = "status"
     STANDBY = "standby"
     TAKEOVER = "takeover"
     SHUTDOWN = "shutdown"

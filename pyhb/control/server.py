@@ -23,7 +23,7 @@ import stat
 import struct
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyhb
 from pyhb.control.protocol import (
@@ -64,6 +64,10 @@ class ControlTarget(Protocol):
 
     def snapshot(self) -> Snapshot:
         """The current read-only view."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """The status document (``control.status``)."""
         ...
 
     def request(self, cmd: Command) -> str | None:
@@ -292,6 +296,8 @@ class ControlServer:
             data = snapshot_to_json(self._target.snapshot())
             data["params"].setdefault("hbversion", HBVERSION)
             return encode_ok(snapshot=data)
+        if request.op is Op.STATUS:
+            return encode_ok(status=self._target.status())
         if request.op is Op.RELOAD:
             refusal = self._target.reload()
         else:

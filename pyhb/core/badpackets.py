@@ -33,11 +33,13 @@ class BadPacketLog:
         self._dropped = 0
         self._sources: set[str] = set()
         self._more_sources = False
+        self.total = 0  # every rejected packet since start, warned of or not (metrics)
 
     def note(self, t: float, source: str, text: str, *, enabled: bool = True) -> list[str]:
         """One rejected packet from ``source`` at ``t``: the lines to log at WARNING
         (the packet's own, a summary that fell due, both or none)."""
         out = self.summary(t)
+        self.total += 1
         if not enabled:
             log.debug("%s", text)
             return out

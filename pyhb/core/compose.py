@@ -3,7 +3,7 @@
 Message-specific fields first, then ``destuuid`` (if ``dest`` names a node whose
 UUID we know), ``src``, ``srcuuid``, ``seq`` (not for ``NS_`` types), ``hg``, ``ts``,
 ``ld`` (not for ``NS_`` types), ``ttl``; the signer appends ``auth`` last.
-``repnodes`` puts ``dest`` before ``t`` (observed). The pairs go straight to
+``repnodes`` puts ``dest`` before ``t`` (docs/protocol.md#standard-fields). The pairs go straight to
 ``Signer.datagram_of``. Imports nothing of pyhb.
 """
 

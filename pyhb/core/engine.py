@@ -3,7 +3,8 @@
 Contract (aioquic-style): ``receive_datagram`` / ``request`` / ``script_finished`` /
 ``handle_timer`` feed it, each with the ``now`` the caller read once; the caller
 then drains ``datagrams_to_send`` (each goes out on every medium) and
-``next_event``, and re-arms one timer at ``get_timer()``.
+``next_event``, and re-arms one timer at ``get_timer()``. See
+docs/architecture.md#the-engine-contract.
 
 Membership: own ``status`` every keepalive (and at once on a change); a node is
 dead ``dt`` after its last status (``initdead`` until communication is up); links

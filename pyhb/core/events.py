@@ -37,7 +37,7 @@ class RscHold(enum.StrEnum):
 
 
 #: ``hb_takeover WORD`` -> the set asked of the peer. ``failback`` asks for our local
-#: set back (3.0.6 asks for ``all``, its quirk Q13).
+#: set back (3.0.6 asks for ``all``: docs/protocol.md#dep-takeover-failback).
 TAKEOVER_SETS = {
     "all": RscHold.ALL,
     "foreign": RscHold.FOREIGN,

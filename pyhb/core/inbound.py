@@ -1,4 +1,5 @@
-"""Receiving: verify, then sequence checks, then one handler per message type.
+"""Receiving: verify, then sequence checks, then one handler per message type
+(docs/protocol.md#message-types).
 
 Order matters and follows 3.0.6 (heartbeat.c ``process_clustermsg``): the digest is
 checked before any field is trusted; ``src``, ``t`` and ``ts`` are required; only

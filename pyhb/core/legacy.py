@@ -27,7 +27,7 @@ What pyhb adds so that every group ends with exactly one owner:
   for its own again.
 
 Operator-level summary: docs/ownership.md.
-Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``ownership_parts`` only.
 """
 
 from __future__ import annotations

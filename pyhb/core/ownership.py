@@ -1,6 +1,6 @@
 """Who holds which resource group: heartbeat's resource negotiation, made exact.
 
-Rules (hb_resource.c and the ResourceManager scripts, as observed on the wire):
+Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-ownership):
 - ``local`` groups are the haresources lines naming this node, ``foreign`` all others;
   ``rsc_hold`` words are always from the sender's point of view.
 - On communication up a node says ``starting``; a peer answers with a full
@@ -33,7 +33,8 @@ One group operation runs at a time; decisions are re-evaluated when it finishes.
 - A peer that died while it may have held groups is reset first when a STONITH device is
   configured: nothing is taken over until the reset succeeded (``core.fencing``).
 
-Imports stdlib, ``pyhb.config.model``, ``pyhb.core.events`` and ``pyhb.core.fencing`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``fencing``, ``standby``
+and ``legacy`` only.
 """
 
 from __future__ import annotations

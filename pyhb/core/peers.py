@@ -9,7 +9,7 @@ Rules (heartbeat.c ``check_for_timeouts``, ``HBDoMsg_T_STATUS``):
 Unlike 3.0.6, which polls every 250 ms, deadlines here are exact: the engine's one
 timer fires at the earliest of them.
 
-Imports stdlib, ``pyhb.core.events`` and ``pyhb.core.seqno`` only.
+Imports stdlib, ``pyhb.config.model``, ``pyhb.core.events`` and ``pyhb.core.seqno`` only.
 """
 
 from __future__ import annotations

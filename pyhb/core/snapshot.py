@@ -39,6 +39,24 @@ class GroupView:
 
 
 @dataclass(frozen=True, slots=True)
+class MonitorView:
+    """One resource's monitor state, as the resource monitor reports it (docs/status.md).
+
+    ``last_check`` is the wall-clock time (seconds since the epoch) of the last check and
+    ``last_ok`` its verdict (both None before the first check); ``failures`` counts the
+    failed checks within the last ``window`` seconds; ``restarts`` the restarts the monitor
+    made; ``cleared`` is False while the resource is held failed until an operator clears it.
+    """
+
+    last_check: float | None
+    last_ok: bool | None
+    failures: int
+    window: float
+    restarts: int
+    cleared: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything ``cl_status`` can ask. ``nodes`` is in heartbeat's listing order."""
 

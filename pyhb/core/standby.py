@@ -1,6 +1,6 @@
 """The standby hand-over (``ask_resources``) and ``hb_takeover``, as a mixin of Ownership.
 
-Protocol (hb_resource.c, observed on the wire); ``rsc_hold`` is the set being given
+Protocol (hb_resource.c; docs/protocol.md#standby-and-takeover); ``rsc_hold`` is the set being given
 up, from the requester R's point of view:
 
     R: ask_resources info=me      O: (if stable) ask_resources info=other
@@ -9,11 +9,13 @@ up, from the requester R's point of view:
     R: resource ... isstable=1
 
 Messages go out the moment they can (3.0.6 waits for its heartbeat tick), so a
-hand-over costs the scripts' time plus a few round trips. ``hb_takeover SET`` asks
+hand-over costs the scripts' time plus a few round trips. A request that reaches O during
+its own transition is answered when the transition ends, within ``STANDBY_REPLY_TIMEOUT``
+(3.0.6 drops it). ``hb_takeover SET`` asks
 the peer to go standby on the mirrored set; ``failback`` there means "give me my own
-groups back" (3.0.6 made the peer give up everything, quirk Q13).
+groups back" (3.0.6 made the peer give up everything).
 
-Imports stdlib and ``pyhb.core.events`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``ownership_parts`` only.
 """
 
 from __future__ import annotations
@@ -114,7 +116,9 @@ class StandbyMixin(OwnershipPart):
         return None
 
     def request_takeover(self, hold: RscHold) -> str | None:
-        """``hb_takeover SET``: ask the peer to go standby on the mirrored set."""
+        """``hb_takeover SET`` (SET from our point of view): send ``hb_takeover
+        rsc_hold=SET``; the peer goes standby on the mirrored set, or logs why it does not.
+        None when sent, else why not."""
         if not self.peer_alive or self.peer is None:
             return "no other node is active"
         self._send("hb_takeover", [("rsc_hold", str(hold))], None)

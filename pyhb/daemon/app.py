@@ -1,5 +1,5 @@
-"""The composition root: config, engine, media, resource runner and control socket on
-one asyncio loop.
+"""The composition root: config, engine, media, resource runner, control socket and FIFO
+on one asyncio loop (docs/architecture.md follows a datagram and an hb_standby through it).
 
 Everything that can fail at start (state files, sockets, the control socket) fails
 before the engine sends its first packet, with a message naming the cause.
@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 import pyhb
 from pyhb.clock import Instant
@@ -28,6 +28,7 @@ from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
+from pyhb.control.status import MonitorAccessor, build_status
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Command,
@@ -45,8 +46,10 @@ from pyhb.core.events import (
 )
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
+from pyhb.daemon.counters import Counters
 from pyhb.daemon.fence import SelfFence
-from pyhb.daemon.notify import Notifier
+from pyhb.daemon.metrics_listen import read_metrics_listen
+from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
@@ -60,15 +63,19 @@ from pyhb.resources.plan import Timeouts
 from pyhb.resources.process import default_path, script_env
 from pyhb.resources.runner import ResourceRunner
 
+if TYPE_CHECKING:
+    from pyhb.daemon.exporter import MetricsServer
+
 log = logging.getLogger("pyhb")
 
 
 def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The environment 3.0.6 gives resource scripts (§5.5): the daemon's own, then HA_*.
+    """The environment 3.0.6 gives resource scripts: the daemon's own, then HA_*.
 
     As under Heartbeat, scripts inherit the environment the daemon was started with; its
     PATH is followed by the directory of pyhb's own Python (its agents) and the system
     directories, and the HA_* variables (and OCF_ROOT) are set on top.
+    See docs/architecture.md#script-environment.
     """
     path = [p for p in os.environ.get("PATH", "").split(":") if p]
     for extra in default_path().split(":"):
@@ -142,8 +149,10 @@ class Daemon:
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
+    counters: Counters = field(default_factory=Counters)
+    monitor: MonitorAccessor | None = None  # per-resource monitor state, when monitored
     stonith: Stonith | None = None
-    watchdog: Watchdog | None = None
+    watchdog_dev: Watchdog | None = None  # the watchdog device (daemon.watchdog)
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
@@ -153,6 +162,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
+        listen = read_metrics_listen(paths.confdir)  # a bad pyhb.cf stops us before anything
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
@@ -165,12 +175,7 @@ class Daemon:
         paths.rsctmp.mkdir(mode=0o755)
         log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
         media = open_media(cfg.ha.media)
-        self.runner = ResourceRunner(
-            paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
-        )
-        self._arm_fencing()
-        if self.manage_resources:
-            self.runner.prepare(cfg.groups)
+        self.runner = self._make_runner()
         self.engine = Engine(
             cfg,
             uuid=uuid,
@@ -186,6 +191,7 @@ class Daemon:
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
+        exporter = await self._serve_metrics(listen) if listen is not None else None
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
         # their requests here.
@@ -194,18 +200,20 @@ class Daemon:
             fifo.start()
         except OSError as exc:
             log.error("Cannot open FIFO %s: %s", fifo.path, exc)
-        self._open_watchdog()
+        self._arm_watchdog_dev()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
+        watchdog = asyncio.create_task(keep_watchdog(self.notifier))
         try:
             code = await self._done
-            self._close_watchdog(disarm=True)  # a clean shutdown only
+            self._close_watchdog_dev(disarm=True)  # a clean shutdown only
         finally:
-            self._close_watchdog(disarm=False)  # still open: left armed
+            self._close_watchdog_dev(disarm=False)  # still open: left armed
+            await self._stop_extras(watchdog, exporter)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
@@ -215,27 +223,34 @@ class Daemon:
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
 
-    def _arm_fencing(self) -> None:
-        """Reboot on a stop failure (``daemon.fence``), STONITH devices to reset dead
-        peers with (``daemon.stonith``)."""
-        assert self.runner is not None
+    def _make_runner(self) -> ResourceRunner:
+        """The resource runner, which reboots on a stop failure (``daemon.fence``), and
+        the STONITH devices to reset dead peers with (``daemon.stonith``)."""
         cfg = self.config
-        self.runner.on_stop_failure = self.fence.stop_failed
+        runner = ResourceRunner(
+            self.paths.resource_dirs(),
+            script_environment(cfg, self.paths),
+            **runner_limits(os.environ),
+        )
+        if self.manage_resources:
+            runner.prepare(cfg.groups)
+        runner.on_stop_failure = self.fence.stop_failed
         devices = cfg.ha.fencing.devices_for(cfg.local_node)
         self.stonith = Stonith(devices, stonith_binary(os.environ))
+        return runner
 
-    def _open_watchdog(self) -> None:
+    def _arm_watchdog_dev(self) -> None:
         """Arm the watchdog; the last step of start, so that no failure after it leaves
         the device armed with nobody writing it."""
         cfg = self.config
         if (device := watchdog_device(cfg.ha.fencing.watchdog, os.environ)) is not None:
-            self.watchdog = Watchdog(device, cfg.ha.deadtime)
-            self.watchdog.open()
-            self._spawn(self.watchdog.keep_alive(cfg.ha.keepalive / 1000))
+            self.watchdog_dev = Watchdog(device, cfg.ha.deadtime)
+            self.watchdog_dev.open()
+            self._spawn(self.watchdog_dev.keep_alive(cfg.ha.keepalive / 1000))
 
-    def _close_watchdog(self, *, disarm: bool) -> None:
-        if self.watchdog is not None:
-            self.watchdog.close(disarm=disarm)
+    def _close_watchdog_dev(self, *, disarm: bool) -> None:
+        if self.watchdog_dev is not None:
+            self.watchdog_dev.close(disarm=disarm)
 
     # -- engine events -----------------------------------------------------------------
 
@@ -255,7 +270,7 @@ class Daemon:
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
                 case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
-                    pass  # observations: the log lines already say them; nothing here acts
+                    self.counters.observe(ev)  # the log lines already say them; counted
                 case _:
                     assert_never(ev)
 
@@ -275,6 +290,7 @@ class Daemon:
                     if ev.only_running and not await self._any_running(group):
                         continue
                     outcome = await self.runner.give_group(group)
+                self.counters.group_done(ev.reason, outcome)
                 if not outcome.ok:
                     failed.append(group.key)
         except Exception:
@@ -321,6 +337,36 @@ class Daemon:
     def snapshot(self) -> Snapshot:
         assert self.engine is not None
         return self.engine.snapshot()
+
+    def status(self) -> dict[str, Any]:
+        """``pyhb status --json`` (docs/status.md)."""
+        assert self.engine is not None
+        now = asyncio.get_running_loop().time()
+        return build_status(
+            self.engine, now=now, started=self.engine.started, version=pyhb.__version__,
+            monitor=self.monitor,
+        )  # fmt: skip
+
+    async def _serve_metrics(self, address: tuple[str, int]) -> MetricsServer:
+        """The metrics page, when pyhb.cf sets ``metrics_listen`` (docs/metrics.md);
+        prometheus_client is loaded only then."""
+        from pyhb.daemon.exporter import start_exporter  # noqa: PLC0415
+        from pyhb.daemon.metrics import ClusterCollector  # noqa: PLC0415
+
+        loop, engine = asyncio.get_running_loop(), self.engine
+        assert engine is not None
+        collector = ClusterCollector(
+            lambda: self.engine, self.counters, version=pyhb.__version__,
+            uptime=lambda: loop.time() - engine.started, monitor=lambda: self.monitor,
+        )  # fmt: skip
+        return await start_exporter(address, collector)
+
+    @staticmethod
+    async def _stop_extras(watchdog: asyncio.Task[None], exporter: MetricsServer | None) -> None:
+        """Stop the watchdog pings and the metrics page."""
+        watchdog.cancel()
+        if exporter is not None:
+            await exporter.close()
 
     def request(self, cmd: Command) -> str | None:
         if isinstance(cmd, Shutdown):

@@ -5,7 +5,7 @@ number right-aligned in 15 characters plus a newline, raised by one at every sta
 ``hb_uuid`` holds 16 raw bytes, created once. Both are written by ``write_durably``
 (temporary file, fsync, rename, directory fsync). An unreadable
 generation file starts again from the current time (3.0.6 restarts at 1, which makes
-peers drop us as a replay, quirk Q9).
+peers drop us as a replay: docs/protocol.md#dep-generation).
 """
 
 from __future__ import annotations

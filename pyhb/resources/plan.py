@@ -1,8 +1,8 @@
 """Pure planning of resource-script invocations: which scripts, which argv, in which order.
 
-Heartbeat's convention (spec §3.2): ``SCRIPT ARG1 ARG2 ... ACTION`` — arguments first, the
-action last, each ``::``-separated argument one argv element (never a shell). A group starts
-left to right and stops right to left.
+Heartbeat's convention (docs/architecture.md#invocation): ``SCRIPT ARG1 ARG2 ... ACTION`` —
+arguments first, the action last, each ``::``-separated argument one argv element (never a
+shell). A group starts left to right and stops right to left.
 
 Default timeouts (heartbeat has none; these are keepalived-style safety nets, overridable per
 ``Timeouts``): start and stop 60 s — long enough for a slow init script or fsck-less mount;

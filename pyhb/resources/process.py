@@ -1,13 +1,13 @@
 """Executing one resource-script invocation, safely: as a subprocess or a built-in agent.
 
-One invocation (DESIGN rule 8, keepalived ``notify.c``): ``create_subprocess_exec(*argv)``,
-never a shell; its own session (so its process group can be killed as a whole); stdin from
-/dev/null; cwd ``/``; exactly the environment the caller passes (``script_env``: PATH, then
-the caller's variables; the daemon passes its own environment with the ``HA_*`` variables on
-top, as Heartbeat does, see ``daemon.app.script_environment``); stdout and stderr captured
-in anonymous temporary files (not pipes: a daemon started by an init script may keep them
-open for ever). On timeout the group gets
-SIGTERM, then after a grace period SIGKILL, and the process is always reaped.
+One invocation (docs/architecture.md#invocation; as keepalived's ``notify.c``):
+``create_subprocess_exec(*argv)``, never a shell; its own session (so its process group can
+be killed as a whole); stdin from /dev/null; cwd ``/``; exactly the environment the caller
+passes (``script_env``: PATH, then the caller's variables; the daemon passes its own
+environment with the ``HA_*`` variables on top, as Heartbeat does, see
+``daemon.app.script_environment``); stdout and stderr captured in anonymous temporary files
+(not pipes: a daemon started by an init script may keep them open for ever). On timeout the
+group gets SIGTERM, then after a grace period SIGKILL, and the process is always reaped.
 
 Built-in agents (``pyhb.agents``) run in-process with the same timeout and result shape.
 Group operations and the choice between the two live in ``pyhb.resources.runner``.

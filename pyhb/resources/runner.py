@@ -1,13 +1,14 @@
-"""Acquiring and releasing resource groups the way heartbeat's ResourceManager does.
+"""Acquiring and releasing resource groups the way heartbeat's ResourceManager does
+(docs/architecture.md#taking-and-giving-a-group).
 
-``take_group`` (spec §3.4, ``takegroup``): log ``Acquiring resource group: NODE R1 R2 ...``;
-for each resource left to right run ``status``; if it is owned (§3.3 rule) skip it, else run
+``take_group`` (ResourceManager ``takegroup``): log ``Acquiring resource group: NODE R1 R2 ...``;
+for each resource left to right run ``status``; if it is owned (the status rule) skip it, else run
 ``start``. On the first failure log ``Giving up resources due to failure of R`` and stop, in
 reverse, the failed resource and every resource this call started, then report the failure.
 (heartbeat releases the whole group and later runs ``hb_standby``; pyhb leaves alone what
 was already running before the call, and the daemon decides what happens next.)
 
-``give_group`` (§3.5, ``givegroup``): log ``Releasing resource group: ...``; stop right to
+``give_group`` (``givegroup``): log ``Releasing resource group: ...``; stop right to
 left; a failing stop is retried ``stop_retries`` times ``retry_delay`` apart (heartbeat:
 ``HA_STOPRETRYMAX`` = 10, 1 s; 0 or less = for ever) with ``Retrying failed stop operation
 [R]``. If it still fails and status says the resource is still owned, the outcome is
@@ -73,7 +74,7 @@ class Step:
     started: float
     finished: float
     timed_out: bool = False
-    owned: bool | None = None  # for status steps: the §3.3 verdict
+    owned: bool | None = None  # for status steps: the status rule's verdict
 
 
 @dataclass(frozen=True, slots=True)

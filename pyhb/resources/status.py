@@ -1,6 +1,7 @@
-"""Heartbeat's "do we own this resource?" rule (spec §3.3, ResourceManager ``we_own_resource``).
+"""Heartbeat's "do we own this resource?" rule (ResourceManager ``we_own_resource``).
 
-Only the standard output of ``SCRIPT ARGS status`` is examined, the exit code is ignored:
+Only the standard output of ``SCRIPT ARGS status`` is examined, the exit code is ignored
+(docs/architecture.md#status-rule):
 
 =================================================  =========
 shell pattern on the output                        owned?

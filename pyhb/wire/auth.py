@@ -1,6 +1,6 @@
 """Authentication of heartbeat datagrams: digests, signing and verification.
 
-Methods (spec §2.3, observed §2): ``sha1``/``md5`` are standard HMACs (RFC 2104, from
+Methods (docs/protocol.md#authentication): ``sha1``/``md5`` are standard HMACs (RFC 2104, from
 ``cryptography``, one keyed context per key), ``crc`` is the unkeyed CRC-32/CKSUM
 printed with ``%lx``.
 Every datagram carries the trailer ``LEN:IDX DIGEST,`` over the body bytes ``###\\n`` ..
@@ -189,7 +189,8 @@ class Signer:
 
 @dataclass(frozen=True, slots=True)
 class Verifier:
-    """Checks inbound datagrams against every configured key (spec §2.4)."""
+    """Checks inbound datagrams against every configured key
+    (docs/protocol.md#checking-on-receipt)."""
 
     authkeys: AuthKeys
     #: Key indexes accepted on input besides ``authkeys.accepts`` (the old crc key for a

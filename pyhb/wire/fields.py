@@ -78,7 +78,7 @@ F_GID: Final = "gid"
 F_COMPRESSED_PAYLOAD: Final = "_compressed_payload"
 F_COMPRESSION_ALGORITHM: Final = "_compression_algorithm"
 
-# --- message types (spec §4.4) --------------------------------------------------------
+# --- message types (docs/protocol.md#message-types) -------------------------------------
 T_STATUS: Final = "status"
 T_ACKMSG: Final = "NS_ackmsg"
 T_REXMIT: Final = "NS_rexmit"

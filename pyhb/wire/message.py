@@ -1,6 +1,6 @@
 """``HaMessage`` (heartbeat's ordered name/value message) and its byte codecs.
 
-Owns the two on-wire renderings of heartbeat 3.0.6 (spec §4.2, observed §1-2):
+Owns the two on-wire renderings of heartbeat 3.0.6 (docs/protocol.md#framing):
 
 * netstring framing, what 3.0.6 always sends over UDP: ``###\\n`` + one netstring
   ``LEN:(T)NAME=VALUE,`` per field + ``%%%\\n`` + the trailer netstring (added by
@@ -191,7 +191,7 @@ def encode_netstring(item: bytes) -> bytes:
 
 
 def encode_body(msg: HaMessage) -> bytes:
-    """``###\\n`` + one ``LEN:(T)NAME=VALUE,`` netstring per field + ``%%%\\n`` (§4.2.1)."""
+    """``###\\n`` + one ``LEN:(T)NAME=VALUE,`` netstring per field + ``%%%\\n``."""
     parts = [NETSTRING_START]
     for name, value in msg.fields:
         ftype, raw = _type_and_raw(value)

@@ -1,9 +1,9 @@
 """The status every node sends each keepalive, read and written without the general codec.
 
 Almost every datagram of an idle cluster is a ``status`` laid out the way 3.0.6 and pyhb
-send it (observed §1): ``t``, ``st``, ``dt``, ``protocol``, ``src``, ``srcuuid``, ``seq``,
-``hg``, ``ts``, ``ld``, ``ttl``, then ``auth`` unless ``msgfmt netstring``, then the
-trailer. Two shortcuts for that one layout:
+send it (docs/protocol.md#the-steady-status): ``t``, ``st``, ``dt``, ``protocol``, ``src``,
+``srcuuid``, ``seq``, ``hg``, ``ts``, ``ld``, ``ttl``, then ``auth`` unless ``msgfmt
+netstring``, then the trailer. Two shortcuts for that one layout:
 
 * ``read_status`` matches it with one pattern and checks every netstring length. When it
   returns a ``Status``, ``message.decode`` of the same bytes gives the same fields, the

@@ -29,7 +29,7 @@ def test_package_takes_heartbeat_place_on_debian_python_modules() -> None:
     for name in ("Provides", "Conflicts", "Replaces"):
         assert _field(control, name) == "heartbeat"
     depends = _field(control, "Depends")
-    for module in ("cryptography", "pyroute2", "netifaces", "scapy"):
+    for module in ("cryptography", "pyroute2", "netifaces", "scapy", "prometheus-client"):
         assert f"python3-{module}" in depends
 
 

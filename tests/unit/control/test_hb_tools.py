@@ -67,7 +67,7 @@ def test_accepted_request_reaches_the_engine_and_exits_0(
     command: object,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Each word maps to its engine command (takeover failback = ask for local, not Q13)."""
+    """Each word maps to its engine command (takeover failback = ask for local, not all)."""
     assert TOOLS[tool](["--run-dir", str(served.run_dir), *args]) == 0
     assert served.target.commands == [command]
     assert capsys.readouterr().out == ""
@@ -130,7 +130,8 @@ def test_non_root_is_stopped_locally(
 
 @pytest.mark.parametrize("tool", ["hb_standby", "hb_takeover"])
 def test_daemon_down_exits_fast_with_message(tool: str, tmp_path: Path) -> None:
-    """With no daemon the tool says so and exits 1 well under 2 s (3.0.6 hangs: Q15)."""
+    """With no daemon the tool says so and exits 1 well under 2 s (3.0.6 hangs:
+    docs/protocol.md#dep-tools)."""
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", f"pyhb.cli.{tool}", "all"],

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("tool", ["hb_standby", "hb_takeover", "cl_status"])
+@pytest.mark.parametrize("tool", ["hb_standby", "hb_takeover", "cl_status", "status"])
 def test_tools_do_not_import_the_config_parsers(tool: str) -> None:
     code = (
         f"import sys, pyhb.cli.{tool};"

@@ -31,5 +31,5 @@ from pyhb.resources.status import owned_from_status_output
     ],
 )
 def test_status_output_rule(stdout: str, owned: bool) -> None:
-    """The §3.3 shell patterns decide ownership from stdout alone."""
+    """The shell patterns of docs/architecture.md#status-rule decide ownership from stdout alone."""
     assert owned_from_status_output(stdout) is owned

@@ -101,7 +101,7 @@ def test_netstring_decoding_goes_by_length_not_by_delimiters() -> None:
 
 
 def test_empty_string_values_are_legal_in_netstring_form() -> None:
-    """`15:(0)delnodelist=,` decodes to an empty string (spec §4.2.2)."""
+    """`15:(0)delnodelist=,` decodes to an empty string (docs/protocol.md#framing)."""
     msg = decode(b"###\n15:(0)delnodelist=,%%%\n").message
     assert msg.get("delnodelist") == ""
 
@@ -211,7 +211,8 @@ def test_non_bytes_input_is_a_decode_error() -> None:
 
 
 def test_classic_text_matches_the_observed_inner_auth_text() -> None:
-    """The spec's example: name=value lines, base64 binary, auth skipped, final LF."""
+    """docs/protocol.md#which-bytes-are-signed: name=value lines, base64 binary, auth skipped,
+    final LF."""
     msg = HaMessage.of(
         ("t", "status"),
         ("st", "init"),
