@@ -16,7 +16,8 @@ stop failure ends in bounded time: the stop retries, then the reboot. An armed w
 is left armed (no magic close), so a reboot command that fails is backed by it.
 
 ``PYHB_REBOOT_COMMAND`` replaces the reboot command (split as a shell would, no shell
-run), for tests and for sites that reboot another way; see docs/operations.md.
+run; on blanks if it does not split so), for tests and for sites that reboot another way;
+see docs/operations.md.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ def reboot_command(environ: Mapping[str, str]) -> tuple[str, ...]:
     ``/sbin/reboot -nf``, else ``/sbin/init 6`` (the order of 3.0.6's ResourceManager)."""
     raw = environ.get(REBOOT_ENV, "").strip()
     if raw:
-        return tuple(shlex.split(raw))
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError as exc:  # an unbalanced quote: the words as written, logged
+            log.error("%s=%r: %s; split on blanks instead", REBOOT_ENV, raw, exc)
+            return tuple(raw.split())
     if os.access(REBOOT[0], os.X_OK) or not os.access(INIT_6[0], os.X_OK):
         return REBOOT
     return INIT_6

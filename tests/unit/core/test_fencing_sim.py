@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from pyhb.config.fencing import Fencing, StonithDevice
 from pyhb.config.model import AutoFailback, ClusterConfig
 from pyhb.core.events import FencePeer, Shutdown
@@ -64,8 +66,9 @@ def started_pair(sim: FencingSim) -> None:
     sim.run_for(5)
 
 
-def test_partitioned_owner_is_reset_before_the_peer_takes_its_group() -> None:
-    sim = FencingSim()
+@pytest.mark.parametrize("mode", [AutoFailback.ON, AutoFailback.OFF, AutoFailback.LEGACY])
+def test_partitioned_owner_is_reset_before_the_peer_takes_its_group(mode: AutoFailback) -> None:
+    sim = FencingSim(auto_failback=mode)
     started_pair(sim)
     cut = sim.now
     sim.cut.add(frozenset(("a", "b")))

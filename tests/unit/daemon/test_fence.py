@@ -25,6 +25,8 @@ def test_the_reboot_command_is_overridable() -> None:
     env = {REBOOT_ENV: "/usr/local/bin/power-cycle --now 'my node'"}
     assert reboot_command(env) == ("/usr/local/bin/power-cycle", "--now", "my node")
     assert reboot_command({REBOOT_ENV: "  "}) == REBOOT
+    # An unbalanced quote is no traceback at start: the words as written, logged.
+    assert reboot_command({REBOOT_ENV: "/bin/poweroff 'now"}) == ("/bin/poweroff", "'now")
 
 
 def _recorder(tmp_path: Path) -> tuple[list[str], Path]:
