@@ -7,8 +7,9 @@
     python -m bench.soak --report              # re-render the document only
 
 Measurements go to ``bench/results/<set>/`` (``--set soak`` by default; the CI-length run
-is ``--set ci --loss-seconds 60 --fuzz-cases 0``), one JSON file per scenario, written by
-``tests/faults/harness.record``; ``--report`` renders both sets into docs/reliability.md.
+is ``--set ci --loss-seconds 60 --fuzz-cases 0 --flood-seconds 8``), one JSON file per
+scenario, written by ``tests/faults/harness.record``; ``--report`` renders both sets into
+docs/reliability.md, with the tables of ``bench.stress`` at the end.
 Needs root (network namespaces); takes about 14 minutes with the defaults.
 """
 
@@ -22,19 +23,22 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fuzz
+from bench import fuzz, stress
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "reliability.md"
 SETS = {
-    "soak": "Long runs (bench/soak: 30 % loss for 10 minutes, fuzz run of 1 000 000 cases)",
-    "ci": "CI settings (the test suite's short runs: 30 % loss for 60 s, fuzz run of 30 000 cases)",
+    "soak": "Long runs (bench/soak: 30 % loss for 10 minutes, fuzz run of 1 000 000 cases, "
+    "floods of 20 s)",
+    "ci": "CI settings (the test suite's short runs: 30 % loss for 60 s, fuzz run of 30 000 "
+    "cases, floods of 8 s)",
 }
 
 
-def run_scenarios(only: str | None, loss_seconds: float, results: Path) -> int:
+def run_scenarios(only: str | None, loss_seconds: float, results: Path, flood: float = 20) -> int:
     env = dict(os.environ, PYHB_RESULTS_DIR=str(results), PYHB_LOSS_SECONDS=f"{loss_seconds:g}")
+    env |= {"PYHB_FLOOD_SECONDS": f"{flood:g}", "PYHB_BUSY_SECONDS": f"{flood * 1.5:g}"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/faults"]
     if only:
@@ -160,6 +164,7 @@ def render() -> str:
             ]
             lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
         lines.append("")
+    lines += stress.section()
     return "\n".join(lines)
 
 
@@ -169,12 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="pytest -k expression selecting scenarios in tests/faults")
     ap.add_argument("--loss-seconds", type=float, default=600.0)
     ap.add_argument("--fuzz-cases", type=int, default=1_000_000)
+    ap.add_argument("--flood-seconds", type=float, default=20.0, help="each flood (busy: 1.5x)")
     ap.add_argument("--set", dest="result_set", choices=sorted(SETS), default="soak")
     args = ap.parse_args(argv)
     code = 0
     if not args.report:
         results = RESULTS / args.result_set
-        code = run_scenarios(args.only, args.loss_seconds, results)
+        code = run_scenarios(args.only, args.loss_seconds, results, args.flood_seconds)
         if args.fuzz_cases > 0 and not args.only:
             code = run_fuzz(args.fuzz_cases, results) or code
     DOC.parent.mkdir(parents=True, exist_ok=True)

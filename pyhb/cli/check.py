@@ -1,9 +1,10 @@
-"""``pyhb check``: validate ha.cf, authkeys and haresources and print every problem.
+"""``pyhb check``: validate ha.cf, authkeys, haresources and pyhb.cf; print every problem.
 
 Each issue is printed on stdout as ``CONFDIR/FILE:LINE: error|warning: message``, grouped
-by file (ha.cf, authkeys, haresources) and sorted by line; a one-line summary goes to
-stderr. Exit status: 0 no errors (warnings allowed), 1 errors, 2 a file cannot be read
-(or bad usage). The checks are the daemon's own (``daemon.preflight``), media included.
+by file (ha.cf, authkeys, haresources, pyhb.cf when present) and sorted by line; a
+one-line summary goes to stderr. Exit status: 0 no errors (warnings allowed), 1 errors,
+2 a file cannot be read (or bad usage). The checks are the daemon's own
+(``daemon.preflight``), media included.
 """
 
 from __future__ import annotations

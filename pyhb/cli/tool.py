@@ -13,11 +13,12 @@ import sys
 import pyhb
 
 COMMANDS = {
-    "check": ("pyhb.cli.check", "validate ha.cf, authkeys and haresources"),
+    "check": ("pyhb.cli.check", "validate ha.cf, authkeys, haresources and pyhb.cf"),
     "status": ("pyhb.cli.status", "show the running node's view of the cluster (--json)"),
     "decode": ("pyhb.cli.decode", "decode and verify captured heartbeat packets"),
     "export": ("pyhb.cli.export", "write the configuration as Pacemaker + Corosync input"),
     "demo": ("pyhb.cli.demo", "run a two-node failover demo in network namespaces (root)"),
+    "cleanup": ("pyhb.cli.cleanup", "let a group that failed its monitor here run here again"),
     "install": ("pyhb.cli.install", "install init script, systemd unit, resource.d and samples"),
 }
 

@@ -1,4 +1,5 @@
-"""Parsing authkeys into ``AuthKeys``, and the refusal of a key file others can read.
+"""Parsing authkeys into ``AuthKeys``, and the refusal of a key file others can read,
+write or own.
 
 Format (heartbeat 3.0.6 ``auth.c parse_authfile``): ``auth N`` selects the signing key;
 ``N METHOD [KEY]`` lines define keys 0..15 with method ``crc`` (no key), ``md5`` or
@@ -40,6 +41,21 @@ def mode_issue(path: str, mode: int) -> ConfigIssue | None:
         Severity.ERROR,
         f"bad permissions {perms:04o} on {path}: the keys must not be {what} by group or "
         f"others (run: chmod 600 {path})",
+    )
+
+
+def owner_issue(path: str, uid: int, euid: int) -> ConfigIssue | None:
+    """An error if the key file belongs to neither root nor ``euid`` (the user checking
+    or running pyhb): its owner could rewrite the keys whatever the mode says."""
+    if uid in (0, euid):
+        return None
+    owner = "root" if euid == 0 else f"root or uid {euid}"
+    return ConfigIssue(
+        path,
+        0,
+        Severity.ERROR,
+        f"{path} belongs to uid {uid}: the keys must belong to {owner}, as whoever owns "
+        f"the file can change them (run: chown root: {path})",
     )
 
 

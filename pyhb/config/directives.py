@@ -180,7 +180,7 @@ _TABLE: tuple[Directive, ...] = (
     Directive("apiauth", Kind.WHOLE_LINE, "API client authorisation", record=False,
               repeat=Repeat.ACCUMULATES),
     Directive("respawn", Kind.WHOLE_LINE, "child process restarted when it exits",
-              record=False, repeat=Repeat.ACCUMULATES, ignored=_NOT_IMPLEMENTED),
+              record=False, repeat=Repeat.ACCUMULATES),
     # Not run by pyhb, and an error rather than a warning: ignoring it would drop the
     # reboot it asks for (config.hacf; docs/operations.md, Fencing).
     Directive("failfast", Kind.WHOLE_LINE, "child process whose death reboots the node",
@@ -197,12 +197,11 @@ _TABLE: tuple[Directive, ...] = (
               ignored=_NOT_IMPLEMENTED),
     Directive("serial", Kind.MEDIA, "serial ring", record=False, repeat=Repeat.ACCUMULATES,
               ignored=_NOT_IMPLEMENTED),
-    Directive("ping", Kind.MEDIA, "ping nodes", record=False, repeat=Repeat.ACCUMULATES,
-              ignored=_NOT_IMPLEMENTED),
+    Directive("ping", Kind.MEDIA, "ping nodes", record=False, repeat=Repeat.ACCUMULATES),
     Directive("ping6", Kind.MEDIA, "IPv6 ping nodes", record=False, repeat=Repeat.ACCUMULATES,
               ignored=_NOT_IMPLEMENTED),
     Directive("ping_group", Kind.MEDIA, "ping node group", record=False,
-              repeat=Repeat.ACCUMULATES, ignored=_NOT_IMPLEMENTED),
+              repeat=Repeat.ACCUMULATES),
 )  # fmt: skip
 
 DIRECTIVES: Final[dict[str, Directive]] = {d.name: d for d in _TABLE}

@@ -18,6 +18,12 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
+from pyhb.config.clients import (
+    duplicate_name_errors,
+    parse_ping,
+    parse_ping_group,
+    parse_respawn,
+)
 from pyhb.config.directives import (
     ALIASES,
     DIRECTIVES,
@@ -29,7 +35,16 @@ from pyhb.config.directives import (
 )
 from pyhb.config.fencing import Fencing, StonithDevice, parse_stonith, parse_stonith_host
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
-from pyhb.config.model import DEFAULT_UDPPORT, AutoFailback, HaConfig, Mcast, Medium
+from pyhb.config.model import (
+    DEFAULT_UDPPORT,
+    ApiAuth,
+    AutoFailback,
+    HaConfig,
+    Mcast,
+    Medium,
+    PingNode,
+    RespawnClient,
+)
 from pyhb.config.source import ConfigIssue, Severity
 
 WHITESPACE = " \t\n\r\f"
@@ -64,11 +79,13 @@ class _HaCfParser:
         self.nodes: list[str] = []
         self.env: list[tuple[str, str]] = []
         self.media: list[Medium] = []
+        self.ping_nodes: list[PingNode] = []
+        self.respawn: list[RespawnClient] = []
         self.udpport = DEFAULT_UDPPORT
         self.first_udp_medium: int = 0
         self.first_serial: int = 0
         self.auto_failback = AutoFailback.LEGACY
-        self.apiauth: dict[str, int] = {}
+        self.apiauth: dict[str, ApiAuth] = {}
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
         self.bad_media_lines = 0
@@ -200,13 +217,18 @@ class _HaCfParser:
     def whole_line(self, d: Directive, rest: str, lineno: int) -> None:
         words = rest.split()
         name = d.name
-        if name in {"respawn", "failfast"}:
+        if name == "respawn":
+            client, errors = parse_respawn(rest, lineno)
+            for message in errors:
+                self.error(lineno, message)
+            self.respawn += [client] if client else []
+        elif name == "failfast":
             if len(words) < 2 or not words[1].startswith("/"):
                 self.error(
                     lineno,
                     f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
                 )
-            elif name == "failfast":
+            else:
                 self.error(
                     lineno,
                     f"failfast: pyhb does not run {words[1]}, so the reboot this line asks "
@@ -234,10 +256,19 @@ class _HaCfParser:
         if client in self.apiauth:
             self.error(
                 lineno,
-                f"apiauth: client {client!r} already authorised on line {self.apiauth[client]}",
+                f"apiauth: client {client!r} already authorised on line "
+                f"{self.apiauth[client].line}",
             )
             return
-        self.apiauth[client] = lineno
+        ids: dict[str, list[str]] = {"uid": [], "gid": []}
+        for word in lists:
+            kind, _, names = word.partition("=")
+            listed = [n for n in names.split(",") if n]
+            if not listed:
+                self.error(lineno, f"apiauth {client}: empty {kind}= list (got {word!r})")
+                return
+            ids[kind] += listed
+        self.apiauth[client] = ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), lineno)
 
     # -- media ------------------------------------------------------------------------------
 
@@ -256,6 +287,12 @@ class _HaCfParser:
         elif name == "mcast":
             mcast, errors = parse_mcast(tokens, lineno)
             self.add_media([mcast] if mcast else [], errors, lineno)
+        elif name == "ping":
+            pings, errors = parse_ping(tokens, lineno)
+            self.add_pings(pings, errors, lineno)
+        elif name == "ping_group":
+            group, errors = parse_ping_group(tokens, lineno)
+            self.add_pings([group] if group else [], errors, lineno)
         elif name == "serial":
             self.first_serial = self.first_serial or lineno
 
@@ -266,6 +303,11 @@ class _HaCfParser:
         self.media.extend(media)
         if any(not isinstance(m, Mcast) for m in media):
             self.first_udp_medium = self.first_udp_medium or lineno
+
+    def add_pings(self, pings: Sequence[PingNode], errors: list[str], lineno: int) -> None:
+        for message in errors:
+            self.error(lineno, message)
+        self.ping_nodes.extend(pings)
 
     # -- global checks ----------------------------------------------------------------------
 
@@ -308,7 +350,9 @@ class _HaCfParser:
                 f"deadtime {deadtime}ms: late heartbeats will never be reported",
             )
         initdead = self.initdead(deadtime)
-        self.deadping(deadtime, keepalive)
+        for lineno, message in duplicate_name_errors(self.nodes, self.ping_nodes):
+            self.error(lineno, message)
+        deadping = self.deadping(deadtime, keepalive)
         self.params.setdefault("udpport", str(DEFAULT_UDPPORT))
         self.failback_and_logging(autojoin, pacemaker)
         return HaConfig(
@@ -336,12 +380,16 @@ class _HaCfParser:
             uuidfrom=self.get("uuidfrom", str, "file"),
             pacemaker=pacemaker,
             env=tuple(self.env),
+            deadping=deadping,
+            ping_nodes=tuple(self.ping_nodes),
+            respawn=tuple(self.respawn),
             fencing=Fencing(
                 tuple(self.stonith),
                 self.get("watchdog", str, None) if "watchdog" in self.values else None,
                 self.where.get("watchdog", 0),
             ),
             params=self.params,
+            apiauth=tuple(self.apiauth.values()),
         )
 
     def initdead(self, deadtime: int) -> int:
@@ -370,10 +418,10 @@ class _HaCfParser:
             )
         return initdead
 
-    def deadping(self, deadtime: int, keepalive: int) -> None:
+    def deadping(self, deadtime: int, keepalive: int) -> int:
         if "deadping" not in self.values:
             self.params["deadping"] = f"{deadtime}ms"
-            return
+            return deadtime
         deadping = self.get("deadping", int, deadtime)
         if deadping <= 2 * keepalive:
             self.error(
@@ -381,6 +429,7 @@ class _HaCfParser:
                 f"deadping {deadping}ms is too small compared "
                 f"to keepalive {keepalive}ms (it must be more than twice keepalive)",
             )
+        return deadping
 
     def failback_and_logging(self, autojoin: str, pacemaker: bool) -> None:
         if self.auto_failback is AutoFailback.LEGACY and not pacemaker:

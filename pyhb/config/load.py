@@ -9,18 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyhb.config.agent_args import check_agent_args
-from pyhb.config.authkeys import mode_issue, parse_authkeys
+from pyhb.config.authkeys import mode_issue, owner_issue, parse_authkeys
+from pyhb.config.clients import check_clients
 from pyhb.config.hacf import parse_hacf
 from pyhb.config.haresources import parse_haresources
-from pyhb.config.model import ClusterConfig, HaConfig, node_key
+from pyhb.config.model import ClusterConfig, HaConfig, ResourceGroup, node_key
+from pyhb.config.monitors import PyhbSettings
+from pyhb.config.pyhbcf import FILE_NAME as PYHBCF
+from pyhb.config.pyhbcf import parse_pyhbcf
 from pyhb.config.source import (
     ConfigError,
     ConfigIssue,
     Severity,
     UnreadableFile,
     read_config_bytes,
+    read_config_file,
 )
-from pyhb.config.validate import check_group_nodes, check_interfaces, check_scripts
+from pyhb.config.validate import (
+    check_apiauth,
+    check_group_nodes,
+    check_interfaces,
+    check_scripts,
+)
 from pyhb.shipped import resource_dirs as default_resource_dirs
 
 __all__ = [
@@ -51,16 +61,18 @@ class _File:
     shown: str
     text: str | None
     mode: int
+    uid: int = 0
 
 
 def _read(path: Path) -> tuple[_File, ConfigIssue | None]:
     shown = str(path)
     try:
-        data, mode = read_config_bytes(shown)
+        data, info = read_config_file(shown)
     except UnreadableFile as exc:
         issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {exc}")
         return _File(shown, None, 0), issue
-    return _File(shown, data.decode("utf-8", "surrogateescape"), mode), None
+    text = data.decode("utf-8", "surrogateescape")
+    return _File(shown, text, info.st_mode, info.st_uid), None
 
 
 def local_node_name(confdir: Path | str, node_name: str | None = None) -> str:
@@ -114,6 +126,8 @@ def _collect(
     elif keyfile.text is not None:
         refused = mode_issue(keyfile.shown, keyfile.mode)
         issues += [refused] if refused else []
+        foreign = owner_issue(keyfile.shown, keyfile.uid, os.geteuid())
+        issues += [foreign] if foreign else []
         keys, found = parse_authkeys(keyfile.text, keyfile.shown)
         issues += found
 
@@ -130,14 +144,37 @@ def _collect(
         issues += check_scripts(groups, resfile.shown, dirs)
         issues += check_agent_args(resfile.text, resfile.shown)
 
+    settings, found = _pyhbcf(root, groups)
+    issues += found
+    unreadable = unreadable or any(i.line == 0 and i.path.endswith(PYHBCF) for i in found)
+
+    if ha is not None and (interfaces or media_check is not None):
+        issues += check_clients(ha, hacf.shown)
     if ha is not None and media_check is not None:
         issues += media_check(ha, hacf.shown)
     elif ha is not None and interfaces:
         issues += check_interfaces(ha, hacf.shown)
+    if ha is not None:
+        issues += check_apiauth(ha, hacf.shown)
     if ha is None or keys is None or groups is None or _has_errors(issues):
         return None, issues, unreadable
-    config = ClusterConfig(confdir=root, local_node=local, ha=ha, authkeys=keys, groups=groups)
+    config = ClusterConfig(
+        confdir=root, local_node=local, ha=ha, authkeys=keys, groups=groups, pyhb=settings
+    )
     return config, issues, unreadable
+
+
+def _pyhbcf(
+    root: Path, groups: tuple[ResourceGroup, ...] | None
+) -> tuple[PyhbSettings, list[ConfigIssue]]:
+    """pyhb.cf, optional (absent: no monitoring); checked against haresources."""
+    path = root / PYHBCF
+    if not path.exists() and not path.is_symlink():
+        return PyhbSettings(), []
+    file, problem = _read(path)
+    if problem is not None or file.text is None:
+        return PyhbSettings(), [problem] if problem else []
+    return parse_pyhbcf(file.text, file.shown, groups or ())
 
 
 def _has_errors(issues: Sequence[ConfigIssue]) -> bool:

@@ -1,7 +1,7 @@
 """Frozen, typed configuration: what ha.cf, authkeys and haresources say, once parsed.
 
 Field names equal ha.cf directive names. Durations are integer milliseconds.
-Imports stdlib and ``config.fencing`` only.
+Imports stdlib, ``config.fencing`` and ``config.monitors`` (pyhb.cf's settings) only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyhb.config.fencing import Fencing
+from pyhb.config.monitors import PyhbSettings
 
 
 def node_key(name: str) -> str:
@@ -71,10 +72,45 @@ class Mcast:
 Medium = Bcast | Ucast | Mcast
 
 
+@dataclass(frozen=True, slots=True)
+class PingNode:
+    """``ping ADDR`` (one node per address) or ``ping_group NAME ADDR...``: a pseudo-node
+    of type ``ping``, alive while any of its addresses answers ICMP echo (docs/pingnodes.md)."""
+
+    name: str
+    addresses: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RespawnClient:
+    """``respawn USER PROGRAM [ARGS...]``: a program run as USER once communication is
+    up, restarted when it exits (docs/pingnodes.md). ``command`` is the text after USER."""
+
+    user: str
+    command: str
+    line: int = 0
+
+    @property
+    def program(self) -> str:
+        return self.command.split()[0]
+
+
 class AutoFailback(enum.StrEnum):
     ON = "on"
     OFF = "off"
     LEGACY = "legacy"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAuth:
+    """One ``apiauth CLIENT uid=... gid=...`` line: the user and group names (or numbers)
+    allowed to sign on to the client API as CLIENT (docs/api.md)."""
+
+    client: str
+    uids: tuple[str, ...]
+    gids: tuple[str, ...]
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +144,12 @@ class HaConfig:
     uuidfrom: str = "file"
     pacemaker: bool = False
     env: tuple[tuple[str, str], ...] = ()
+    deadping: int = 30000
+    ping_nodes: tuple[PingNode, ...] = ()
+    respawn: tuple[RespawnClient, ...] = ()
     fencing: Fencing = Fencing()  # stonith, stonith_host, watchdog (config.fencing)
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    apiauth: tuple[ApiAuth, ...] = ()
 
 
 class AuthMethod(enum.StrEnum):
@@ -192,6 +232,7 @@ class ClusterConfig:
     ha: HaConfig
     authkeys: AuthKeys
     groups: tuple[ResourceGroup, ...]
+    pyhb: PyhbSettings = field(default_factory=PyhbSettings)  # pyhb.cf (docs/monitoring.md)
 
     @property
     def peers(self) -> tuple[str, ...]:

@@ -54,6 +54,12 @@ def read_config_bytes(path: str, limit: int = MAX_CONFIG_BYTES) -> tuple[bytes, 
 
     Opened non-blocking (a FIFO cannot hang the open) and checked with fstat before a byte
     is read. Raises ``UnreadableFile`` with the reason."""
+    data, info = read_config_file(path, limit)
+    return data, info.st_mode
+
+
+def read_config_file(path: str, limit: int = MAX_CONFIG_BYTES) -> tuple[bytes, os.stat_result]:
+    """``read_config_bytes`` with the whole fstat of the file that was read (its owner)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
@@ -73,7 +79,7 @@ def read_config_bytes(path: str, limit: int = MAX_CONFIG_BYTES) -> tuple[bytes, 
             if size > limit:  # grew while being read
                 raise UnreadableFile(f"file is too large (over the limit of {limit} bytes)")
             chunks.append(chunk)
-        return b"".join(chunks), info.st_mode
+        return b"".join(chunks), info
     except OSError as exc:
         raise UnreadableFile(exc.strerror or str(exc)) from None
     finally:

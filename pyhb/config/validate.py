@@ -1,5 +1,6 @@
 """Cross-file configuration checks: haresources nodes against ha.cf, resource scripts
-that must exist, and media interfaces present on this machine.
+that must exist, media interfaces present on this machine, and the users and groups
+``apiauth`` names.
 
 Each check returns more ``ConfigIssue``s; nothing here raises. Interfaces are looked up in
 ``/sys/class/net`` (no sockets). Imports stdlib, ``pyhb.config.*`` and ``pyhb.shipped`` only.
@@ -7,6 +8,8 @@ Each check returns more ``ConfigIssue``s; nothing here raises. Interfaces are lo
 
 from __future__ import annotations
 
+import grp
+import pwd
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,3 +82,34 @@ def check_interfaces(ha: HaConfig, path: str, sys_net: Path = SYS_CLASS_NET) -> 
                 )
             )
     return issues
+
+
+def check_apiauth(ha: HaConfig, path: str) -> list[ConfigIssue]:
+    """A warning for each user or group an ``apiauth`` line names that does not exist
+    here: it authorises no one (numbers are taken as they are)."""
+    issues = []
+    for entry in ha.apiauth:
+        for kind, names in (("user", entry.uids), ("group", entry.gids)):
+            for name in names:
+                if name.isdigit() or _exists(kind, name):
+                    continue
+                issues.append(
+                    ConfigIssue(
+                        path,
+                        entry.line,
+                        Severity.WARNING,
+                        f"apiauth {entry.client}: no {kind} called {name!r} (ignored)",
+                    )
+                )
+    return issues
+
+
+def _exists(kind: str, name: str) -> bool:
+    try:
+        if kind == "user":
+            pwd.getpwnam(name)
+        else:
+            grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True

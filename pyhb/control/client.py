@@ -154,6 +154,10 @@ class ControlClient:
         """Graceful stop."""
         self.call(Request(Op.SHUTDOWN))
 
+    def cleanup(self, group: str | None = None) -> None:
+        """Clear the monitoring failures of ``group`` (None: every group) on this node."""
+        self.call(Request(Op.CLEANUP, group=group))
+
     def reload(self) -> None:
         """Re-read the configuration."""
         self.call(Request(Op.RELOAD))

@@ -6,6 +6,7 @@ One request per line, one response line per request::
     {"op": "status"}                    -> {"ok": true, "status": {...}} (docs/status.md)
     {"op": "standby", "hold": "all"}    -> {"ok": true} | {"ok": false, "error": "..."}
     {"op": "takeover", "hold": "local"} -> idem
+    {"op": "cleanup", "group": "httpd"} -> idem ("group" absent: every group)
     {"op": "shutdown"} / {"op": "reload"} / {"op": "ping"}
 
 This module owns the framing, the size limits, request validation and the ``Snapshot`` <->
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pyhb.core.events import (
+    Cleanup,
     Command,
     LinkStatus,
     NodeStatus,
@@ -58,10 +60,11 @@ class Op(enum.StrEnum):
     SHUTDOWN = "shutdown"
     RELOAD = "reload"
     PING = "ping"
+    CLEANUP = "cleanup"
 
 
 #: Operations that change cluster state: only uid 0 may send them.
-MUTATING_OPS = frozenset({Op.STANDBY, Op.TAKEOVER, Op.SHUTDOWN, Op.RELOAD})
+MUTATING_OPS = frozenset({Op.STANDBY, Op.TAKEOVER, Op.SHUTDOWN, Op.RELOAD, Op.CLEANUP})
 
 _HOLD_OPS = frozenset({Op.STANDBY, Op.TAKEOVER})
 #: The sets a standby/takeover request may name (``failback`` is mapped by the tools).
@@ -74,6 +77,7 @@ class Request:
 
     op: Op
     hold: RscHold | None = None
+    group: str | None = None  # cleanup: the group key (None: every group)
 
     @property
     def mutating(self) -> bool:
@@ -88,6 +92,8 @@ class Request:
             return Takeover(self.hold)
         if self.op is Op.SHUTDOWN:
             return Shutdown()
+        if self.op is Op.CLEANUP:
+            return Cleanup(self.group)
         return None
 
 
@@ -115,6 +121,8 @@ def encode_request(request: Request) -> bytes:
     obj: dict[str, Any] = {"op": request.op.value}
     if request.hold is not None:
         obj["hold"] = request.hold.value
+    if request.group is not None:
+        obj["group"] = request.group
     return _dumps_line(obj)
 
 
@@ -128,9 +136,15 @@ def decode_request(line: bytes) -> Request:
         op = Op(raw_op)
     except ValueError:
         raise ControlError(f"unknown op {raw_op!r}") from None
-    unknown = set(obj) - ({"op", "hold"} if op in _HOLD_OPS else {"op"})
+    allowed = {"op", "hold"} if op in _HOLD_OPS else {"op", "group"} if op is Op.CLEANUP else {"op"}
+    unknown = set(obj) - allowed
     if unknown:
         raise ControlError(f"unexpected field(s) for {op.value}: {', '.join(sorted(unknown))}")
+    if op is Op.CLEANUP:
+        group = obj.get("group")
+        if group is not None and (not isinstance(group, str) or not group):
+            raise ControlError("cleanup: group must be a non-empty string")
+        return Request(op, group=group)
     if op not in _HOLD_OPS:
         return Request(op)
     raw_hold = obj.get("hold", RscHold.ALL.value)

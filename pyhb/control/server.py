@@ -306,5 +306,7 @@ class ControlServer:
             refusal = self._target.request(cmd)
         if refusal is not None:
             return encode_error(refusal)
-        log.info("Control request accepted: %s %s", request.op.value, request.hold or "")
+        log.info(
+            "Control request accepted: %s %s", request.op.value, request.hold or request.group or ""
+        )
         return encode_ok()

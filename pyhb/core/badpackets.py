@@ -3,9 +3,10 @@
 A rejected packet (forged, replayed, malformed, from an unknown node) is logged at
 WARNING at most once per ``INTERVAL`` per source address, and at most ``BUDGET`` such
 warnings per ``INTERVAL`` in all, whatever the number of sources: junk from spoofed
-addresses cannot flood the log. Every rejected packet that got no warning goes to the
-debug log and is counted; once per ``INTERVAL`` (at the engine's timer, or at the next
-rejected packet) one line sums them up:
+addresses cannot flood the log. Every rejected packet that got no warning is counted,
+and the first ``DEBUG_BUDGET`` of each ``INTERVAL`` go to the debug log (a flood would
+otherwise fill a ``debugfile`` as fast as it comes); once per ``INTERVAL`` (at the
+engine's timer, or at the next rejected packet) one line sums them up:
 ``N bad packets from M sources dropped in the last T s``. See docs/operations.md.
 
 Part of the engine; takes its time from the caller.
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 60.0  # seconds: the per-source limit and the global budget's period
 BUDGET = 5  # warnings per INTERVAL for all sources together
+DEBUG_BUDGET = 100  # debug lines per INTERVAL for the rest
 MAX_SOURCES = 4096  # distinct dropped sources remembered for the summary
 
 
@@ -29,6 +31,7 @@ class BadPacketLog:
         self._warned: dict[str, float] = {}  # source -> when its last warning went out
         self._window: float | None = None  # when the budget's current period began
         self._spent = 0
+        self._debugged = 0
         self._since: float | None = None  # when the first uncounted-for drop came
         self._dropped = 0
         self._sources: set[str] = set()
@@ -40,19 +43,19 @@ class BadPacketLog:
         (the packet's own, a summary that fell due, both or none)."""
         out = self.summary(t)
         self.total += 1
-        if not enabled:
-            log.debug("%s", text)
-            return out
         if self._window is None or t - self._window >= INTERVAL:
-            self._window, self._spent = t, 0
+            self._window, self._spent, self._debugged = t, 0, 0
             self._warned = {s: w for s, w in self._warned.items() if t - w < INTERVAL}
+        if not enabled:
+            self._debug(text)
+            return out
         last = self._warned.get(source)
         if self._spent < BUDGET and (last is None or t - last >= INTERVAL):
             self._spent += 1
             self._warned[source] = t
             out.append(text)
             return out
-        log.debug("%s", text)
+        self._debug(text)
         if self._since is None:
             self._since = t
         self._dropped += 1
@@ -61,6 +64,11 @@ class BadPacketLog:
         elif source not in self._sources:
             self._more_sources = True
         return out
+
+    def _debug(self, text: str) -> None:
+        if self._debugged < DEBUG_BUDGET:
+            self._debugged += 1
+            log.debug("%s", text)
 
     def due(self) -> float | None:
         """When the next summary is due (None: nothing to sum up)."""
@@ -82,7 +90,7 @@ class BadPacketLog:
     def reset(self) -> None:
         """Forget the count and the warnings given, as if a long time had passed."""
         self._warned.clear()
-        self._window, self._spent = None, 0
+        self._window, self._spent, self._debugged = None, 0, 0
         self._restart_count()
 
     def _restart_count(self) -> None:

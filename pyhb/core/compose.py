@@ -44,9 +44,33 @@ class Composer:
             if dest is not None:
                 pairs.append(("dest", dest))
         pairs += fields
+        return self._trailer(pairs, mtype, seq, wall, dest_uuid)
+
+    def verbatim(
+        self, fields: list[Pair], *, seq: int, wall: float, dest_uuid: bytes | None
+    ) -> list[Pair]:
+        """A message composed elsewhere (an API client's), ``t`` first: its fields keep
+        their order, a ``src`` among them stays in place with our name (3.0.6 modifies
+        fields in place), and the trailer follows as for ``build``."""
+        mtype = str(fields[0][1])
+        return self._trailer(list(fields), mtype, seq, wall, dest_uuid)
+
+    def _trailer(
+        self,
+        pairs: list[Pair],
+        mtype: str,
+        seq: int | None,
+        wall: float,
+        dest_uuid: bytes | None,
+    ) -> list[Pair]:
         if dest_uuid is not None:
             pairs.append(("destuuid", dest_uuid))
-        pairs += [("src", self.node), ("srcuuid", self.uuid)]
+        at = next((i for i, (name, _) in enumerate(pairs) if name == "src"), None)
+        if at is None:
+            pairs.append(("src", self.node))
+        else:
+            pairs[at] = ("src", self.node)
+        pairs.append(("srcuuid", self.uuid))
         if seq is not None:
             pairs.append(("seq", f"{seq:x}"))
         pairs += [("hg", f"{self.generation:x}"), ("ts", f"{int(wall):x}")]

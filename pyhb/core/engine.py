@@ -25,8 +25,10 @@ from pyhb.clock import Instant
 from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
 from pyhb.core import inbound
 from pyhb.core.badpackets import BadPacketLog
-from pyhb.core.compose import Composer
+from pyhb.core.compose import Composer, Pair
 from pyhb.core.events import (
+    Cleanup,
+    ClusterMessage,
     Command,
     Event,
     FencePeer,
@@ -34,6 +36,7 @@ from pyhb.core.events import (
     LinkStateChanged,
     LinkStatus,
     LogLine,
+    MonitorFailure,
     NodeStatus,
     OwnStatusesKnown,
     PeerStateChanged,
@@ -48,10 +51,12 @@ from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
 from pyhb.core.keychange import grace_verifier
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PROBE_EVERY, PeerTable
+from pyhb.core.pingnodes import NodeInfo, PingTable
 from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
+from pyhb.wire.message import HaMessage
 from pyhb.wire.steady import Template
 
 log = logging.getLogger(__name__)
@@ -107,6 +112,9 @@ class Engine:
         self.history = SendHistory(max_rexmit_delay=rexmit)
         self.peers = PeerTable.build(config.peers, self.media, self.deadtime, rexmit, rand)
         self.own_links = {m: LinkStatus.DEAD for m in self.media}
+        self.pings = PingTable(
+            ha.ping_nodes, deadping=ha.deadping / 1000, warntime=self.warntime, started=now.mono
+        )
         self._outbox: list[bytes] = []
         # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
         # our own without decoding and authenticating it again (``inbound``).
@@ -162,8 +170,26 @@ class Engine:
         data = self._signer.datagram_of(pairs)
         if seq is not None:
             self.history.record(seq, data)
+            if (dest is None or dest == self.local) and mtype not in inbound.NOT_FOR_CLIENTS:
+                # 3.0.6 hands its own messages to its API clients as it reads them back.
+                self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
         self._outbox.append(data)
         return seq
+
+    def send_verbatim(self, fields: list[tuple[str, str | bytes]], now: Instant) -> list[Pair]:
+        """Queue a message composed by an API client (``t`` first; a ``dest`` among its
+        fields addresses it) with our trailer; returns the message as sent, but ``auth``."""
+        self._enter(now)
+        dest = next((v for k, v in fields if k == "dest" and isinstance(v, str)), None)
+        peer = self.peers.get(dest) if dest is not None else None
+        dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
+        seq = self.history.allocate()
+        pairs = self._compose.verbatim(fields, seq=seq, wall=now.wall, dest_uuid=dest_uuid)
+        data = self._signer.datagram_of(pairs)
+        self.history.record(seq, data)
+        self._outbox.append(data)
+        self._after()
+        return pairs
 
     def _run(
         self,
@@ -203,6 +229,7 @@ class Engine:
                 for link in p.links.values():
                     if link.last_heard is not None:
                         link.last_heard = now.mono
+            self.pings.stalled(now.mono)
             self._next_status = now.mono
             self.ownership.stalled(now.mono)
 
@@ -259,6 +286,7 @@ class Engine:
             self.ownership.next_deadline(),
             self.badpackets.due(),
             self._key_grace_until,
+            self.pings.deadline(initdead) if self.pings else None,
         ):
             if r is not None and r < t:
                 t = r
@@ -351,7 +379,13 @@ class Engine:
             case Standby(hold):
                 result = own.request_standby(hold) if self.comm_up else "heartbeat is starting"
             case Takeover(hold):
+                if self.comm_up:
+                    own.takeover_clears(hold)
                 result = own.request_takeover(hold) if self.comm_up else "heartbeat is starting"
+            case MonitorFailure(key, first, move, reason):
+                result = own.monitor_failure(key, first, move, reason)
+            case Cleanup(key):
+                result = own.cleanup(key)
             case Shutdown():
                 self._log(logging.INFO, "Heartbeat shutdown in progress.")
                 if not self.comm_up or not self.config.groups:
@@ -406,6 +440,11 @@ class Engine:
             self._log(logging.INFO, "Local status now set to: 'up'")
         self._send_status_word(self.status)
         self._next_status = self._now.mono + self.keepalive
+
+    def send_status_now(self) -> None:
+        """Send our status at once, an extra one: the regular ones keep their times."""
+        if self.status is not NodeStatus.INIT:
+            self._send_status_word(self.status)
 
     def status_heard(self, t: float) -> None:
         """A peer's newest status arrived at ``t``: if ours is due within
@@ -496,8 +535,24 @@ class Engine:
                     link.status = LinkStatus.DEAD
                     self._log(logging.INFO, f"Link {p.name}:{link.name} dead.")
                     self._emit(LinkStateChanged(p.name, link.name, LinkStatus.DEAD))
+        if self.pings:
+            self._events.extend(self.pings.check(t, self.initdead))
         if not self.comm_up:
             self._check_comm_up(t)
+
+    def ping_reply(self, name: str, now: Instant) -> None:
+        """An ICMP echo reply for ping node ``name`` arrived (docs/pingnodes.md)."""
+        self._enter(now)
+        self._events.extend(self.pings.heard(name, now.mono))
+        if not self.comm_up:
+            self._check_comm_up(now.mono)
+        self._after()
+
+    def nodes_info(self) -> tuple[NodeInfo, ...]:
+        """Every node's name, type and status: peers, ping nodes, then us."""
+        own = (NodeInfo(self.local, "normal", self.status),)
+        peers = tuple(NodeInfo(p.name, "normal", p.status) for p in self.peers)
+        return peers + self.pings.info() + own
 
     def _declare_dead(self, name: str, *, graceful: bool) -> None:
         p = self.peers.get(name)
@@ -520,6 +575,8 @@ class Engine:
         if self.comm_up:
             return
         if any(not p.heard and p.status is not NodeStatus.DEAD for p in self.peers):
+            return
+        if not self.pings.settled():
             return
         live = [p for p in self.peers.live() if p.protocol]
         if live and self._reqnodes_due is None:
@@ -565,6 +622,7 @@ class Engine:
         views[self.local] = NodeView(self.local, self.status, own)
         # 3.0.6 lists nodes in reverse ha.cf order (``node a b`` lists b, then a).
         nodes = tuple(views[n] for n in reversed(self.config.ha.node) if n in views)
+        nodes = tuple(reversed(self.pings.views())) + nodes  # ping nodes: after the nodes
         own_state = self.ownership
         groups = tuple(
             GroupView(g.key, g.node, own_state.state[g.key], own_state.errors.get(g.key))

@@ -2,7 +2,7 @@
 
 Commands are imperatives (``Standby``); events are past-tense facts
 (``PeerStateChanged``); effects the shell must carry out are imperatives too
-(``RunGroups``). Imports stdlib and ``pyhb.config.model`` only.
+(``RunGroups``). Imports stdlib, ``pyhb.config.model`` and ``pyhb.wire.message`` only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from pyhb.config.model import ResourceGroup
+from pyhb.wire.message import HaMessage
 
 
 class NodeStatus(enum.StrEnum):
@@ -20,6 +21,7 @@ class NodeStatus(enum.StrEnum):
     UP = "up"
     ACTIVE = "active"
     DEAD = "dead"
+    PING = "ping"  # a ping node that answers (docs/pingnodes.md)
 
 
 class LinkStatus(enum.StrEnum):
@@ -68,7 +70,26 @@ class Shutdown:
     """Graceful stop: release every group, tell the peers, then exit."""
 
 
-Command = Standby | Takeover | Shutdown
+@dataclass(frozen=True, slots=True)
+class MonitorFailure:
+    """A monitored resource of group ``key`` failed its check (docs/monitoring.md):
+    restart ``resources[first:]`` in place, or with ``move`` hand the group to the peer
+    (restarting in place when no peer can take it)."""
+
+    key: str
+    first: int
+    move: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cleanup:
+    """``pyhb cleanup [GROUP]``: forget that GROUP (None: every group) failed here."""
+
+    key: str | None = None
+
+
+Command = Standby | Takeover | Shutdown | MonitorFailure | Cleanup
 
 
 # -- events ----------------------------------------------------------------------------
@@ -107,6 +128,7 @@ class GroupAction(enum.StrEnum):
     TAKE = "takegroup"
     GIVE = "givegroup"
     ANNOUNCE = "announce"  # re-send gratuitous ARPs for the addresses of these groups
+    RESTART = "restart"  # stop these (partial) groups right to left, start them again
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +137,8 @@ class RunGroups:
     with ``engine.script_finished(op_id, failed_keys, now)``.
 
     Takes run in the listed order, gives in reverse order; ANNOUNCE needs no report.
+    RESTART carries groups cut down to the resources to restart: each is given, then
+    taken again.
     """
 
     op_id: int
@@ -139,6 +163,17 @@ class OwnStatusesKnown:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterMessage:
+    """A message for this node (or all) for the client API (docs/api.md), from peer
+    ``src`` (in order and authenticated) or sent by this node itself: every type but
+    statuses and membership requests, which the engine answers itself (the API answers
+    client-status queries)."""
+
+    src: str
+    msg: HaMessage
+
+
+@dataclass(frozen=True, slots=True)
 class ShutdownComplete:
     """Every group is released and the peers were told: the daemon may exit."""
 
@@ -160,5 +195,6 @@ Event = (
     | StatusChanged
     | OwnStatusesKnown
     | ShutdownComplete
+    | ClusterMessage
     | FencePeer
 )

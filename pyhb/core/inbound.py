@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from pyhb.config.model import node_key
 from pyhb.core import badpackets
 from pyhb.core.events import (
+    ClusterMessage,
     HeartbeatLate,
     LinkStateChanged,
     LinkStatus,
@@ -76,9 +77,9 @@ def receive_datagram(
 ) -> bool:
     """One UDP payload from ``addr`` on ``medium`` (the interface name).
 
-    False when it was dropped before anything changed (not even the engine's clock), so
-    the caller has nothing to flush or re-arm: our own packet looped back on a link
-    already known to work, or another node's acknowledgement.
+    False when it was dropped leaving the caller nothing to flush, drain or re-arm: our
+    own packet looped back on a link already known to work, another node's
+    acknowledgement, or a rejected packet that was only counted (``_reject``).
 
     ``arrived`` dates a datagram read after it came (a steady status read at our own
     timer): the peer and the link were heard then, not at ``now``. Everything else
@@ -92,17 +93,18 @@ def receive_datagram(
         eng._after()
         return True
     status = read_status(data)
-    if status is not None and _steady_status(eng, status, medium, addr, now, arrived):
-        return True
+    if status is not None:
+        taken = _steady_status(eng, status, medium, addr, now, arrived)
+        if taken is not None:
+            return taken
     dest = peek_ack_dest(data)
     if dest is not None and dest != eng.local_raw and dest.lower() != eng.local_raw:
         return False  # another node's acknowledgement: nothing in it concerns us
-    eng._enter(now)
     try:
         msg = eng._verifier.verify(data)
     except (DecodeError, AuthError) as exc:
-        bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
-        return True
+        return _reject(eng, now, addr, medium, exc)
+    eng._enter(now)
     heard = now.mono if arrived is None else min(arrived, now.mono)
     _receive(eng, msg, medium, addr, now, heard, late=arrived is not None)
     eng._after()
@@ -116,17 +118,23 @@ def _steady_status(
     addr: tuple[str, int],
     now: Instant,
     arrived: float | None,
-) -> bool:
-    """A status in the steady layout (``wire.steady``), from a known peer, authentic:
-    received exactly as ``_receive`` would, without decoding the whole message. False,
-    with nothing changed, for anything else; the general path then takes it."""
+) -> bool | None:
+    """A status in the steady layout (``wire.steady``), from a known peer: received
+    exactly as ``_receive`` would, without decoding the whole message; one whose trailer
+    does not match is dropped here as the general path would drop it (the same check on
+    the same bytes), at the cost of one digest (docs/reliability.md, floods). Returns
+    what ``receive_datagram`` returns for it, or None, with nothing changed, for anything
+    else; the general path then takes it."""
     peer = eng.peers.peers.get(st.src)
-    if peer is None or st.src == eng.local:
-        return False
+    own = st.src == eng.local
+    if peer is None and not own:
+        return None
     try:
         eng._verifier.check_trailer(st.key_index, st.digest, st.signed)
-    except AuthError:
-        return False
+    except AuthError as exc:
+        return _reject(eng, now, addr, medium, exc)
+    if peer is None:  # authentic, under our own name: the general path knows what to do
+        return None
     eng._enter(now)
     heard = now.mono if arrived is None else min(arrived, now.mono)
     _heard(eng, peer, st.uuid, medium, heard, st.seq, st.gen)
@@ -136,6 +144,17 @@ def _steady_status(
             eng.status_heard(now.mono)
     eng._after()
     return True
+
+
+def _reject(eng: Engine, now: Instant, addr: tuple[str, int], medium: str, exc: Exception) -> bool:
+    """Drop a datagram that failed decoding or authentication. True if that left the
+    caller something to do (a line to log, the summary's timer to arm, a stall noticed
+    on entry), False if it was only counted: a flood then costs no pass over the
+    engine's output per datagram."""
+    queued, due = len(eng._events), eng.badpackets.due()
+    eng._enter(now)
+    bad_packet(eng, addr[0], f"dropped packet from {addr[0]} on {medium}: {exc}")
+    return len(eng._events) != queued or eng.badpackets.due() != due
 
 
 def bad_packet(eng: Engine, source: str, text: str) -> None:
@@ -194,19 +213,19 @@ def _receive(
         return
     if not _sequence_ok(eng, peer, mtype, addr, now, seq, gen):
         return
-    if dest is not None and dest != eng.local:
-        return
+    if dest is not None and dest != eng.local and not (mtype == "ip-request-resp" and dest == src):
+        return  # for another node; but a node granting itself a group concerns its holder
     if mtype == "status":
         protocol = msg.get("protocol") is not None
         _on_status(eng, peer, heard, _hex(msg.get("dt")), protocol, msg.get("st") or "")
         if not late and seq == peer.tracker.last:  # its newest, not a retransmitted one
             eng.status_heard(now.mono)
         return
+    if mtype not in NOT_FOR_CLIENTS:
+        eng._emit(ClusterMessage(peer.name, msg))
     handler = HANDLERS.get(mtype)
-    if handler is None:
-        log.debug("message type %s from %s ignored", mtype, src)
-        return
-    if peer.status is not NodeStatus.DEAD:  # a dead peer speaks again with a status first
+    # (A dead peer speaks again with a status first.)
+    if handler is not None and peer.status is not NodeStatus.DEAD:
         handler(eng, peer, msg)
 
 
@@ -258,6 +277,8 @@ def _heard(
     mark = (gen, seq)
     if link.newest is not None and mark <= link.newest:
         return
+    if peer.tracker.floor is not None and mark <= peer.tracker.floor:
+        return  # sent before our restart (core.replayfloor)
     link.newest = mark
     if link.last_heard is None or t > link.last_heard:
         link.last_heard = t
@@ -364,6 +385,10 @@ def _on_shutdone(eng: Engine, peer: Peer, msg: HaMessage) -> None:
 
 
 def _on_reqnodes(eng: Engine, peer: Peer, msg: HaMessage) -> None:
+    # Our status goes first: a 3.0.6 node whose communication comes up with our answer
+    # then counts us as active when it decides between asking for its groups and taking
+    # them (docs/ownership.md).
+    eng.send_status_now()
     names = "".join(f"{n} " for n in eng.config.ha.node)
     eng.send("repnodes", [("nodelist", names), ("delnodelist", " ")], dest=peer.name)
 
@@ -414,7 +439,7 @@ def _on_ip_request_resp(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     key = msg.get("ipaddr")
     if key is not None and eng.comm_up:
         dest = _node_name(msg.get("dest"))
-        eng.ownership.on_ip_request_resp(dest, key, msg.get("ok"), msg.get("weown"))
+        eng.ownership.on_ip_request_resp(peer.name, dest, key, msg.get("ok"), msg.get("weown"))
 
 
 def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
@@ -465,6 +490,9 @@ def _on_nak_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
         del peer.tracker.missing[seq]
         eng._log(logging.ERROR, f"Irretrievably lost packet: node {peer.name} seq {seq}")
 
+
+# Membership requests: answered here, never handed to the API (3.0.6 does the same).
+NOT_FOR_CLIENTS = frozenset({"reqnodes", "repnodes"})
 
 HANDLERS: dict[str, Handler] = {
     "shutdone": _on_shutdone,

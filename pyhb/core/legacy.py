@@ -34,12 +34,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyhb.config.model import ResourceGroup
 from pyhb.core.events import GroupAction
 from pyhb.core.ownership_parts import OwnershipPart
 
 REQUEST_RETRY = 2.0  # seconds between repeats of an unanswered ip-request
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyRelease:
+    """A group to stop for ``node``; ``answer``: it asked (ip-request) and waits for our
+    ip-request-resp, rather than taking the group itself."""
+
+    node: str
+    answer: bool
 
 
 class LegacyMixin(OwnershipPart):
@@ -53,7 +64,7 @@ class LegacyMixin(OwnershipPart):
     def _init_legacy(self) -> None:
         self.legacy_wanted: set[str] = set()  # our groups asked for, not answered yet
         self.legacy_grants: set[str] = set()  # answered: ours to take
-        self.legacy_releases: dict[str, str] = {}  # asked of us: key -> asking node
+        self.legacy_releases: dict[str, LegacyRelease] = {}  # to stop: key -> for whom
         self.legacy_handback: set[str] = set()  # the peer's groups to give back to it
         self.legacy_confirm: set[str] = set()  # answered weown=no: asked once more
         self.legacy_deadline: float | None = None
@@ -65,7 +76,7 @@ class LegacyMixin(OwnershipPart):
 
         def cleaned(_failed: frozenset[str]) -> None:
             self.legacy_ready = True
-            self._legacy_ask(set(self.local_keys) - self.held, now)
+            self._legacy_ask(self.eligible(set(self.local_keys) - self.held, "start"), now)
 
         self.run(GroupAction.GIVE, self.foreign_keys, "startup cleanup", cleaned, only_running=True)
 
@@ -75,7 +86,7 @@ class LegacyMixin(OwnershipPart):
         if not self.peer_alive or not self.legacy_ready:
             return
         self.legacy_handback |= self.held & self.foreign_keys
-        self._legacy_ask(set(self.local_keys), self.now)
+        self._legacy_ask(self.eligible(self.local_keys, "reconcile"), self.now)
 
     def legacy_forget_peer(self) -> None:
         """The peer is gone: nothing to ask of it or answer to it."""
@@ -104,15 +115,24 @@ class LegacyMixin(OwnershipPart):
         """The peer asks for ``key``: release it if we hold it, then answer."""
         if key in self.groups:
             self.peer = peer
-            self.legacy_releases[key] = peer
+            self.legacy_releases[key] = LegacyRelease(peer, answer=True)
             self.legacy_wanted.discard(key)  # it is the peer's now
             self.evaluate()
 
     def on_ip_request_resp(
-        self, dest: str | None, key: str, ok: str | None, weown: str | None = None
+        self, peer: str, dest: str | None, key: str, ok: str | None, weown: str | None = None
     ) -> None:
-        """The holder released ``key`` to ``dest`` (or a peer hands it back): take it."""
-        if dest != self.local or ok != "OK" or key not in self.groups:
+        """The holder released ``key`` to ``dest`` (or a peer hands it back): take it.
+
+        Addressed to the peer that sent it, it is a 3.0.6 node granting one of its own
+        groups to itself because it counted no other active node when its communication
+        came up: it starts the group whatever we do, so our copy stops."""
+        if ok != "OK" or key not in self.groups:
+            return
+        if dest is not None and dest == peer != self.local:
+            self._legacy_yield(peer, key)
+            return
+        if dest != self.local:
             return
         if weown == "no" and key in self.legacy_wanted and key not in self.legacy_confirm:
             self.legacy_confirm.add(key)  # still wanted: asked once more at the next retry
@@ -121,9 +141,21 @@ class LegacyMixin(OwnershipPart):
             self.legacy_wanted.discard(key)
         if not self.legacy_wanted:
             self.legacy_deadline = None
-        if key not in self.held:
+        if key not in self.held and self.eligible({key}, "ip-request-resp"):
             self.legacy_grants.add(key)
         self.evaluate()
+
+    def _legacy_yield(self, peer: str, key: str) -> None:
+        self.legacy_wanted.discard(key)
+        self.legacy_grants.discard(key)
+        self.legacy_handback.discard(key)
+        if key in self.held or self.busy is not None:
+            self._log(
+                logging.WARNING,
+                f"{peer} takes resource group {key} without asking: stopping our copy",
+            )
+            self.legacy_releases[key] = LegacyRelease(peer, answer=False)
+            self.evaluate()
 
     # -- decisions ---------------------------------------------------------------------
 
@@ -136,15 +168,17 @@ class LegacyMixin(OwnershipPart):
             asked, self.legacy_releases = self.legacy_releases, {}
             give = {k for k in asked if k in self.held}
             for key in sorted(set(asked) - give):
-                self._answer(asked[key], key, "no")
+                if asked[key].answer:
+                    self._answer(asked[key].node, key, "no")
 
             def released(failed: frozenset[str]) -> None:
                 for key in sorted(give - failed):  # a group that would not stop stays ours
-                    self._answer(asked[key], key, "yes")
+                    if asked[key].answer:
+                        self._answer(asked[key].node, key, "yes")
 
             if give:
                 for key in sorted(give):
-                    self._log(logging.INFO, f"Releasing resource group {key} to {asked[key]}")
+                    self._log(logging.INFO, f"Releasing resource group {key} to {asked[key].node}")
                 self.run(GroupAction.GIVE, give, "ip-request", released)
                 return
         take = self.legacy_grants - self.held
@@ -175,3 +209,7 @@ class LegacyMixin(OwnershipPart):
 
     def evaluate(self) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # provided by ``core.monitored`` (a later base of Ownership)
+
+        def eligible(self, keys: Collection[str], why: str) -> set[str]: ...

@@ -48,6 +48,7 @@ from pyhb.config.model import AutoFailback, ResourceGroup
 from pyhb.core.events import GroupAction, RscHold
 from pyhb.core.fencing import FenceGate
 from pyhb.core.legacy import LegacyMixin
+from pyhb.core.monitored import MonitorMixin
 from pyhb.core.standby import StandbyMixin
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ Run = Callable[[GroupAction, tuple[ResourceGroup, ...], str, bool], int]
 Log = Callable[[int, str], None]
 
 
-class Ownership(StandbyMixin, LegacyMixin):
+class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
     """The resource-ownership state machine of one node."""
 
     def __init__(
@@ -127,6 +128,7 @@ class Ownership(StandbyMixin, LegacyMixin):
         self.fence = FenceGate(log_line)  # STONITH before takeover (core.fencing)
         self._init_standby()
         self._init_legacy()
+        self._init_monitor()
 
     # -- words and sets --------------------------------------------------------------
 
@@ -227,6 +229,10 @@ class Ownership(StandbyMixin, LegacyMixin):
             return
         self.busy = None
         failed_set = frozenset(failed) & frozenset(op.keys)
+        if op.action is GroupAction.RESTART:
+            self.restart_finished(op.keys, failed_set)
+            self.evaluate()
+            return
         for k in op.keys:
             if op.action is GroupAction.TAKE:
                 self.state[k] = "failed" if k in failed_set else "running"
@@ -247,7 +253,7 @@ class Ownership(StandbyMixin, LegacyMixin):
                 verb = "start" if op.action is GroupAction.TAKE else "stop"
                 self.errors[k] = f"{verb} failed"
                 self._log(logging.CRITICAL, f"Resource group {k}: {verb} failed")
-            else:
+            elif k not in self.banned:  # a monitor failure stays reported until cleared
                 self.errors.pop(k, None)
         op.then(failed_set)
         self.evaluate()
@@ -298,7 +304,8 @@ class Ownership(StandbyMixin, LegacyMixin):
 
         # A group that failed to start here is not retried in a loop: once more when the
         # peer dies (``peer_dead`` forgets the failures), else it stays stopped, reported.
-        self.run(GroupAction.TAKE, set(self.groups) - self.held - self.failed_here, reason, done)
+        take = self.eligible(set(self.groups) - self.held - self.failed_here, reason)
+        self.run(GroupAction.TAKE, take, reason, done)
 
     def peer_dead(self, peer: str, now: float, *, graceful: bool) -> None:
         """The peer died or shut down: everything is ours to run."""
@@ -465,7 +472,7 @@ class Ownership(StandbyMixin, LegacyMixin):
             self.suspect = False
             # 3.0.6 takes over the dead peer's set even when it already runs every group:
             # from then on it claims all (and fails the claim back when the peer returns).
-            missing = set(self.groups) - self.held - self.failed_here
+            missing = set(self.groups) - self.held - self.failed_here - self.banned
             if missing or not (self.local_claimed and self.foreign_claimed):
                 reason = "mach_down" if self.rstate is RState.STABLE else "initial"
                 if self.rstate is RState.STARTING:
@@ -524,7 +531,7 @@ class Ownership(StandbyMixin, LegacyMixin):
     def _resolve_start(self) -> None:
         """Take our local groups the peer does not hold; stop stale copies of the rest."""
         self.deadline_starting = None
-        take = self.local_keys - self.peer_hold
+        take = self.eligible(self.local_keys - self.peer_hold, "start")
         stale = (set(self.groups) - take) & (self.held | set(self.groups))
         # As 3.0.6: our local set is claimed unless the peer says it holds it (then we
         # hold none until it fails back, even when no haresources line names us).

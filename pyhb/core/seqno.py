@@ -57,11 +57,16 @@ class SeqTracker:
     generation: int | None = None
     last: int = 0
     missing: dict[int, Missing] = field(default_factory=dict)
+    # (generation, seq) of the newest packet from this peer before our own restart
+    # (``core.replayfloor``): nothing at or below it is new.
+    floor: tuple[int, int] | None = None
 
     def receive(self, generation: int, seq: int, now: float, *, is_status: bool) -> Received:
         """Classify one sequenced message and update the tracking state."""
         restarted = False
         if self.generation is not None and generation < self.generation:
+            return Received(Verdict.REPLAY)
+        if self.floor is not None and (generation, seq) <= self.floor:
             return Received(Verdict.REPLAY)
         if self.generation is None or generation > self.generation:
             # 3.0.6 resets only on a status; any newer generation is a restart to us,

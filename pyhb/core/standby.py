@@ -86,6 +86,12 @@ class StandbyMixin(OwnershipPart):
     def evaluate(self) -> None:
         raise NotImplementedError
 
+    if TYPE_CHECKING:  # provided by ``core.monitored`` (a later base of Ownership)
+
+        def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
+
+        def declines(self, peer: str, hold: RscHold) -> bool: ...
+
     def _init_standby(self) -> None:
         self.standby = StandbyState.NOT
         self.standby_hold = RscHold.NONE
@@ -158,6 +164,8 @@ class StandbyMixin(OwnershipPart):
             self._finish()
 
     def _their_request(self, peer: str, hold: RscHold) -> None:
+        if self.declines(peer, hold):
+            return
         if self.standby_active():
             self._log(
                 logging.INFO,
@@ -237,7 +245,7 @@ class StandbyMixin(OwnershipPart):
 
     def _take_their_set(self, peer: str, hold: RscHold) -> None:
         self._log(logging.INFO, f"standby: acquire [{hold}] resources from {peer}")
-        take = self.keys_of(hold, peer) - self.held
+        take = self.eligible(self.keys_of(hold, peer) - self.held, "standby")
         # The peer's foreign set is our local one and its local set our foreign one.
         if hold in (RscHold.ALL, RscHold.FOREIGN):
             self.local_claimed = True

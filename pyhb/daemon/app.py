@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
 import pyhb
+from pyhb.api.access import grants
+from pyhb.api.glue import EngineView
+from pyhb.api.server import ApiError, ApiServer
+from pyhb.api.sessions import Sessions
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
@@ -31,12 +35,15 @@ from pyhb.control.server import ControlServer
 from pyhb.control.status import MonitorAccessor, build_status
 from pyhb.core.engine import Engine
 from pyhb.core.events import (
+    Cleanup,
+    ClusterMessage,
     Command,
     FencePeer,
     GroupAction,
     HeartbeatLate,
     LinkStateChanged,
     LogLine,
+    NodeStatus,
     OwnStatusesKnown,
     PeerStateChanged,
     RunGroups,
@@ -48,14 +55,17 @@ from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
 from pyhb.daemon.counters import Counters
 from pyhb.daemon.fence import SelfFence
-from pyhb.daemon.metrics_listen import read_metrics_listen
+from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
+from pyhb.daemon.peermarks import MarkKeeper
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
+from pyhb.daemon.respawn import Supervisor, client_environment
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.daemon.stonith import Stonith, stonith_binary
 from pyhb.daemon.watchdog import Watchdog, watchdog_device
+from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
@@ -153,27 +163,26 @@ class Daemon:
     monitor: MonitorAccessor | None = None  # per-resource monitor state, when monitored
     stonith: Stonith | None = None
     watchdog_dev: Watchdog | None = None  # the watchdog device (daemon.watchdog)
+    monitors: Monitor | None = None  # the checks (docs/monitoring.md)
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
+    pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
+    clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
+    api: ApiServer | None = None  # Heartbeat's client API (docs/api.md)
+    _marks: MarkKeeper | None = None  # peers' replay floors (docs/authkeys.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         cfg, paths = self.config, self.paths
-        listen = read_metrics_listen(paths.confdir)  # a bad pyhb.cf stops us before anything
+        listen = cfg.pyhb.metrics_listen  # pyhb.cf, checked with the rest of the files
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
         if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
             rtprio = cfg.ha.params.get("rtprio")
             make_realtime(int(rtprio) if rtprio else None)
-        generation = next_generation(paths.statedir, cfg.ha.hbgenmethod)
-        uuid = node_uuid(paths.statedir)
-        log.info("Heartbeat generation: %d", generation)
-        private.ensure(paths.private_dir)
-        shutil.rmtree(paths.rsctmp, ignore_errors=True)
-        paths.rsctmp.mkdir(mode=0o755)
-        log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
+        generation, uuid = self._prepare_state()
         media = open_media(cfg.ha.media)
         self.runner = self._make_runner()
         self.engine = Engine(
@@ -185,25 +194,23 @@ class Daemon:
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
         )
+        self._start_monitor()
+        self._marks = MarkKeeper.resume(paths.statedir, self.engine.peers)  # core.replayfloor
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(media, self.engine.local_raw)
         self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
-        exporter = await self._serve_metrics(listen) if listen is not None else None
+        exporter = await self._serve_metrics((listen.host, listen.port)) if listen else None
+        self._make_api()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
-        # Heartbeat's own hb_standby/hb_takeover (still installed with the package) write
-        # their requests here.
-        fifo = FifoReader(paths.statedir / "fifo", target=self)
-        try:
-            fifo.start()
-        except OSError as exc:
-            log.error("Cannot open FIFO %s: %s", fifo.path, exc)
+        fifo = self._open_fifo()
         self._arm_watchdog_dev()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
+        self._start_clients_and_pings()
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
@@ -217,9 +224,11 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
+            await self._stop_clients_and_pings()
             await server.close()
             self.transport.close()
             self.runner.close()
+            await self._marks.close()
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
 
@@ -252,6 +261,29 @@ class Daemon:
         if self.watchdog_dev is not None:
             self.watchdog_dev.close(disarm=disarm)
 
+    def _prepare_state(self) -> tuple[int, bytes]:
+        """This start's generation and the node's uuid; root's private run directory and
+        a fresh HA_RSCTMP in it."""
+        paths = self.paths
+        generation = next_generation(paths.statedir, self.config.ha.hbgenmethod)
+        uuid = node_uuid(paths.statedir)
+        log.info("Heartbeat generation: %d", generation)
+        private.ensure(paths.private_dir)
+        shutil.rmtree(paths.rsctmp, ignore_errors=True)
+        paths.rsctmp.mkdir(mode=0o755)
+        log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
+        return generation, uuid
+
+    def _open_fifo(self) -> FifoReader:
+        """Heartbeat's own hb_standby/hb_takeover (still installed with the package)
+        write their requests into this FIFO."""
+        fifo = FifoReader(self.paths.statedir / "fifo", target=self)
+        try:
+            fifo.start()
+        except OSError as exc:
+            log.error("Cannot open FIFO %s: %s", fifo.path, exc)
+        return fifo
+
     # -- engine events -----------------------------------------------------------------
 
     def _drain(self) -> None:
@@ -269,10 +301,90 @@ class Daemon:
                 case ShutdownComplete():
                     if self._done is not None and not self._done.done():
                         self._done.set_result(0)
-                case PeerStateChanged() | LinkStateChanged() | HeartbeatLate() | StatusChanged():
-                    self.counters.observe(ev)  # the log lines already say them; counted
+                case (
+                    PeerStateChanged()
+                    | LinkStateChanged()
+                    | HeartbeatLate()
+                    | StatusChanged()
+                    | ClusterMessage()
+                ):
+                    self._observe(ev)
                 case _:
                     assert_never(ev)
+        if self.clients is not None and self.engine.comm_up:
+            self.clients.start()  # once communication is up, as 3.0.6 does (once)
+
+    def _observe(
+        self,
+        ev: PeerStateChanged | LinkStateChanged | HeartbeatLate | StatusChanged | ClusterMessage,
+    ) -> None:
+        """Events that change nothing here: counted, and passed on to API clients (the
+        log lines already say them)."""
+        self.counters.observe(ev)
+        if isinstance(ev, PeerStateChanged) and ev.new is NodeStatus.DEAD and self._marks:
+            self._marks.soon()  # its last packets are known now
+        api = self.api
+        if api is None:
+            return
+        if isinstance(ev, ClusterMessage):
+            api.sessions.cluster_message(ev.src, ev.msg)
+        elif isinstance(ev, PeerStateChanged):
+            api.sessions.node_changed(ev.node, str(ev.new), time.time())
+        elif isinstance(ev, LinkStateChanged):
+            api.sessions.link_changed(ev.node, ev.link, str(ev.new))
+        elif isinstance(ev, StatusChanged) and not api.is_open:
+            self._open_api()
+
+    # -- Heartbeat's client API (docs/api.md) -------------------------------------------
+
+    def _make_api(self) -> None:
+        """The API server; its socket opens once communication is up (``_open_api``)."""
+        assert self.engine is not None
+        view = EngineView(self.engine, lambda: self.transport)
+        sessions = Sessions(view, grants(self.config.ha.apiauth))
+        self.api = ApiServer(
+            self.paths.rundir / "register", sessions, staging=self.paths.private_dir
+        )
+
+    # -- ping nodes and respawn clients (docs/pingnodes.md) ------------------------------
+
+    def _start_clients_and_pings(self) -> None:
+        assert self.engine is not None
+        assert self.runner is not None
+        env = client_environment(self.runner.env, self.config.ha)
+        self.clients = Supervisor(self.config.ha.respawn, env)
+        if self.engine.comm_up:
+            self.clients.start()
+        if self.engine.pings:
+            interval = self.config.ha.keepalive / 1000
+            self.pinger = Pinger(self.engine.pings.addresses(), interval, self._ping_reply)
+            try:
+                self.pinger.start()
+            except OSError as exc:  # the ping nodes go dead; the cluster runs on
+                log.error("Cannot open an ICMP socket for the ping nodes: %s", exc)
+
+    async def _stop_clients_and_pings(self) -> None:
+        """At exit, after the resources were released: as 3.0.6 stops its clients."""
+        if self.pinger is not None:
+            self.pinger.close()
+        if self.clients is not None:
+            await self.clients.stop()
+
+    def _ping_reply(self, name: str) -> None:
+        if self.engine is not None and self.transport is not None:
+            self.engine.ping_reply(name, self.transport.now())
+            self.transport.kick()
+
+    def _open_api(self) -> None:
+        """The client API opens when communication is up, as in 3.0.6."""
+        assert self.api is not None
+        assert self.engine is not None
+        if self.engine.comm_up and not self.api.is_open:
+            try:
+                self.api.open()
+            except ApiError as exc:
+                log.error("%s: the client API is not available", exc)
+                self.api = None
 
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None
@@ -282,17 +394,10 @@ class Daemon:
             if ev.action is GroupAction.ANNOUNCE:
                 await self._announce(ev.groups)
                 return
-            groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
-            for group in groups:
-                if ev.action is GroupAction.TAKE:
-                    outcome = await self.runner.take_group(group)
-                else:
-                    if ev.only_running and not await self._any_running(group):
-                        continue
-                    outcome = await self.runner.give_group(group)
-                self.counters.group_done(ev.reason, outcome)
-                if not outcome.ok:
-                    failed.append(group.key)
+            if ev.action is GroupAction.RESTART:
+                failed = await restart_groups(self.runner, ev.groups)
+            else:
+                failed = await self._take_or_give(ev)
         except Exception:
             log.exception("resource operation %s (%s) failed", ev.action, ev.reason)
             failed = [g.key for g in ev.groups]
@@ -318,6 +423,34 @@ class Daemon:
         if done and self.transport is not None:
             engine.fence_finished(node, self.transport.now())
             self.transport.kick()
+
+    async def _take_or_give(self, ev: RunGroups) -> list[str]:
+        assert self.runner is not None
+        failed: list[str] = []
+        groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
+        for group in groups:
+            if ev.action is GroupAction.TAKE:
+                outcome = await self.runner.take_group(group)
+            else:
+                if ev.only_running and not await self._any_running(group):
+                    continue
+                outcome = await self.runner.give_group(group)
+            self.counters.group_done(ev.reason, outcome)
+            if not outcome.ok:
+                failed.append(group.key)
+        return failed
+
+    def _start_monitor(self) -> None:
+        """Resource monitoring (docs/monitoring.md), with the failures kept from before."""
+        if not self.manage_resources:
+            return
+        assert self.engine is not None
+        assert self.runner is not None
+        cfg = self.config
+        self.engine.ownership.banned |= load_failed(self.paths.statedir, cfg.groups)
+        self.monitors = attach(self.engine, self.runner, self.request)
+        self.monitors.configure(cfg.groups, cfg.pyhb.monitors)
+        self.monitor = self.monitors.lookup
 
     async def _any_running(self, group: ResourceGroup) -> bool:
         assert self.runner is not None
@@ -361,10 +494,16 @@ class Daemon:
         )  # fmt: skip
         return await start_exporter(address, collector)
 
-    @staticmethod
-    async def _stop_extras(watchdog: asyncio.Task[None], exporter: MetricsServer | None) -> None:
-        """Stop the watchdog pings and the metrics page."""
+    async def _stop_extras(
+        self, watchdog: asyncio.Task[None], exporter: MetricsServer | None
+    ) -> None:
+        """Stop the watchdog pings, the resource checks, the metrics page and the client
+        API."""
         watchdog.cancel()
+        if self.api is not None:
+            await self.api.close()
+        if self.monitors is not None:
+            await self.monitors.close()
         if exporter is not None:
             await exporter.close()
 
@@ -373,8 +512,13 @@ class Daemon:
             self.notifier.stopping()
         assert self.engine is not None
         assert self.transport is not None
+        failed = set(self.engine.ownership.banned)
         result = self.engine.request(cmd, self.transport.now())
         self.transport.kick()
+        if self.engine.ownership.banned != failed:
+            save_failed(self.paths.statedir, self.engine.ownership.banned)
+        if isinstance(cmd, Cleanup) and result is None and self.monitors is not None:
+            self.monitors.clear(cmd.key)
         return result
 
     def _status_line(self) -> str:
@@ -399,9 +543,16 @@ class Daemon:
                 log.error("%s", issue)
             log.error("Config errors: configuration NOT reloaded; still running on the old one")
             return f"configuration not reloaded: {len(exc.issues)} problem(s), see the log"
+        monitors_changed = new.pyhb != self.config.pyhb
+        if monitors_changed:
+            self.config = dataclasses.replace(self.config, pyhb=new.pyhb)
+            if self.monitors is not None:
+                self.monitors.configure(self.config.groups, new.pyhb.monitors)
+            log.info("Configuration reloaded: pyhb.cf")
         plan = plan_reload(self.config, new)
         if plan.unchanged:
-            log.info("Configuration unchanged.")
+            if not monitors_changed:
+                log.info("Configuration unchanged.")
             return None
         live = dataclasses.replace(
             self.config.ha,

@@ -25,9 +25,14 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
-from pyhb.daemon.metrics_listen import MetricsConfigError
+from pyhb.errors import PyhbError
 
 log = logging.getLogger(__name__)
+
+
+class MetricsConfigError(PyhbError):
+    """The metrics address cannot be listened on."""
+
 
 MAX_HEAD = 8192
 HEAD_TIMEOUT = 5.0

@@ -49,7 +49,7 @@ class ReloadPlan:
 
 def _comparable(ha: HaConfig, name: str) -> object:
     value = getattr(ha, name)
-    if name == "media":
+    if name in {"media", "ping_nodes", "respawn", "apiauth"}:  # a line moved is no change
         return tuple(dataclasses.replace(m, line=0) for m in value)
     return value
 

@@ -46,6 +46,8 @@ from pyhb.net.sockets import MediumError, MediumSocket, open_medium
 log = logging.getLogger(__name__)
 
 SO_TIMESTAMPNS = 35  # the kernel's SO_TIMESTAMPNS_OLD: struct timespec of CLOCK_REALTIME
+SO_RCVBUFFORCE = 33  # SO_RCVBUF past net.core.rmem_max (CAP_NET_ADMIN)
+TWIN_RCVBUF = 1 << 20  # room for what a flood brings between two reads (net.transport)
 
 
 def split_media(media: Sequence[MediumSocket], node: bytes) -> list[MediumSocket]:
@@ -103,6 +105,12 @@ def _twin(ms: MediumSocket) -> socket.socket | None:
         log.debug("%s: statuses are read as they come: %s", ms.description, exc)
         sock.close()
         return None
+    for option in (SO_RCVBUFFORCE, socket.SO_RCVBUF):  # as much as allowed
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, TWIN_RCVBUF)
+            break
+        except OSError:
+            continue
     return sock
 
 

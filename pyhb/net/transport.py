@@ -6,11 +6,13 @@ the clock once per callback (``mono`` = ``loop.time()``, ``wall`` = ``time.time(
 Must not import ``pyhb.daemon`` or anything that parses or builds messages.
 
 A readable socket is drained: every datagram queued on it goes to the engine before
-anything else happens (up to ``MAX_BATCH`` per wake-up, so one busy medium cannot starve
-the loop). Then, if any of them changed the engine's state (``receive_datagram``
-returns False for one it dropped untouched: our own looped-back broadcast, another
-node's acknowledgement), and after the timer or ``kick()`` (the daemon fed the engine a
-command or a script result), the transport, in this order: sends every datagram from
+anything else happens, up to ``MAX_BATCH`` datagrams and ``READ_BUDGET`` seconds of
+reading and feeding per wake-up, so a flooded medium cannot starve the loop, its timer
+(our own heartbeats, deadtime) or the other media (docs/reliability.md, floods). Then,
+if any of them changed the engine's state (``receive_datagram`` returns False for one
+it dropped untouched: our own looped-back broadcast, another node's acknowledgement, a
+bad packet only counted), and after the timer or ``kick()`` (the daemon fed the engine
+a command or a script result), the transport, in this order: sends every datagram from
 ``engine.datagrams_to_send(now)`` on every medium, calls ``on_events()`` so the daemon
 can drain engine events, and re-arms the one timer at ``engine.get_timer()``.
 Inputs arriving while this runs (``kick()`` from ``on_events``) are serviced in the same
@@ -27,6 +29,13 @@ none is: no failed ``recvmsg`` per empty socket), and the datagrams go to the en
 the order the kernel stamped them on arrival
 (``SO_TIMESTAMPNS``), a twin's with its arrival time on the loop's clock (``arrived``).
 Our own steady status goes to the twin, so nothing is read back after sending.
+A twin flooded with datagrams that look like steady statuses (more than one wake-up
+reads, queued or since the last timer) is read every ``FLOOD_TICK`` instead, up to
+``FLOOD_BATCH`` rounds and ``READ_BUDGET`` each time, until a timer finds it calm again.
+Read at keepalive pace, its buffer would stay full of junk and the kernel would drop
+whatever came next, genuine or not; read as they come, every datagram would cost a
+wake-up. So a flood costs at most READ_BUDGET / FLOOD_TICK of a CPU, and the genuine
+statuses among it are lost only when the junk outruns that (docs/reliability.md).
 
 Sends are plain non-blocking ``sendto`` calls: a datagram that cannot go out at once
 (an error, or a full socket buffer) is counted and dropped, never queued; heartbeats
@@ -43,10 +52,10 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from pyhb.clock import Instant
+from pyhb.net.medium import Medium, MediumStats
 from pyhb.net.sockets import MediumSocket
 
 log = logging.getLogger(__name__)
@@ -79,70 +88,17 @@ class Engine(Protocol):
 
 
 MAX_BATCH = 64  # datagrams read from one socket per wake-up
+FLOOD_TICK = 0.01  # a flooded twin is read this often (seconds) ...
+FLOOD_BATCH = 4096  # ... this many rounds at most, within READ_BUDGET,
+FLOOD_BURST = 16  # ... of this many datagrams from each readable socket
+READ_BUDGET = 0.005  # seconds of reading and feeding the engine per wake-up
 SCM_TIMESTAMPNS = 35  # the ancillary message SO_TIMESTAMPNS (net.split) asks for
 _ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
 _SOL_SOCKET = socket.SOL_SOCKET
 _unpack_timespec = struct.Struct("qq").unpack_from
 
 
-@dataclass(slots=True)
-class MediumStats:
-    """Counters of one medium since the transport started."""
-
-    name: str
-    description: str
-    received: int = 0
-    sent: int = 0
-    send_errors: int = 0
-    failing: int = 0  # consecutive send errors; 0 while sending works
-
-
-class _Medium:
-    """One medium socket registered with the loop: its reads, sends and counters."""
-
-    __slots__ = ("ms", "sock", "lazy", "fd", "name", "destination", "stats", "open")
-
-    def __init__(self, ms: MediumSocket) -> None:
-        self.ms = ms
-        self.sock = ms.sock
-        self.lazy = ms.lazy
-        self.fd = ms.sock.fileno()
-        self.name = ms.name
-        self.destination = ms.destination
-        self.stats = MediumStats(name=ms.name, description=ms.description)
-        self.open = True
-
-    def send(self, data: bytes) -> None:
-        if not self.open:
-            return
-        try:
-            self.sock.sendto(data, self.destination)
-        except OSError as exc:
-            self.failed(exc)
-            return
-        stats = self.stats
-        stats.sent += 1
-        if stats.failing:
-            log.info(
-                "%s: sending works again after %d failed writes",
-                self.ms.description,
-                stats.failing,
-            )
-            stats.failing = 0
-
-    def failed(self, exc: OSError) -> None:
-        """A write failed, or the kernel reported an error for one (ICMP) on a read."""
-        stats = self.stats
-        stats.send_errors += 1
-        stats.failing += 1
-        if stats.failing == 1:
-            desc = self.ms.description
-            log.warning("Write failure on %s: %s. Is a cable unplugged on %s?", desc, exc, desc)
-        else:
-            log.debug("write failure %d on %s: %s", stats.failing, self.ms.description, exc)
-
-
-_Arrived = tuple[int, bytes, tuple[str, int], _Medium, bool]  # stamp, data, addr, medium, lazy
+_Arrived = tuple[int, bytes, tuple[str, int], Medium, bool]  # stamp, data, addr, medium, lazy
 _arrival = operator.itemgetter(0)
 
 
@@ -166,16 +122,24 @@ class Transport:
         self._on_error = on_error
         self._wall_clock = wall_clock
         self._loop = asyncio.get_running_loop()
-        self._media: list[_Medium] = []
+        self._media: list[Medium] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._split = False  # some medium has a twin: read every socket, in arrival order
         # Split media: every socket, main and twin, by file descriptor, and a poll set of
         # them all, so that reading them all costs one ``poll`` per round rather than a
         # failed ``recvmsg`` per socket.
-        self._sources: dict[int, tuple[_Medium, socket.socket, bool]] = {}
+        self._sources: dict[int, tuple[Medium, socket.socket, bool]] = {}
         self._poller = select.poll()
         self._watching = False  # the twins are watched too (engine.statuses_wanted)
+        # A twin held more than one wake-up reads (``_backlog``), or more than that came
+        # since the last timer (``_twin_reads``): read it every FLOOD_TICK until a timer
+        # finds neither.
+        self._flooded = False
+        self._flood_timer: asyncio.TimerHandle | None = None
+        self._backlog = False
+        self._twin_reads = 0
+        self._cost = 0.0  # seconds the engine took per datagram in the last batch fed
         self._read_at = self._loop.time()
         self._busy = False
         self._again = False
@@ -199,7 +163,7 @@ class Transport:
                 if ms.lazy is not None:
                     ms.lazy.setblocking(False)
                     self._split = True
-                medium = _Medium(ms)
+                medium = Medium(ms)
                 self._loop.add_reader(medium.fd, self._on_readable, medium)
                 self._media.append(medium)
                 self._sources[medium.fd] = (medium, ms.sock, False)
@@ -238,6 +202,9 @@ class Transport:
     def close(self) -> None:
         """Cancel the timer and close every medium socket; idempotent."""
         self._closed = True
+        if self._flood_timer is not None:
+            self._flood_timer.cancel()
+            self._flood_timer = None
         if self._timer is not None:
             self._timer.cancel()
         self._timer = None
@@ -257,19 +224,21 @@ class Transport:
 
     # --- inputs -------------------------------------------------------------------
 
-    def _on_readable(self, medium: _Medium) -> None:
+    def _on_readable(self, medium: Medium) -> None:
         if self._closed:
             return
         now = self.now()
         if self._read_all(now) if self._split else self._read(medium, now):
             self._service(now)
 
-    def _read(self, medium: _Medium, now: Instant) -> bool:
+    def _read(self, medium: Medium, now: Instant) -> bool:
         """Feed the engine what is queued on ``medium``; True if any of it changed state."""
         changed = False
         sock, engine, name, stats = medium.sock, self._engine, medium.name, medium.stats
+        clock = time.monotonic
+        end = clock() + READ_BUDGET
         for _ in range(MAX_BATCH):
-            if not medium.open:
+            if not medium.open or clock() > end:
                 break
             try:
                 data, addr = sock.recvfrom(65536)
@@ -294,36 +263,18 @@ class Transport:
         loop's clock and kept between the previous read and now (the wall clock may have
         been stepped in between). True if any of them changed the engine's state.
         """
-        batch: list[_Arrived] = []
         wall_ns = int(now.wall * 1e9)
-        sources, poll = self._sources, self._poller.poll
-        for _ in range(MAX_BATCH):  # a round takes one datagram from each readable socket
-            ready = poll(0)
-            if not ready:
-                break
-            for fd, _events in ready:
-                m, sock, lazy = sources[fd]
-                try:
-                    data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as exc:  # an ICMP error reported on a read (ucast)
-                    m.failed(exc)
-                    continue
-                stamp = wall_ns  # the kernel's arrival time (wall clock, ns), if it says
-                for level, kind, value in ancillary:
-                    if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
-                        sec, nsec = _unpack_timespec(value)
-                        stamp = sec * 1_000_000_000 + nsec
-                batch.append((stamp, data, addr, m, lazy))
+        batch = self._gather(wall_ns)
         floor, self._read_at = self._read_at, now.mono
         if len(batch) > 1:
             batch.sort(key=_arrival)
         engine, changed = self._engine, False
+        fed_at = time.monotonic()
         for stamp, data, addr, m, lazy in batch:
             m.stats.received += 1
             try:
                 if lazy:
+                    self._twin_reads += 1
                     age = (wall_ns - stamp) / 1e9
                     arrived = min(now.mono, max(floor, now.mono - age))
                     fed = engine.receive_datagram(data, m.name, addr, now, arrived)
@@ -333,7 +284,50 @@ class Transport:
                 self._report(exc)
                 fed = True
             changed = changed or fed
+        if batch:
+            self._cost = (time.monotonic() - fed_at) / len(batch)
         return changed
+
+    def _gather(self, wall_ns: int) -> list[_Arrived]:
+        """Read every socket, a round at a time, one datagram from each readable one
+        (up to ``FLOOD_BURST`` while flooded: one ``poll`` per datagram would double
+        what a flood costs).
+
+        Stops when none is readable, after ``MAX_BATCH`` rounds (``FLOOD_BATCH`` while
+        flooded), or once the time spent reading plus what feeding the batch should take
+        (the last batch's cost per datagram) reaches ``READ_BUDGET``; a twin still
+        readable then is flooded.
+        """
+        batch: list[_Arrived] = []
+        sources, poll = self._sources, self._poller.poll
+        clock, cost = time.monotonic, self._cost
+        rounds, burst = (FLOOD_BATCH, FLOOD_BURST) if self._flooded else (MAX_BATCH, 1)
+        start = clock()
+        for _ in range(rounds):
+            if clock() - start + cost * len(batch) > READ_BUDGET:
+                break
+            ready = poll(0)
+            if not ready:
+                return batch
+            for fd, _events in ready:
+                m, sock, lazy = sources[fd]
+                for _ in range(burst):
+                    try:
+                        data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except OSError as exc:  # an ICMP error reported on a read (ucast)
+                        m.failed(exc)
+                        break
+                    stamp = wall_ns  # the kernel's arrival time (wall clock, ns), if given
+                    for level, kind, value in ancillary:
+                        if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
+                            sec, nsec = _unpack_timespec(value)
+                            stamp = sec * 1_000_000_000 + nsec
+                    batch.append((stamp, data, addr, m, lazy))
+        if any(sources[fd][2] for fd, _ in poll(0)):
+            self._flooded = self._backlog = True
+        return batch
 
     def _on_timer(self) -> None:
         deadline = self._timer_at
@@ -350,7 +344,10 @@ class Transport:
             mono = deadline
         now = Instant(mono, wall)
         if self._split:
+            self._backlog = False
             self._read_all(now)  # the steady statuses since the last read, first
+            self._flooded = self._backlog or self._twin_reads > MAX_BATCH
+            self._twin_reads = 0
         try:
             self._engine.handle_timer(now)
         except Exception as exc:
@@ -422,8 +419,14 @@ class Transport:
 
     def _watch_twins(self) -> None:
         """Watch the twins while the engine wants statuses as they come, else not."""
+        if self._flooded and self._flood_timer is None and not self._closed:
+            self._flood_timer = self._loop.call_later(FLOOD_TICK, self._on_flood_tick)
+        elif not self._flooded and self._flood_timer is not None:
+            self._flood_timer.cancel()
+            self._flood_timer = None
         try:
-            want = self._engine.statuses_wanted()
+            # Flooded: the flood tick reads the twins often enough for a returning peer.
+            want = self._engine.statuses_wanted() and not self._flooded
         except Exception as exc:
             self._report(exc)
             want = True
@@ -436,6 +439,16 @@ class Transport:
                     self._loop.add_reader(m.lazy.fileno(), self._on_readable, m)
                 else:
                     self._loop.remove_reader(m.lazy.fileno())
+
+    def _on_flood_tick(self) -> None:
+        self._flood_timer = None
+        if self._closed:
+            return
+        now = self.now()
+        if self._read_all(now):
+            self._service(now)
+        else:
+            self._watch_twins()  # schedules the next tick while still flooded
 
     def _report(self, exc: Exception) -> None:
         if self._on_error is not None:

@@ -5,9 +5,11 @@ One invocation (docs/architecture.md#invocation; as keepalived's ``notify.c``):
 be killed as a whole); stdin from /dev/null; cwd ``/``; exactly the environment the caller
 passes (``script_env``: PATH, then the caller's variables; the daemon passes its own
 environment with the ``HA_*`` variables on top, as Heartbeat does, see
-``daemon.app.script_environment``); stdout and stderr captured in anonymous temporary files
-(not pipes: a daemon started by an init script may keep them open for ever). On timeout the
-group gets SIGTERM, then after a grace period SIGKILL, and the process is always reaped.
+``daemon.app.script_environment``); stdout and stderr captured through pipes read while the
+script runs and never waited on after it exits: a daemon started by the script may hold
+them for ever, and what it writes is read and dropped (``resources.output``), never left
+growing in a deleted file. On timeout the group gets
+SIGTERM, then after a grace period SIGKILL, and the process is always reaped.
 
 Built-in agents (``pyhb.agents``) run in-process with the same timeout and result shape.
 Group operations and the choice between the two live in ``pyhb.resources.runner``.
@@ -24,12 +26,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO
 
 from pyhb.agents.base import InProcessAgent
+from pyhb.resources.output import Output
 from pyhb.resources.plan import Invocation
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,6 @@ class ScriptResult:
         return text[-TAIL_CHARS:]
 
 
-def _read_back(f: IO[bytes]) -> str:
-    f.seek(0)
-    return f.read(MAX_OUTPUT).decode("utf-8", "replace")
-
-
 def _killpg(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
@@ -93,44 +89,48 @@ async def run_subprocess(
     loop = asyncio.get_running_loop()
     started = loop.time()
     timed_out = False
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *inv.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                cwd="/",
-                env=dict(env),
-                start_new_session=True,
-            )
-        except OSError as exc:
-            return ScriptResult(
-                inv,
-                127 if isinstance(exc, FileNotFoundError) else 126,
-                "",
-                f"{exc}\n",
-                started,
-                loop.time(),
-            )
-        try:
-            await asyncio.wait_for(proc.wait(), inv.timeout)
-        except TimeoutError:
-            timed_out = True
-            _log_timeout(inv, f": killing process group {proc.pid}")
-            _killpg(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), grace)
-            # The leader may have exited on SIGTERM while children linger: kill the group.
+    out, err = Output(loop, MAX_OUTPUT), Output(loop, MAX_OUTPUT)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *inv.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out.write_fd,
+            stderr=err.write_fd,
+            cwd="/",
+            env=dict(env),
+            start_new_session=True,
+        )
+    except OSError as exc:
+        out.close()
+        err.close()
+        return ScriptResult(
+            inv,
+            127 if isinstance(exc, FileNotFoundError) else 126,
+            "",
+            f"{exc}\n",
+            started,
+            loop.time(),
+        )
+    out.started()
+    err.started()
+    try:
+        await asyncio.wait_for(proc.wait(), inv.timeout)
+    except TimeoutError:
+        timed_out = True
+        _log_timeout(inv, f": killing process group {proc.pid}")
+        _killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), grace)
+        # The leader may have exited on SIGTERM while children linger: kill the group.
+        _killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+    finally:
+        if proc.returncode is None:  # cancelled: never leave a process behind
             _killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
-        finally:
-            if proc.returncode is None:  # cancelled: never leave a process behind
-                _killpg(proc.pid, signal.SIGKILL)
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await asyncio.shield(proc.wait())
-        stdout, stderr = _read_back(out), _read_back(err)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await asyncio.shield(proc.wait())
+        stdout, stderr = out.finish(), err.finish()
     finished = loop.time()
     rc = None if timed_out else proc.returncode
     if rc is not None and rc < 0:

@@ -174,11 +174,14 @@ class ResourceRunner:
         except ScriptError as exc:
             return ref.name, exc
 
-    async def run(self, ref: ResourceRef, action: Action) -> ScriptResult:
-        """Run ``action`` of one resource (status runs are not logged at info, as heartbeat)."""
+    async def run(
+        self, ref: ResourceRef, action: Action, timeouts: Timeouts | None = None
+    ) -> ScriptResult:
+        """Run ``action`` of one resource (status runs are not logged at info, as heartbeat);
+        ``timeouts`` replaces the runner's own (a monitor's check timeout)."""
         agent = self._builtin(ref)
         path, problem = self._path(ref)
-        inv = build_invocation(path, ref, action, self.timeouts)
+        inv = build_invocation(path, ref, action, timeouts or self.timeouts)
         if action is not Action.STATUS:
             log.info("Running %s", inv.command_text)
         if agent is not None:

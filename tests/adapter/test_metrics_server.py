@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterable
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -18,10 +17,10 @@ from pyhb.daemon.exporter import (
     HEAD_TIMEOUT,
     MAX_HEAD,
     MIN_BUILD_INTERVAL,
+    MetricsConfigError,
     MetricsServer,
     start_exporter,
 )
-from pyhb.daemon.metrics_listen import MetricsConfigError, parse_listen, read_metrics_listen
 
 
 class Ticking(Collector):
@@ -121,11 +120,8 @@ async def test_an_endless_head_is_cut_off_and_the_server_keeps_serving(
 
 
 @pytest.mark.asyncio
-async def test_an_ipv6_address_is_served(tmp_path: Path) -> None:
-    (tmp_path / "pyhb.cf").write_text("metrics_listen [::1]:9664\n")
-    host, port = read_metrics_listen(tmp_path) or ("", 0)
-    assert (host, port) == ("::1", 9664)
-    server = await start_exporter((host, 0), Ticking())  # any free port, for the test
+async def test_an_ipv6_address_is_served() -> None:
+    server = await start_exporter(("::1", 0), Ticking())  # any free port, for the test
     try:
         code, _, body = await _http(server.address, b"GET /metrics HTTP/1.1\r\n\r\n")
     finally:
@@ -144,40 +140,6 @@ async def test_a_busy_port_is_a_clear_start_error() -> None:
             MetricsConfigError, match=f"cannot listen for metrics on 127.0.0.1:{port}"
         ):
             await start_exporter(("127.0.0.1", port), Ticking())
-
-
-def test_no_file_or_no_line_means_no_metrics(tmp_path: Path) -> None:
-    assert read_metrics_listen(tmp_path) is None
-    (tmp_path / "pyhb.cf").write_text("# nothing here\nmonitor tsvc::one interval=10s\n")
-    assert read_metrics_listen(tmp_path) is None
-
-
-def test_the_listen_address_is_read_from_pyhb_cf(tmp_path: Path) -> None:
-    (tmp_path / "pyhb.cf").write_text(
-        "# metrics\nmetrics_listen 10.0.0.1:9100\n\nMETRICS_LISTEN [::1]:9101  # last wins\n"
-    )
-    assert read_metrics_listen(tmp_path) == ("::1", 9101)
-    assert parse_listen("*:9664", "x") == ("0.0.0.0", 9664)
-    assert parse_listen(":9664", "x") == ("0.0.0.0", 9664)
-
-
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        ("metrics_listen", "takes one HOST:PORT"),
-        ("metrics_listen 1.2.3.4:9100 extra", "takes one HOST:PORT"),
-        ("metrics_listen 9100", "expected HOST:PORT"),
-        ("metrics_listen host.example:9100", "is not an IP address"),
-        ("metrics_listen 10.0.0.1:0", "port must be a number from 1 to 65535"),
-        ("metrics_listen 10.0.0.1:http", "port must be a number from 1 to 65535"),
-        ("metrics_listen 10.0.0.1:65536", "port must be a number from 1 to 65535"),
-    ],
-)
-def test_a_bad_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
-    (tmp_path / "pyhb.cf").write_text(f"# first\n{line}\n")
-    with pytest.raises(MetricsConfigError, match=message) as info:
-        read_metrics_listen(tmp_path)
-    assert str(info.value).startswith(f"{tmp_path / 'pyhb.cf'}:2: ")
 
 
 def test_the_daemon_loads_prometheus_client_only_to_serve_metrics() -> None:

@@ -415,7 +415,7 @@ async def test_a_flood_is_read_in_batches_and_every_datagram_arrives(
             peer.sendto(b"%d" % i, sock.getsockname())
         await until_received(engine, count)
         assert [d for d, _, _ in engine.received] == [b"%d" % i for i in range(count)]
-        assert passes == 2
+        assert passes >= 2  # more if a wake-up ran out of READ_BUDGET first
     finally:
         t.close()
 

@@ -114,6 +114,7 @@ class ClusterSim:
         self.wire: list[tuple[float, str, bytes]] = []  # (time, sender, datagram)
         self.owners_seen: list[tuple[float, dict[str, set[str]]]] = []
         self.announces: list[tuple[float, str, tuple[str, ...]]] = []  # (time, node, keys)
+        self.restarts: list[tuple[str, str, tuple[str, ...]]] = []  # (node, key, resources)
         lazy = self.LAZY if lazy is None else lazy
         for name, cfg in configs.items():
             self.nodes[name] = Node(name, None, cfg, generation=1000, lazy=lazy)
@@ -281,6 +282,10 @@ class ClusterSim:
                         failed.add(g.key)
                     else:
                         node.running.add(g.key)
+                elif ev.action is GroupAction.RESTART:
+                    self.restarts.append((node.name, g.key, tuple(r.text for r in g.resources)))
+                    if (node.name, g.key) in self.failing:
+                        failed.add(g.key)
                 else:
                     node.running.discard(g.key)
             self.owners_seen.append(

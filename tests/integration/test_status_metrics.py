@@ -141,10 +141,14 @@ def test_a_bad_metrics_listen_stops_the_start_with_file_and_line(
     cluster = make_cluster()
     (cluster.lab["a"].etc_dir / "pyhb.cf").write_text("# metrics\nmetrics_listen nowhere:99\n")
     proc = cluster.start("a")
-    assert proc.wait(timeout=30) == 1
-    log = cluster.ha_log("a")
-    assert "/etc/ha.d/pyhb.cf:2: metrics_listen 'nowhere:99': 'nowhere' is not an IP address" in log
-    assert "Traceback" not in log
+    assert proc.wait(timeout=30) == 6  # a configuration error, as in ha.cf
+    out = "".join(p.read_text() for p in sorted(cluster.lab["a"].log_dir.glob("*.log")))
+    assert (
+        "/etc/ha.d/pyhb.cf:2: error: metrics_listen 'nowhere:99': 'nowhere' is not an IP address"
+        in out
+    )
+    assert "Configuration error, heartbeat not started." in out
+    assert "Traceback" not in out
     assert not cluster.has_vip("a")
     # Refused before anything was touched: no generation was used up.
     assert not (cluster.lab["a"].var_lib_dir / "hb_generation").exists()

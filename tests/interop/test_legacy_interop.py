@@ -26,17 +26,7 @@ def _actions(cluster: Cluster, node: str) -> list[str]:
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     "real",
-    [
-        pytest.param(
-            "a",
-            marks=pytest.mark.xfail(
-                reason="open defect (docs/ownership.md): a returning Heartbeat 3.0.6 node and "
-                "pyhb sometimes both hold the group after a legacy failback",
-                strict=False,
-            ),
-        ),
-        "b",
-    ],
+    ["a", "b"],
 )
 def test_legacy_group_follows_its_node_across_implementations(
     make_cluster: ClusterFactory, real: str

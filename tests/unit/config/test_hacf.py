@@ -6,7 +6,7 @@ import pytest
 
 from pyhb.config.directives import DIRECTIVES, Kind
 from pyhb.config.hacf import parse_hacf
-from pyhb.config.model import AutoFailback, Bcast, HaConfig, Mcast, Ucast
+from pyhb.config.model import ApiAuth, AutoFailback, Bcast, HaConfig, Mcast, Ucast
 from pyhb.config.source import ConfigIssue, Severity
 
 BASE = "bcast eth1\nnode alpha beta\nauto_failback on\nlogfile /var/log/ha-log\n"
@@ -218,7 +218,7 @@ def test_mcast_accepts_full_range_of_valid_fields() -> None:
     assert errors(issues) == []
 
 
-@pytest.mark.parametrize("name", ["ucast6", "mcast6", "serial", "ping", "ping6", "ping_group"])
+@pytest.mark.parametrize("name", ["ucast6", "mcast6", "serial", "ping6"])
 def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str) -> None:
     """Media pyhb does not implement are accepted with a warning but are not media."""
     cfg, issues = parse(f"{name} x y z a b\nbcast eth0\nnode alpha\nauto_failback on\nlogfile /x\n")
@@ -226,13 +226,6 @@ def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str
     assert rendered(issues) == [
         f"ha.cf:1: warning: {name}: pyhb does not implement it; the line is ignored"
     ]
-
-
-@pytest.mark.parametrize("line", ["respawn hacluster /usr/lib/heartbeat/ipfail"])
-def test_whole_line_directives_parse_and_warn_when_ignored(line: str) -> None:
-    """respawn takes the whole line and pyhb warns it ignores it."""
-    _, issues = parse(BASE + line + "\n")
-    assert [i.severity for i in issues] == [Severity.WARNING]
 
 
 def test_respawn_needs_an_absolute_path() -> None:
@@ -454,3 +447,20 @@ def test_no_log_destination_turns_use_logd_on_unless_explicitly_off() -> None:
     assert (cfg.use_logd, cfg.params["use_logd"], issues) == (True, "yes", [])
     _, issues = parse(text + "use_logd off\n")
     assert errors(issues)[0].startswith("ha.cf:4: error: use_logd is off but no logfile")
+
+
+def test_apiauth_lines_are_kept_with_their_lists() -> None:
+    """Each client's uid and gid lists are kept (names as written), with the line."""
+    ha, issues = parse(
+        BASE + "apiauth ipfail uid=hacluster,root\napiauth dopd gid=haclient uid=0\n"
+    )
+    assert errors(issues) == []
+    assert ha.apiauth == (
+        ApiAuth("ipfail", ("hacluster", "root"), (), 5),
+        ApiAuth("dopd", ("0",), ("haclient",), 6),
+    )
+
+
+def test_apiauth_empty_list_is_an_error() -> None:
+    _, issues = parse(BASE + "apiauth ipfail uid=\n")
+    assert errors(issues) == ["ha.cf:5: error: apiauth ipfail: empty uid= list (got 'uid=')"]

@@ -19,7 +19,15 @@ from pyhb.control.protocol import (
     snapshot_from_json,
     snapshot_to_json,
 )
-from pyhb.core.events import LinkStatus, NodeStatus, RscHold, Shutdown, Standby, Takeover
+from pyhb.core.events import (
+    Cleanup,
+    LinkStatus,
+    NodeStatus,
+    RscHold,
+    Shutdown,
+    Standby,
+    Takeover,
+)
 from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
 
 
@@ -129,7 +137,36 @@ def test_requests_map_to_engine_commands() -> None:
         Op.TAKEOVER,
         Op.SHUTDOWN,
         Op.RELOAD,
+        Op.CLEANUP,
     ]
+    assert Request(Op.CLEANUP, group="httpd").to_command() == Cleanup("httpd")
+    assert Request(Op.CLEANUP).to_command() == Cleanup(None)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (b'{"op": "cleanup"}\n', Request(Op.CLEANUP)),
+        (b'{"op": "cleanup", "group": "httpd"}\n', Request(Op.CLEANUP, group="httpd")),
+    ],
+)
+def test_cleanup_requests_round_trip(line: bytes, expected: Request) -> None:
+    assert decode_request(line) == expected
+    assert decode_request(encode_request(expected)) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"op": "cleanup", "group": 3}\n',
+        b'{"op": "cleanup", "group": ""}\n',
+        b'{"op": "cleanup", "hold": "all"}\n',
+        b'{"op": "standby", "group": "httpd"}\n',
+    ],
+)
+def test_malformed_cleanup_requests_raise_control_error(line: bytes) -> None:
+    with pytest.raises(ControlError):
+        decode_request(line)
 
 
 def test_responses_round_trip_and_are_validated() -> None:

@@ -224,3 +224,24 @@ def test_a_request_arriving_during_a_takeover_is_served_after_it() -> None:
     sim.start("a")
     settle(sim, limit=30)
     never_two_owners(sim)
+
+
+def test_a_peer_granting_its_own_group_to_itself_makes_the_holder_stop_its_copy() -> None:
+    """A Heartbeat 3.0.6 node that counted no other active node when its communication
+    came up sends ``ip-request-resp`` to itself and starts its group without asking.
+    The node holding that group stops its copy, and answers nothing (nobody asked)."""
+    sim = legacy_pair()
+    sim.start("b")
+    sim.run_until(lambda: all(sim.owners(k) == ["b"] for k in HOME))
+    sim.start("a")
+    a = sim.nodes["a"].engine
+    assert a is not None
+    a.ownership._legacy_ask = lambda keys, now: None  # like 3.0.6 here: it does not ask
+    sim.run_until(lambda: a.comm_up)
+    a.send("ip-request-resp", [("ipaddr", VIP), ("weown", "yes"), ("ok", "OK")], dest="a")
+    sim._service(sim.nodes["a"])
+    sim.run_for(10)
+    assert sim.owners(VIP) == []  # b stopped it; this simulated a does not start it
+    assert sim.owners(A_GROUP) == ["b"]  # not granted: b keeps it
+    assert "ip-request-resp" not in wire_types(sim, "b")
+    assert "a takes resource group 10.77.0.100/24/hb0 without asking" in sim.log_text("b")

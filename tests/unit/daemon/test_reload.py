@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from pyhb.config.model import AuthKey, AuthKeys, AuthMethod, AutoFailback, Bcast
+from pyhb.config.model import (
+    AuthKey,
+    AuthKeys,
+    AuthMethod,
+    AutoFailback,
+    Bcast,
+    ClusterConfig,
+    PingNode,
+    RespawnClient,
+)
 from pyhb.daemon.reload import plan_reload
 from tests.helpers.sim import make_config
 
@@ -32,3 +41,20 @@ def test_timings_and_keys_are_live_nodes_and_groups_need_a_restart() -> None:
     assert plan.changed == ("keepalive", "deadtime")
     assert plan.needs_restart == ("node", "auto_failback", "haresources")
     assert plan.authkeys_changed
+
+
+def test_ping_nodes_and_respawn_clients_need_a_restart_unless_only_their_lines_moved() -> None:
+    base = make_config("a")
+
+    def with_clients(line: int, ping: str = "10.0.0.1") -> ClusterConfig:
+        ha = dataclasses.replace(
+            base.ha,
+            ping_nodes=(PingNode(ping, (ping,), line),),
+            respawn=(RespawnClient("hacluster", "/bin/x", line + 1),),
+        )
+        return dataclasses.replace(base, ha=ha)
+
+    old = with_clients(5)
+    assert plan_reload(old, with_clients(9)).unchanged
+    plan = plan_reload(old, with_clients(5, "10.0.0.2"))
+    assert plan.needs_restart == ("ping_nodes",)

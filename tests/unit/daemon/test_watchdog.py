@@ -65,7 +65,7 @@ async def test_pings_go_out_every_half_period_while_the_loop_runs(
     await asyncio.sleep(0.32)
     pings = _received(sock)
     assert set(pings) == {b"WATCHDOG=1"}
-    assert 4 <= len(pings) <= 8
+    assert 2 <= len(pings) <= 8  # about 6; fewer when the machine is busy
     # A loop that hangs sends nothing: the pings come from the loop itself.
     time.sleep(0.3)  # noqa: ASYNC251 - the hang under test
     assert _received(sock) == []
