@@ -151,3 +151,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
         found = guard.problems()
         if found:
             pytest.fail("\n".join(found), pytrace=False)
+
+
+# No daemon a test starts may reboot the host: unless a test names its own, the reboot
+# command of a stop failure (pyhb.daemon.fence) does nothing. The namespace lab gives
+# its daemons a power-off of the namespace node instead (pyhb.lab.fencing).
+os.environ.setdefault("PYHB_REBOOT_COMMAND", "/bin/true")

@@ -7,8 +7,8 @@ lines that take the ``udpport`` in force when they are read. After the last line
 checks of ``init_config`` run (media, nodes, timing relations, local node, failback mode,
 logging, autojoin). Durations are stored in milliseconds; ``params`` keeps each recorded
 value exactly as written, plus the defaults heartbeat records.
-Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``
-only (no asyncio, socket, subprocess, time or random).
+Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``,
+``config.fencing`` only (no asyncio, socket, subprocess, time or random).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pyhb.config.directives import (
     Repeat,
     fixed_defaults,
 )
+from pyhb.config.fencing import Fencing, StonithDevice, parse_stonith, parse_stonith_host
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
 from pyhb.config.model import (
     DEFAULT_UDPPORT,
@@ -88,6 +89,7 @@ class _HaCfParser:
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
         self.bad_media_lines = 0
+        self.stonith: list[StonithDevice] = []
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -226,12 +228,18 @@ class _HaCfParser:
                     lineno,
                     f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
                 )
-        elif name == "stonith" and len(words) < 2:
-            self.error(lineno, f"stonith: expected 'stonith TYPE CONFIGFILE' (got {rest!r})")
-        elif name == "stonith_host" and len(words) < 3:
-            self.error(
-                lineno, f"stonith_host: expected 'stonith_host HOST TYPE PARAMS...' (got {rest!r})"
-            )
+            else:
+                self.error(
+                    lineno,
+                    f"failfast: pyhb does not run {words[1]}, so the reboot this line asks "
+                    "for when it dies would never happen; remove the line to run without it",
+                )
+        elif name in {"stonith", "stonith_host"}:
+            parse = parse_stonith if name == "stonith" else parse_stonith_host
+            try:
+                self.stonith.append(parse(words, lineno))
+            except ValueError as exc:
+                self.error(lineno, f"{name}: {exc}")
         elif name == "apiauth":
             self.api_auth(words, lineno)
 
@@ -375,6 +383,11 @@ class _HaCfParser:
             deadping=deadping,
             ping_nodes=tuple(self.ping_nodes),
             respawn=tuple(self.respawn),
+            fencing=Fencing(
+                tuple(self.stonith),
+                self.get("watchdog", str, None) if "watchdog" in self.values else None,
+                self.where.get("watchdog", 0),
+            ),
             params=self.params,
             apiauth=tuple(self.apiauth.values()),
         )

@@ -1,7 +1,7 @@
 """Frozen, typed configuration: what ha.cf, authkeys and haresources say, once parsed.
 
 Field names equal ha.cf directive names. Durations are integer milliseconds.
-Imports stdlib and ``config.monitors`` (pyhb.cf's settings) only.
+Imports stdlib, ``config.fencing`` and ``config.monitors`` (pyhb.cf's settings) only.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyhb.config.fencing import Fencing
 from pyhb.config.monitors import PyhbSettings
 
 
@@ -146,6 +147,7 @@ class HaConfig:
     deadping: int = 30000
     ping_nodes: tuple[PingNode, ...] = ()
     respawn: tuple[RespawnClient, ...] = ()
+    fencing: Fencing = Fencing()  # stonith, stonith_host, watchdog (config.fencing)
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     apiauth: tuple[ApiAuth, ...] = ()
 

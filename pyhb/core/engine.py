@@ -31,6 +31,7 @@ from pyhb.core.events import (
     ClusterMessage,
     Command,
     Event,
+    FencePeer,
     GroupAction,
     LinkStateChanged,
     LinkStatus,
@@ -132,6 +133,9 @@ class Engine:
             self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log
         )
         self.ownership.on_announce = self._emit_announce
+        fence = self.ownership.fence  # STONITH before takeover (core.fencing)
+        fence.enabled = bool(groups and ha.fencing.devices_for(self.local))
+        fence.request = lambda peer: self._emit(FencePeer(peer))
         # Set by the shell when peers' steady statuses are read at our own timer rather
         # than as they arrive: one may then be read up to a keepalive after it came, so
         # a quiet peer is probed a keepalive later than otherwise.
@@ -401,6 +405,17 @@ class Engine:
         self.ownership.finished(op_id, failed)
         self._after()
 
+    def fence_finished(self, peer: str, now: Instant) -> None:
+        """The daemon reset ``peer`` (a ``FencePeer`` effect): takeover may go on."""
+        self._enter(now)
+        if self.ownership.fence.reset_done(peer):
+            self.ownership.evaluate()
+        self._after()
+
+    def fence_wanted(self, peer: str) -> bool:
+        """Is the reset of ``peer`` still wanted (it has not been heard from since)?"""
+        return self.ownership.fence.wanted(peer)
+
     def _after(self) -> None:
         own = self.ownership
         if own.deferred_request is not None:
@@ -589,6 +604,8 @@ class Engine:
         self._send_status()
         live = self.peers.live()
         self._emit(StatusChanged())
+        for p in () if live else self.peers:  # alone: reset the peers never heard from
+            self.ownership.fence.peer_lost(p.name)
         self.ownership.comm_up(live[0].name if live else None, self._now.mono)
 
     # -- the read-only view ------------------------------------------------------------

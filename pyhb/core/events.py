@@ -178,6 +178,14 @@ class ShutdownComplete:
     """Every group is released and the peers were told: the daemon may exit."""
 
 
+@dataclass(frozen=True, slots=True)
+class FencePeer:
+    """Reset ``node`` with the configured STONITH devices, retrying until it succeeds
+    or ``Engine.fence_wanted`` says no more; then report with ``Engine.fence_finished``."""
+
+    node: str
+
+
 Event = (
     PeerStateChanged
     | LinkStateChanged
@@ -188,4 +196,5 @@ Event = (
     | OwnStatusesKnown
     | ShutdownComplete
     | ClusterMessage
+    | FencePeer
 )

@@ -30,7 +30,11 @@ Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-
   no longer claims them (``on_announce``), so neighbours' ARP caches follow the keeper.
 
 One group operation runs at a time; decisions are re-evaluated when it finishes.
-Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``standby`` and ``legacy`` only.
+- A peer that died while it may have held groups is reset first when a STONITH device is
+  configured: nothing is taken over until the reset succeeded (``core.fencing``).
+
+Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``fencing``, ``standby``
+and ``legacy`` only.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from dataclasses import dataclass
 
 from pyhb.config.model import AutoFailback, ResourceGroup
 from pyhb.core.events import GroupAction, RscHold
+from pyhb.core.fencing import FenceGate
 from pyhb.core.legacy import LegacyMixin
 from pyhb.core.monitored import MonitorMixin
 from pyhb.core.standby import StandbyMixin
@@ -120,6 +125,7 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
         self.failback_armed = False  # we took foreign groups because their node was gone
         self.shutdown_requested = False
         self.shutdown_done = False
+        self.fence = FenceGate(log_line)  # STONITH before takeover (core.fencing)
         self._init_standby()
         self._init_legacy()
         self._init_monitor()
@@ -278,6 +284,8 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
     def _take_everything(self, reason: str, now: float) -> None:
         """No other node can hold anything: take every group we do not hold."""
         del now
+        if self.fence.blocking:
+            return  # taken once the reset succeeded (``fence_done``)
         self.local_claimed = True
         self.foreign_claimed = True
         if set(self.foreign_keys) - self.held or not self.foreign_keys:
@@ -314,7 +322,10 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
             return
         if held_nothing and not graceful:
             self._log(logging.INFO, f"Dead node {peer} gave up resources.")
-        self._log(logging.INFO, f"Resources being acquired from {peer}.")
+        elif not graceful:
+            self.fence.peer_lost(peer)
+        if not self.fence.wanted(peer):  # else said once it is reset (``core.fencing``)
+            self._log(logging.INFO, f"Resources being acquired from {peer}.")
         del now
         self.evaluate()
 
@@ -329,6 +340,7 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
 
     def peer_restarted(self, peer: str) -> None:
         """The peer came back with a new generation: forget what it said it held."""
+        self.fence.peer_back(peer)
         if peer == self.peer:
             self._forget_peer_claims()
             self.peer_timed_out = False  # a new instance: it holds only what it says
@@ -338,6 +350,7 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
         """A peer we had declared dead speaks again (same generation): a healed
         partition or a resumed process. Tell it what we hold; resolve any conflict
         once its statement arrives."""
+        self.fence.peer_back(peer)
         self.peer = peer
         self.peer_alive = True
         self.peer_known = False
@@ -355,6 +368,7 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
 
     def peer_up(self, peer: str) -> None:
         """A peer became alive again after being dead (restart or return)."""
+        self.fence.peer_back(peer)
         self.peer = peer
         self.peer_alive = True
 
@@ -447,14 +461,14 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
 
     def evaluate(self) -> None:
         """Decide what to do next; called after every input that may change the answer."""
-        if self.busy is not None or self.rstate is RState.INIT:
-            return
-        if self.rstate is RState.SHUTDOWN:
+        if self.busy is not None or self.rstate in (RState.INIT, RState.SHUTDOWN):
             return
         if self.shutdown_requested:
             self._begin_shutdown()
             return
         if not self.peer_alive:
+            if self.fence.blocking:
+                return  # no takeover before the dead peer's reset succeeded
             self.suspect = False
             # 3.0.6 takes over the dead peer's set even when it already runs every group:
             # from then on it claims all (and fails the claim back when the peer returns).
@@ -623,9 +637,9 @@ class Ownership(StandbyMixin, LegacyMixin, MonitorMixin):
 
         def released(failed: frozenset[str]) -> None:
             if failed:
-                # Heartbeat reboots here; pyhb does not, so it must not say it let go:
-                # the peer would start what may still run here. The groups that did
-                # stop are started again: nobody else will while we are up.
+                # The daemon reboots the node before this is reached (daemon.fence); a
+                # shell without that hook must not say it let go: the peer would start
+                # what may still run here. The groups that did stop are started again.
                 self._log(
                     logging.CRITICAL,
                     f"Shutdown cancelled: {', '.join(sorted(failed))} could not be stopped "

@@ -17,7 +17,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -38,6 +38,7 @@ from pyhb.core.events import (
     Cleanup,
     ClusterMessage,
     Command,
+    FencePeer,
     GroupAction,
     HeartbeatLate,
     LinkStateChanged,
@@ -53,6 +54,7 @@ from pyhb.core.events import (
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
 from pyhb.daemon.counters import Counters
+from pyhb.daemon.fence import SelfFence
 from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
@@ -61,6 +63,8 @@ from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.respawn import Supervisor, client_environment
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
+from pyhb.daemon.stonith import Stonith, stonith_binary
+from pyhb.daemon.watchdog import Watchdog, watchdog_device
 from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
@@ -151,11 +155,14 @@ class Daemon:
     debug: int = 0
     realtime: bool = True  # False: heartbeat -l
     notifier: Notifier = field(default_factory=Notifier)
+    fence: SelfFence = field(default_factory=lambda: SelfFence.from_environ(os.environ))
     engine: Engine | None = None
     transport: Transport | None = None
     runner: ResourceRunner | None = None
     counters: Counters = field(default_factory=Counters)
     monitor: MonitorAccessor | None = None  # per-resource monitor state, when monitored
+    stonith: Stonith | None = None
+    watchdog_dev: Watchdog | None = None  # the watchdog device (daemon.watchdog)
     monitors: Monitor | None = None  # the checks (docs/monitoring.md)
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -177,11 +184,7 @@ class Daemon:
             make_realtime(int(rtprio) if rtprio else None)
         generation, uuid = self._prepare_state()
         media = open_media(cfg.ha.media)
-        self.runner = ResourceRunner(
-            paths.resource_dirs(), script_environment(cfg, paths), **runner_limits(os.environ)
-        )
-        if self.manage_resources:
-            self.runner.prepare(cfg.groups)
+        self.runner = self._make_runner()
         self.engine = Engine(
             cfg,
             uuid=uuid,
@@ -203,6 +206,7 @@ class Daemon:
         self._make_api()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         fifo = self._open_fifo()
+        self._arm_watchdog_dev()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -213,7 +217,9 @@ class Daemon:
         watchdog = asyncio.create_task(keep_watchdog(self.notifier))
         try:
             code = await self._done
+            self._close_watchdog_dev(disarm=True)  # a clean shutdown only
         finally:
+            self._close_watchdog_dev(disarm=False)  # still open: left armed
             await self._stop_extras(watchdog, exporter)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
@@ -225,6 +231,35 @@ class Daemon:
             await self._marks.close()
         log.info("%s Heartbeat shutdown complete.", cfg.local_node)
         return code
+
+    def _make_runner(self) -> ResourceRunner:
+        """The resource runner, which reboots on a stop failure (``daemon.fence``), and
+        the STONITH devices to reset dead peers with (``daemon.stonith``)."""
+        cfg = self.config
+        runner = ResourceRunner(
+            self.paths.resource_dirs(),
+            script_environment(cfg, self.paths),
+            **runner_limits(os.environ),
+        )
+        if self.manage_resources:
+            runner.prepare(cfg.groups)
+        runner.on_stop_failure = self.fence.stop_failed
+        devices = cfg.ha.fencing.devices_for(cfg.local_node)
+        self.stonith = Stonith(devices, stonith_binary(os.environ))
+        return runner
+
+    def _arm_watchdog_dev(self) -> None:
+        """Arm the watchdog; the last step of start, so that no failure after it leaves
+        the device armed with nobody writing it."""
+        cfg = self.config
+        if (device := watchdog_device(cfg.ha.fencing.watchdog, os.environ)) is not None:
+            self.watchdog_dev = Watchdog(device, cfg.ha.deadtime)
+            self.watchdog_dev.open()
+            self._spawn(self.watchdog_dev.keep_alive(cfg.ha.keepalive / 1000))
+
+    def _close_watchdog_dev(self, *, disarm: bool) -> None:
+        if self.watchdog_dev is not None:
+            self.watchdog_dev.close(disarm=disarm)
 
     def _prepare_state(self) -> tuple[int, bytes]:
         """This start's generation and the node's uuid; root's private run directory and
@@ -258,9 +293,9 @@ class Daemon:
                 case LogLine(level, text):
                     log.log(level, "%s", text)
                 case RunGroups():
-                    task = asyncio.create_task(self._run_groups(ev))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._spawn(self._run_groups(ev))
+                case FencePeer(node):
+                    self._spawn(self._fence(node))
                 case OwnStatusesKnown(prefix):
                     ignore_own(self._media, self.engine.local_raw, prefix)
                 case ShutdownComplete():
@@ -368,6 +403,25 @@ class Daemon:
             failed = [g.key for g in ev.groups]
         if ev.action is not GroupAction.ANNOUNCE and self.transport is not None:
             self.engine.script_finished(ev.op_id, failed, self.transport.now())
+            self.transport.kick()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fence(self, node: str) -> None:
+        """Reset a dead peer (``daemon.stonith``) and let the engine take over."""
+        assert self.stonith is not None
+        assert self.engine is not None
+        engine = self.engine
+        try:
+            done = await self.stonith.reset(node, lambda: engine.fence_wanted(node))
+        except Exception:
+            log.exception("STONITH of %s failed", node)
+            return
+        if done and self.transport is not None:
+            engine.fence_finished(node, self.transport.now())
             self.transport.kick()
 
     async def _take_or_give(self, ev: RunGroups) -> list[str]:

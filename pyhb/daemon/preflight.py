@@ -5,6 +5,8 @@ The configuration checks of ``pyhb.config`` plus what the daemon would otherwise
 while opening its sockets: each medium's interface exists and has the address it needs,
 a ucast peer resolves (``net.sockets.check_medium``). A medium that cannot be set up is a
 configuration error at its ha.cf line, as in 3.0.6 (``Illegal bcast ... in config file``).
+Fencing that cannot work here (a missing stonith command, an unknown device type, no
+watchdog device) is an error at its line too (``daemon.fence_check``).
 See docs/operations.md.
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from pyhb.config import check_config, load_config
 from pyhb.config.model import ClusterConfig, HaConfig
 from pyhb.config.source import ConfigIssue, Severity
+from pyhb.daemon.fence_check import fencing_issues
 from pyhb.net.sockets import MediumError, check_medium
 
 
@@ -28,6 +31,11 @@ def media_issues(ha: HaConfig, path: str) -> list[ConfigIssue]:
         except MediumError as exc:
             issues.append(ConfigIssue(path, medium.line, Severity.ERROR, str(exc)))
     return issues
+
+
+def machine_issues(ha: HaConfig, path: str) -> list[ConfigIssue]:
+    """Media and fencing this machine cannot set up."""
+    return media_issues(ha, path) + fencing_issues(ha, path)
 
 
 def check(
@@ -43,10 +51,10 @@ def check(
         node_name,
         resource_dirs=resource_dirs,
         check_ifaces=False,
-        media_check=media_issues if media else None,
+        media_check=machine_issues if media else None,
     )
 
 
 def load(confdir: Path | str, node_name: str | None = None, *, media: bool = True) -> ClusterConfig:
     """The configuration, refused (``ConfigError``) on any issue ``check`` reports."""
-    return load_config(confdir, node_name, media_check=media_issues if media else None)
+    return load_config(confdir, node_name, media_check=machine_issues if media else None)

@@ -1,7 +1,7 @@
 """ha.cf ``stonith_host`` lines -> Pacemaker fencing devices.
 
-pyhb itself does not fence, so its loader records no STONITH lines; they are read here
-from ha.cf. Heartbeat's ``stonith_host FROM TYPE PARAMS...`` passes positional parameters
+The STONITH lines are read here from ha.cf's text (pyhb's own use of them is
+``config.fencing``). Heartbeat's ``stonith_host FROM TYPE PARAMS...`` passes positional parameters
 to a cluster-glue plugin; only plugins whose parameters map one-to-one onto a fence agent
 are translated, anything else (and the ``stonith TYPE FILE`` form) is an error naming the
 line. Imports stdlib, ``pyhb.config.source`` and ``pyhb.export``.

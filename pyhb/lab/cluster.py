@@ -9,6 +9,7 @@ Imports stdlib and ``pyhb.lab`` only.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -17,12 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyhb.lab.fencing import install_power_off
 from pyhb.lab.netns import IFACE, SUBNET, Lab, Node
 
 VIP = f"{SUBNET}.100"
 MCAST_GROUP = "239.77.0.1"
 PYHB_TOOLS = frozenset({"cl_status", "hb_standby", "hb_takeover", "heartbeat"})
 # The reference implementation, from Debian's heartbeat package; -f keeps it in the foreground.
+REBOOT_ENV = "PYHB_REBOOT_COMMAND"  # see pyhb.daemon.fence (the lab does not import it)
 REAL_HEARTBEAT = ("/usr/libexec/heartbeat/heartbeat", "-f")
 REAL_TOOLS = {
     "cl_status": "/usr/bin/cl_status",
@@ -121,7 +124,11 @@ class Cluster:
         return name.upper() if self.upper_names else name
 
     def start(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen[Any]:
+        """Start the node's daemon. A pyhb node's reboot command is always the lab's
+        power-off (``pyhb.lab.fencing``): a lab daemon never reboots the host."""
         argv = list(REAL_HEARTBEAT) if name in self.real else self.daemon
+        env = dict(os.environ if env is None else env)
+        env[REBOOT_ENV] = install_power_off(self.lab[name])
         proc = self.lab[name].spawn(argv, env=env)
         self.procs[name] = proc
         return proc

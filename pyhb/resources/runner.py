@@ -12,7 +12,9 @@ was already running before the call, and the daemon decides what happens next.)
 left; a failing stop is retried ``stop_retries`` times ``retry_delay`` apart (heartbeat:
 ``HA_STOPRETRYMAX`` = 10, 1 s; 0 or less = for ever) with ``Retrying failed stop operation
 [R]``. If it still fails and status says the resource is still owned, the outcome is
-``STOP_FAILED``; pyhb never reboots (heartbeat does), the daemon decides.
+``STOP_FAILED`` (``still_running`` names the resources). ``on_stop_failure``, when set,
+is called at once with the resource: the daemon reboots the node there, as heartbeat
+does (``daemon.fence``), before anything else of the group is stopped.
 
 Each ``Running PATH ARGS ACTION`` / ``Return code N from PATH`` line matches heartbeat's.
 Scripts are found with ``resources.locate`` at run time; IPaddr, IPaddr2 and SendArp run
@@ -30,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +135,7 @@ class ResourceRunner:
             agents = build_registry(rundir, plan_from_env(self.env))
         self.agents = agents
         self._lock = asyncio.Lock()
+        self.on_stop_failure: Callable[[str], None] | None = None
 
     def prepare(self, groups: Sequence[ResourceGroup]) -> None:
         """Open what the built-in agents of these groups need (ARP sockets) ahead of time."""
@@ -300,8 +303,10 @@ class ResourceRunner:
         if result.ok:
             return True
         if await self._status_step(ref, run):
-            log.critical("Resource STOP failure: %s is still running (not rebooting)", ref.text)
+            log.critical("Resource STOP failure: %s is still running", ref.text)
             run.still_running.append(ref.text)
+            if self.on_stop_failure is not None:
+                self.on_stop_failure(ref.text)
             return False
         log.error("Resource script for %s probably not LSB-compliant.", ref.text)
         log.warning("it (%s) MUST succeed on a stop when already stopped", ref.text)

@@ -345,36 +345,57 @@ def test_resource_start_failure_rolls_back_and_the_peer_takes_over(
     assert res.stdout.strip() == "none"
 
 
-def test_stop_failure_keeps_the_group_where_it_runs(make_cluster: ClusterFactory) -> None:
-    """hb_standby on a whose stop keeps failing (retried, status says still running): a
-    keeps claiming the group and b never starts it: still one owner."""
-    cluster = make_cluster(resources=f"{VIP}/24/hb0 tsvc::one bad")
+def test_stop_failure_reboots_the_node_and_the_peer_takes_over(
+    make_cluster: ClusterFactory,
+) -> None:
+    """heartbeat -k (SIGTERM) on a whose stop keeps failing (retried, status says still
+    running): a fences itself as 3.0.6 does (its reboot command is the lab's power-off,
+    which kills every process of the namespace node and clears what a reboot clears), so
+    the stop ends in bounded time, and b takes the group after deadtime: one owner."""
+    # The watchdog (a regular file stands in for the device: see test_netns_fencing)
+    # must stay armed through the fencing reboot.
+    cluster = make_cluster(resources=f"{VIP}/24/hb0 tsvc::one bad", extra=["watchdog /dev/wd"])
     _install(cluster, "a", STUCK)
     _install(cluster, "b", STUCK)
-    start_env = dict(os.environ, HA_STOPRETRYMAX="1")
+    for node in cluster.lab.nodes.values():
+        (node.var_lib_dir / "wd").touch()
+    start_env = dict(os.environ, HA_STOPRETRYMAX="1", PYHB_WATCHDOG_DEVICE="/var/lib/heartbeat/wd")
     cluster.start("a", start_env)
     cluster.start("b", start_env)
     wait_for(lambda: tsvc_actions(cluster, "a") == ["one start", "bad start"], 20)
     wait_for(lambda: cluster.cl_status("b", "nodestatus", "a").stdout.strip() == "active", 10)
+    var_a = cluster.lab["a"].var_lib_dir
     with OwnersMonitor(cluster) as mon:
-        res = cluster.tool("a", "hb_standby")
-        assert res.returncode == 0, res
-        wait_for(lambda: "still running (not rebooting)" in cluster.ha_log("a"), 15)
-        time.sleep(3.0)
+        t0 = time.monotonic()
+        cluster.stop("a", timeout=20)  # returns once a's daemon has ended
+        stopped = time.monotonic() - t0
+        took = wait_for(lambda: holders(cluster) == {"b"}, DEADTIME + 5)
+        wait_for(lambda: "bad start" in tsvc_actions(cluster, "b"), 5)
+        time.sleep(1.0)
     record(
         Measurement(
             "resource stop failure",
-            "the failed stop is retried (HA_STOPRETRYMAX), reported, and the group is not "
-            "started elsewhere while it may still run",
+            "the failed stop is retried (HA_STOPRETRYMAX), then the node reboots itself "
+            "(lab: power-off) and the peer takes the group once it is declared dead",
             max_owners=mon.max_owners(),
             owners_seen=mon.owners_seen(),
+            converged_ms=round((stopped + took) * 1000),
+            notes="converged = from heartbeat -k on the stuck node to the group on the peer",
             command=f"{CMD} --only stop_failure",
         )
     )
-    assert "Retrying failed stop operation [bad]" in cluster.ha_log("a")
-    assert "bad start" not in " ".join(tsvc_actions(cluster, "b"))
+    log_a = cluster.ha_log("a")
+    assert "Retrying failed stop operation [bad]" in log_a
+    assert "Resource STOP failure. Reboot required!" in log_a
+    assert "Killing heartbeat ungracefully!" in log_a
+    assert "Heartbeat shutdown complete." not in log_a
+    assert "reboot" in (var_a / "poweroff.log").read_text()
+    assert not (var_a / "stuck.state").exists()  # the power-off stopped it
+    assert tsvc_actions(cluster, "a")[-1] == "bad stop"  # fenced before one stops
+    assert "node a: is dead" in cluster.ha_log("b")
+    assert tsvc_actions(cluster, "b") == ["one start", "bad start"]
     assert mon.max_owners() == 1
-    assert (cluster.lab["a"].var_lib_dir / "stuck.state").exists()
+    assert b"V" not in (var_a / "wd").read_bytes()  # no magic close: still armed
 
 
 def test_killed_daemon_restarted_finds_what_it_holds(make_cluster: ClusterFactory) -> None:

@@ -228,20 +228,6 @@ def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str
     ]
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "failfast hacluster /usr/bin/x -a",
-        "stonith baytech /etc/ha.d/conf/stonith.baytech",
-        "stonith_host * baytech 10.0.0.3 mylogin mysecretpassword",
-    ],
-)
-def test_whole_line_directives_parse_and_warn_when_ignored(line: str) -> None:
-    """failfast/stonith/stonith_host take the whole line and pyhb warns it ignores them."""
-    _, issues = parse(BASE + line + "\n")
-    assert [i.severity for i in issues] == [Severity.WARNING]
-
-
 def test_respawn_needs_an_absolute_path() -> None:
     """respawn with a relative program path is an error."""
     _, issues = parse(BASE + "respawn hacluster ipfail\n")
