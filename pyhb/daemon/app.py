@@ -55,6 +55,8 @@ from pyhb.daemon.counters import Counters
 from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
+from pyhb.daemon.rcoffers import offered
+from pyhb.daemon.rcscripts import EventScripts, for_daemon
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.respawn import Supervisor, client_environment
@@ -161,6 +163,7 @@ class Daemon:
     pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
     clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
     api: ApiServer | None = None  # Heartbeat's client API (docs/api.md)
+    rcd: EventScripts | None = None  # rc.d event scripts (docs/eventscripts.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -179,6 +182,7 @@ class Daemon:
         )
         if self.manage_resources:
             self.runner.prepare(cfg.groups)
+            self.rcd = for_daemon(cfg, paths, script_environment(cfg, paths))
         self.engine = Engine(
             cfg,
             uuid=uuid,
@@ -281,6 +285,7 @@ class Daemon:
         """Events that change nothing here: counted, and passed on to API clients (the
         log lines already say them)."""
         self.counters.observe(ev)
+        self._offer_to_scripts(ev)
         api = self.api
         if api is None:
             return
@@ -292,6 +297,18 @@ class Daemon:
             api.sessions.link_changed(ev.node, ev.link, str(ev.new))
         elif isinstance(ev, StatusChanged) and not api.is_open:
             self._open_api()
+
+    def _offer_to_scripts(
+        self,
+        ev: PeerStateChanged | LinkStateChanged | HeartbeatLate | StatusChanged | ClusterMessage,
+    ) -> None:
+        """rc.d event scripts (docs/eventscripts.md)."""
+        if self.rcd is None or self.engine is None:
+            return
+        down = self.engine.ownership.shutdown_requested
+        fields = offered(ev, local=self.config.local_node, shutting_down=down)
+        if fields is not None:
+            self.rcd.offer(fields, ostatus=str(self.engine.status))
 
     # -- Heartbeat's client API (docs/api.md) -------------------------------------------
 
@@ -439,6 +456,8 @@ class Daemon:
         """Stop the watchdog pings, the resource checks, the metrics page and the client
         API."""
         watchdog.cancel()
+        if self.rcd is not None:
+            await self.rcd.close()
         if self.api is not None:
             await self.api.close()
         if self.monitors is not None:
