@@ -1,0 +1,57 @@
+"""The same site hook (an edited rc.d/status) under pyhb and under the real Heartbeat
+3.0.6, in one cluster: it runs at the same event, through the package's harc, with the
+same arguments and the same HA_* variables but those docs/eventscripts.md lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from pyhb.lab.cluster import Cluster, wait_for
+
+pytestmark = pytest.mark.interop
+
+ClusterFactory = Callable[..., Cluster]
+
+DUMP = """
+dump=/var/lib/heartbeat/env-$HA_st-$HA_src
+echo "argv=$0 $*" > $dump.tmp
+echo "cwd=$(pwd)" >> $dump.tmp
+env | grep -E '^(HA_|OCF_ROOT=)' | sort >> $dump.tmp
+mv $dump.tmp $dump
+"""
+
+
+STATUS_PACKET_FIELDS = ("auth", "dt", "hg", "ld", "protocol", "seq", "ts", "ttl")
+
+
+def _dump(cluster: Cluster, node: str, peer: str) -> dict[str, str]:
+    path = cluster.lab[node].var_lib_dir / f"env-active-{peer}"
+    lines = path.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+@pytest.mark.timeout(120)
+def test_a_status_hook_gets_what_3_0_6_gives_it(make_cluster: ClusterFactory) -> None:
+    cluster = make_cluster(real={"a"}, auto_failback="on")
+    for node in cluster.lab.nodes.values():
+        status = node.etc_dir / "rc.d" / "status"
+        status.write_text(status.read_text() + DUMP)
+    cluster.start("a")
+    cluster.start("b")
+    for node, peer in (("a", "b"), ("b", "a")):
+        path = cluster.lab[node].var_lib_dir / f"env-active-{peer}"
+        wait_for(path.exists, 30)
+    real, ours = _dump(cluster, "a", "b"), _dump(cluster, "b", "a")
+    # The status packet's own fields: pyhb rebuilds a status change from its events.
+    assert set(real) - set(ours) == {f"HA_{f}" for f in STATUS_PACKET_FIELDS}
+    # pyhb's stand-ins, and the resource scripts' HA_RSCTMP.
+    assert set(ours) - set(real) == {"HA_NOARCHBIN", "HA_RSCTMP"}
+    assert (real["HA_CURHOST"], real["HA_src"]) == ("a", "b")
+    assert (ours["HA_CURHOST"], ours["HA_src"]) == ("b", "a")
+    for key in sorted(set(real) & set(ours) - {"HA_CURHOST", "HA_src"}):
+        # 3.0.6's HA_DIR is /etc/ha.d/, so its paths have a double slash.
+        assert real[key].replace("//", "/").rstrip("/") == ours[key].rstrip("/"), key
+    assert real["argv"] == "/etc/ha.d//rc.d/status status"
+    assert (real["HA_st"], real["HA_OSTATUS"]) == ("active", ours["HA_OSTATUS"])
