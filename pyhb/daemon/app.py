@@ -524,6 +524,8 @@ class Daemon:
         self.transport.kick()
         if self.runner is not None:
             self.runner.env = script_env(script_environment(merged, self.paths))
+        if self.rcd is not None:
+            self.rcd.base_env = script_environment(merged, self.paths)
         self.config = merged
         applied = [*plan.changed, *(["authkeys"] if plan.authkeys_changed else [])]
         if applied:

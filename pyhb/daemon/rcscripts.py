@@ -149,9 +149,12 @@ class EventScripts:
         return mtype in self.scripts.runnable and mtype.lower() in self.scripts.runnable
 
     def argv(self, mtype: str) -> tuple[str, ...]:
+        """``harc t`` when harc is executable and the shellfuncs it sources are there
+        (without them harc fails at once), else ``rc.d/t t``."""
         harc = self.confdir / "harc"
         cmd = mtype.lower()
-        if harc.is_file() and os.access(harc, os.X_OK):
+        funcs = Path(self.extra_env.get("HA_FUNCS", self.confdir / "shellfuncs"))
+        if harc.is_file() and os.access(harc, os.X_OK) and funcs.is_file():
             return (str(harc), cmd)
         return (str(self.confdir / "rc.d" / cmd), cmd)
 

@@ -145,6 +145,22 @@ async def test_without_harc_the_script_runs_directly(
     assert got["HA_OSTATUS"] == "up"
 
 
+async def test_harc_without_the_shellfuncs_it_sources_is_passed_by(
+    tmp_path: Path, opened: list[EventScripts]
+) -> None:
+    """After the heartbeat package is removed its harc stays (a conffile) while
+    shellfuncs may be gone: harc would fail, so the script runs directly."""
+    cfg, paths = _node(tmp_path, harc=True)
+    (paths.confdir / "shellfuncs").unlink()
+    out = tmp_path / "out"
+    _script(paths.confdir / "rc.d" / "mymessage", f'#!/bin/sh\necho "$0 $*" > {out}\n')
+    rcd = _open(cfg, paths, opened)
+    rcd.offer(MESSAGE, ostatus="up")
+    await rcd.drain()
+    assert out.read_text() == f"{paths.confdir}/rc.d/mymessage mymessage\n"
+    assert rcd.outcomes[-1].argv[0] == str(paths.confdir / "rc.d" / "mymessage")
+
+
 async def test_messages_without_a_script_run_nothing(
     tmp_path: Path, opened: list[EventScripts]
 ) -> None:
