@@ -1,6 +1,6 @@
 """The messages rc.d scripts are offered in a simulated two-node cluster, from the
-engine's real events: hb_takeover on both nodes (the sender too, as in 3.0.6), a peer's
-rise and its death."""
+engine's real events: hb_takeover on both nodes (the sender too, as in 3.0.6), link
+changes (this node's own link too), a peer's rise and its death."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def test_hb_takeover_is_offered_on_both_nodes_and_a_death_as_status_dead() -> No
     sim.run_for(1)
     statuses = [(m["src"], m["st"]) for m in _of_type(sim, "a", "status")]
     assert statuses == [("b", "up"), ("b", "active")]
-    assert ("b", "hb0", "up") in [(m["node"], m["ifname"], m["st"]) for m in sim.offers["a"]
-                                  if m["t"] == "ifstat"]  # fmt: skip
+    links = [(m["node"], m["ifname"], m["st"]) for m in _of_type(sim, "a", "ifstat")]
+    assert links == [("a", "hb0", "up"), ("b", "hb0", "up")]  # its own link too, as 3.0.6
     assert not _of_type(sim, "a", "resource")  # handled by the daemon itself
 
     assert sim.request("b", Takeover(RscHold.ALL)) is None
