@@ -55,3 +55,44 @@ def test_a_status_hook_gets_what_3_0_6_gives_it(make_cluster: ClusterFactory) ->
         assert real[key].replace("//", "/").rstrip("/") == ours[key].rstrip("/"), key
     assert real["argv"] == "/etc/ha.d//rc.d/status status"
     assert (real["HA_st"], real["HA_OSTATUS"]) == ("active", ours["HA_OSTATUS"])
+
+
+TYPES = ("ask_resources", "resource", "starting", "shutdone", "hb_takeover", "ifstat",
+         "status", "hbapi-clstat")  # fmt: skip
+
+
+def _seen(cluster: Cluster, node: str) -> list[str]:
+    path = cluster.lab[node].var_lib_dir / "seen"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.mark.timeout(120)
+def test_pyhb_offers_rc_d_the_message_types_3_0_6_offers(make_cluster: ClusterFactory) -> None:
+    """A marker script for each of several types on a 3.0.6 node and a pyhb node: through
+    start, an hb_takeover sent from the pyhb node and its graceful stop, both run the
+    markers of the same types (ifstat, status, hb_takeover), never those of the types
+    the daemon handles itself."""
+    cluster = make_cluster(real={"a"}, auto_failback="on")
+    for node in cluster.lab.nodes.values():
+        for mtype in TYPES:
+            script = node.etc_dir / "rc.d" / mtype
+            script.write_text(
+                f'#!/bin/sh\necho "{mtype} $HA_st$HA_rsc_hold" >> /var/lib/heartbeat/seen\n'
+            )
+            script.chmod(0o755)
+    cluster.start("a")
+    cluster.start("b")
+    for node in ("a", "b"):
+        wait_for(lambda n=node: "status active" in _seen(cluster, n), 30)
+    assert cluster.tool("b", "hb_takeover", "all").returncode == 0
+    for node in ("a", "b"):
+        wait_for(lambda n=node: "hb_takeover all" in _seen(cluster, n), 10)
+    cluster.stop("b")
+    wait_for(lambda: "status dead" in _seen(cluster, "a"), 10)
+    real, ours = _seen(cluster, "a"), _seen(cluster, "b")
+    assert {line.split()[0] for line in real} == {"ifstat", "status", "hb_takeover"}
+    assert {line.split()[0] for line in ours} == {"ifstat", "status", "hb_takeover"}
+    # Both nodes' links (its own and the peer's) came up, once each.
+    assert real.count("ifstat up") == ours.count("ifstat up") == 2
+    assert [x for x in real if x.startswith("status")][:2] == ["status up", "status active"]
+    assert [x for x in ours if x.startswith("status")] == ["status up", "status active"]
