@@ -182,7 +182,7 @@ class Daemon:
         )
         if self.manage_resources:
             self.runner.prepare(cfg.groups)
-            self.rcd = for_daemon(cfg, paths, script_environment(cfg, paths))
+            self.rcd = for_daemon(cfg, paths, script_environment(cfg, paths), self._own_status)
         self.engine = Engine(
             cfg,
             uuid=uuid,
@@ -308,7 +308,10 @@ class Daemon:
         down = self.engine.ownership.shutdown_requested
         fields = offered(ev, local=self.config.local_node, shutting_down=down)
         if fields is not None:
-            self.rcd.offer(fields, ostatus=str(self.engine.status))
+            self.rcd.offer(fields)
+
+    def _own_status(self) -> str:
+        return str(self.engine.status) if self.engine is not None else "init"
 
     # -- Heartbeat's client API (docs/api.md) -------------------------------------------
 

@@ -21,7 +21,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -109,7 +109,7 @@ def scan(rcdir: Path) -> Scripts:
 @dataclass(frozen=True, slots=True)
 class Job:
     argv: tuple[str, ...]
-    env: dict[str, str]
+    fields: Fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +130,7 @@ class EventScripts:
         scripts: Scripts,
         base_env: Mapping[str, str],
         extra_env: Mapping[str, str],
+        ostatus: Callable[[], str],
         *,
         cwd: Path = Path("/"),
         timeout: float = DEFAULT_TIMEOUT,
@@ -138,6 +139,7 @@ class EventScripts:
         self.scripts = scripts
         self.base_env = dict(base_env)
         self.extra_env = dict(extra_env)
+        self.ostatus = ostatus  # this node's status, when a run starts (HA_OSTATUS)
         self.cwd = cwd
         self.timeout = timeout
         self.outcomes: list[Outcome] = []  # the last few, newest last
@@ -158,7 +160,7 @@ class EventScripts:
             return (str(harc), cmd)
         return (str(self.confdir / "rc.d" / cmd), cmd)
 
-    def offer(self, fields: Fields, *, ostatus: str) -> bool:
+    def offer(self, fields: Fields) -> bool:
         """Queue a run for this message if a script wants it; True if queued."""
         mtype = next((v for k, v in fields if k == "t"), "")
         if not self.wants(mtype):
@@ -166,8 +168,7 @@ class EventScripts:
         if self._queue.qsize() >= MAX_QUEUED:
             log.error("Event script queue full (%d): rc.d/%s not run", MAX_QUEUED, mtype)
             return False
-        env = job_environment(self.base_env, fields, ostatus=ostatus, extra=self.extra_env)
-        self._queue.put_nowait(Job(self.argv(mtype), env))
+        self._queue.put_nowait(Job(self.argv(mtype), fields))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.get_running_loop().create_task(self._work())
         return True
@@ -187,7 +188,10 @@ class EventScripts:
         while True:
             job = await self._queue.get()
             try:
-                outcome = await run_job(job, self.cwd, self.timeout)
+                env = job_environment(
+                    self.base_env, job.fields, ostatus=self.ostatus(), extra=self.extra_env
+                )
+                outcome = await run_job(job.argv, env, self.cwd, self.timeout)
             except Exception:  # a bug here must not stop the next runs
                 log.exception("event script %s", " ".join(job.argv))
             else:
@@ -196,7 +200,9 @@ class EventScripts:
                 self._queue.task_done()
 
 
-def for_daemon(config: ClusterConfig, paths: Paths, base_env: Mapping[str, str]) -> EventScripts:
+def for_daemon(
+    config: ClusterConfig, paths: Paths, base_env: Mapping[str, str], ostatus: Callable[[], str]
+) -> EventScripts:
     """The event scripts of the node ``config`` describes, ``rc.d`` listed now.
 
     ``base_env`` is the resource scripts' environment; the rest is what 3.0.6 adds for
@@ -213,7 +219,7 @@ def for_daemon(config: ClusterConfig, paths: Paths, base_env: Mapping[str, str])
     cores = paths.statedir / "cores" / "root"
     cwd = cores if cores.is_dir() else Path("/")
     scripts = scan(paths.confdir / "rc.d")
-    return EventScripts(paths.confdir, scripts, base_env, extra, cwd=cwd)
+    return EventScripts(paths.confdir, scripts, base_env, extra, ostatus, cwd=cwd)
 
 
 def _read_back(f: IO[bytes]) -> str:
@@ -226,18 +232,20 @@ def _killpg(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-async def run_job(job: Job, cwd: Path, limit: float) -> Outcome:
+async def run_job(
+    argv: tuple[str, ...], env: Mapping[str, str], cwd: Path, limit: float
+) -> Outcome:
     """Run one script in its own session; kill its group after ``limit`` seconds; always reap."""
-    text = " ".join(job.argv)
+    text = " ".join(argv)
     with tempfile.TemporaryFile() as out:
         try:
             proc = await asyncio.create_subprocess_exec(
-                *job.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                cwd=str(cwd), env=job.env, start_new_session=True,
+                *argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                cwd=str(cwd), env=dict(env), start_new_session=True,
             )  # fmt: skip
         except OSError as exc:
             log.error("Event script %s cannot run: %s", text, exc)
-            return Outcome(job.argv, 127, str(exc))
+            return Outcome(argv, 127, str(exc))
         rc: int | None = None
         try:
             rc = await asyncio.wait_for(proc.wait(), limit)
@@ -260,4 +268,4 @@ async def run_job(job: Job, cwd: Path, limit: float) -> Outcome:
         log.error("Event script %s failed (exit code %d). Output: %s", text, shown, tail)
     else:
         log.debug("Event script %s done. Output: %s", text, tail)
-    return Outcome(job.argv, rc if rc is None or rc >= 0 else 128 - rc, output)
+    return Outcome(argv, rc if rc is None or rc >= 0 else 128 - rc, output)

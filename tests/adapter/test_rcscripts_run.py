@@ -44,8 +44,10 @@ async def opened() -> AsyncIterator[list[EventScripts]]:
         await rcd.close()
 
 
-def _open(cfg: ClusterConfig, paths: Paths, opened: list[EventScripts]) -> EventScripts:
-    rcd = for_daemon(cfg, paths, script_environment(cfg, paths))
+def _open(
+    cfg: ClusterConfig, paths: Paths, opened: list[EventScripts], status: str = "up"
+) -> EventScripts:
+    rcd = for_daemon(cfg, paths, script_environment(cfg, paths), lambda: status)
     opened.append(rcd)
     return rcd
 
@@ -100,8 +102,8 @@ async def test_a_site_script_runs_through_harc_with_heartbeats_arguments_and_env
     cfg, paths = _node(tmp_path, harc=True)
     out = tmp_path / "out"
     _script(paths.confdir / "rc.d" / "mymessage", REPORT.format(out=out))
-    rcd = _open(cfg, paths, opened)
-    assert rcd.offer(MESSAGE, ostatus="active")
+    rcd = _open(cfg, paths, opened, status="active")
+    assert rcd.offer(MESSAGE)
     await rcd.drain()
     got = _vars(out)
     assert got["argv"] == f"{paths.confdir}/rc.d/mymessage mymessage"
@@ -138,7 +140,7 @@ async def test_without_harc_the_script_runs_directly(
     out = tmp_path / "out"
     _script(paths.confdir / "rc.d" / "mymessage", REPORT.format(out=out))
     rcd = _open(cfg, paths, opened)
-    rcd.offer(MESSAGE, ostatus="up")
+    rcd.offer(MESSAGE)
     await rcd.drain()
     got = _vars(out)
     assert got["argv"] == f"{paths.confdir}/rc.d/mymessage mymessage"
@@ -155,7 +157,7 @@ async def test_harc_without_the_shellfuncs_it_sources_is_passed_by(
     out = tmp_path / "out"
     _script(paths.confdir / "rc.d" / "mymessage", f'#!/bin/sh\necho "$0 $*" > {out}\n')
     rcd = _open(cfg, paths, opened)
-    rcd.offer(MESSAGE, ostatus="up")
+    rcd.offer(MESSAGE)
     await rcd.drain()
     assert out.read_text() == f"{paths.confdir}/rc.d/mymessage mymessage\n"
     assert rcd.outcomes[-1].argv[0] == str(paths.confdir / "rc.d" / "mymessage")
@@ -167,9 +169,9 @@ async def test_messages_without_a_script_run_nothing(
     cfg, paths = _node(tmp_path, harc=False)
     _script(paths.confdir / "rc.d" / "mymessage", "#!/bin/sh\n")
     rcd = _open(cfg, paths, opened)
-    assert not rcd.offer((("t", "other"), ("src", "b")), ostatus="up")
-    assert not rcd.offer((("t", "MyMessage"), ("src", "b")), ostatus="up")
-    assert rcd.offer((("t", "mymessage"), ("src", "b")), ostatus="up")
+    assert not rcd.offer((("t", "other"), ("src", "b")))
+    assert not rcd.offer((("t", "MyMessage"), ("src", "b")))
+    assert rcd.offer((("t", "mymessage"), ("src", "b")))
     await rcd.drain()
     assert len(rcd.outcomes) == 1
 
@@ -183,11 +185,35 @@ async def test_runs_are_one_at_a_time_in_order(tmp_path: Path, opened: list[Even
     )
     rcd = _open(cfg, paths, opened)
     for n in range(3):
-        rcd.offer((("t", "mymessage"), ("n", str(n))), ostatus="up")
+        rcd.offer((("t", "mymessage"), ("n", str(n))))
     await rcd.drain()
     assert out.read_text().split("\n")[:-1] == [
         "start 0", "end 0", "start 1", "end 1", "start 2", "end 2",
     ]  # fmt: skip
+
+
+async def test_ha_ostatus_is_this_nodes_status_when_the_run_starts(
+    tmp_path: Path, opened: list[EventScripts]
+) -> None:
+    """As in 3.0.6, which reads it when the queued job runs, not when it was queued."""
+    cfg, paths = _node(tmp_path, harc=False)
+    out = tmp_path / "out"
+    _script(
+        paths.confdir / "rc.d" / "mymessage",
+        f'#!/bin/sh\necho "$HA_n $HA_OSTATUS" >> {out}\nsleep 0.2\n',
+    )
+    status = ["up"]
+    rcd = for_daemon(cfg, paths, script_environment(cfg, paths), lambda: status[0])
+    opened.append(rcd)
+    rcd.offer((("t", "mymessage"), ("n", "1")))
+    rcd.offer((("t", "mymessage"), ("n", "2")))
+    for _ in range(100):  # the first run has started
+        if out.exists():
+            break
+        await asyncio.sleep(0.02)
+    status[0] = "active"
+    await rcd.drain()
+    assert out.read_text() == "1 up\n2 active\n"
 
 
 async def test_a_failing_script_is_logged_with_exit_code_and_output(
@@ -196,7 +222,7 @@ async def test_a_failing_script_is_logged_with_exit_code_and_output(
     cfg, paths = _node(tmp_path, harc=False)
     _script(paths.confdir / "rc.d" / "mymessage", "#!/bin/sh\necho no mail server\nexit 3\n")
     rcd = _open(cfg, paths, opened)
-    rcd.offer((("t", "mymessage"),), ostatus="up")
+    rcd.offer((("t", "mymessage"),))
     await rcd.drain()
     assert rcd.outcomes[-1].rc == 3
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
@@ -216,10 +242,12 @@ async def test_a_script_over_its_time_has_its_whole_process_group_killed(
         f"#!/bin/sh\nsleep 300 &\necho $! > {pids}\nsleep 300\n",
     )
     base = _open(cfg, paths, opened)
-    rcd = EventScripts(paths.confdir, base.scripts, base.base_env, base.extra_env, timeout=0.5)
+    rcd = EventScripts(
+        paths.confdir, base.scripts, base.base_env, base.extra_env, base.ostatus, timeout=0.5
+    )
     opened.append(rcd)
-    rcd.offer((("t", "mymessage"),), ostatus="up")
-    rcd.offer((("t", "mymessage"),), ostatus="up")  # the next one still runs
+    rcd.offer((("t", "mymessage"),))
+    rcd.offer((("t", "mymessage"),))  # the next one still runs
     await asyncio.wait_for(rcd.drain(), 20)
     assert [o.rc for o in rcd.outcomes] == [None, None]
     assert not _alive(int(pids.read_text()))
@@ -231,7 +259,7 @@ async def test_close_kills_the_running_script(tmp_path: Path, opened: list[Event
     pids = tmp_path / "pids"
     _script(paths.confdir / "rc.d" / "mymessage", f"#!/bin/sh\necho $$ > {pids}\nexec sleep 300\n")
     rcd = _open(cfg, paths, opened)
-    rcd.offer((("t", "mymessage"),), ostatus="up")
+    rcd.offer((("t", "mymessage"),))
     for _ in range(100):
         if pids.exists() and pids.read_text().strip():
             break

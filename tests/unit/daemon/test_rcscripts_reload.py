@@ -38,7 +38,7 @@ def test_a_reload_gives_event_scripts_the_new_directives(tmp_path: Path) -> None
     daemon.engine = _Engine()  # type: ignore[assignment]
     daemon.transport = _Transport()  # type: ignore[assignment]
     env = script_environment(config, paths)
-    daemon.rcd = EventScripts(confdir, Scripts(), env, {})
+    daemon.rcd = EventScripts(confdir, Scripts(), env, {}, lambda: "up")
     assert daemon.rcd.base_env["HA_keepalive"] == "1"
     hacf = confdir / "ha.cf"
     hacf.write_text(hacf.read_text().replace("keepalive 1", "keepalive 2"))
