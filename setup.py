@@ -17,7 +17,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf")  # pyhb.shipped.SHIPPED_DIRS
+SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf", "noarchbin")  # pyhb.shipped.SHIPPED_DIRS
 
 
 class BuildWithData(build_py):

@@ -35,7 +35,7 @@ import pyhb
 DATA_PACKAGE_DIR = "_data"
 INIT_D = Path("/etc/init.d")
 # What a data root holds: the build copies these top-level directories into the package.
-SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf")
+SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf", "noarchbin")
 
 
 def _checkout() -> Path:
@@ -66,6 +66,15 @@ def agent_dir() -> Path:
         return data_root() / "resource.d"
     except FileNotFoundError:
         return Path(pyhb.__file__).resolve().parent / DATA_PACKAGE_DIR / "resource.d"
+
+
+def standin_dir() -> Path:
+    """pyhb's stand-ins for Heartbeat's ResourceManager, mach_down and req_resource: the
+    ``HA_NOARCHBIN`` of event scripts (docs/eventscripts.md)."""
+    try:
+        return data_root() / "noarchbin"
+    except FileNotFoundError:
+        return Path(pyhb.__file__).resolve().parent / DATA_PACKAGE_DIR / "noarchbin"
 
 
 def resource_dirs(confdir: Path) -> tuple[Path, ...]:

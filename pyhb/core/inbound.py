@@ -260,6 +260,7 @@ def _heard_self(eng: Engine, medium: str) -> None:
     if eng.own_links.get(medium) is LinkStatus.DEAD:
         eng.own_links[medium] = LinkStatus.UP
         eng._log(logging.INFO, f"Link {eng.local}:{medium} up.")
+        eng._emit(LinkStateChanged(eng.local, medium, LinkStatus.UP))  # as 3.0.6's ifstat
         eng.own_links_up()
 
 

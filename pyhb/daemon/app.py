@@ -59,6 +59,8 @@ from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, sa
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.peermarks import MarkKeeper
+from pyhb.daemon.rcoffers import offered
+from pyhb.daemon.rcscripts import EventScripts, for_daemon
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.respawn import Supervisor, client_environment
@@ -171,6 +173,7 @@ class Daemon:
     clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
     api: ApiServer | None = None  # Heartbeat's client API (docs/api.md)
     _marks: MarkKeeper | None = None  # peers' replay floors (docs/authkeys.md)
+    rcd: EventScripts | None = None  # rc.d event scripts (docs/eventscripts.md)
 
     async def run(self, ready: asyncio.Future[None] | None = None) -> int:
         """Run until shut down; returns the exit code."""
@@ -243,6 +246,8 @@ class Daemon:
         )
         if self.manage_resources:
             runner.prepare(cfg.groups)
+            env = script_environment(cfg, self.paths)
+            self.rcd = for_daemon(cfg, self.paths, env, self._own_status)
         runner.on_stop_failure = self.fence.stop_failed
         devices = cfg.ha.fencing.devices_for(cfg.local_node)
         self.stonith = Stonith(devices, stonith_binary(os.environ))
@@ -323,6 +328,7 @@ class Daemon:
         self.counters.observe(ev)
         if isinstance(ev, PeerStateChanged) and ev.new is NodeStatus.DEAD and self._marks:
             self._marks.soon()  # its last packets are known now
+        self._offer_to_scripts(ev)
         api = self.api
         if api is None:
             return
@@ -334,6 +340,21 @@ class Daemon:
             api.sessions.link_changed(ev.node, ev.link, str(ev.new))
         elif isinstance(ev, StatusChanged) and not api.is_open:
             self._open_api()
+
+    def _offer_to_scripts(
+        self,
+        ev: PeerStateChanged | LinkStateChanged | HeartbeatLate | StatusChanged | ClusterMessage,
+    ) -> None:
+        """rc.d event scripts (docs/eventscripts.md)."""
+        if self.rcd is None or self.engine is None:
+            return
+        down = self.engine.ownership.shutdown_requested
+        fields = offered(ev, local=self.config.local_node, shutting_down=down)
+        if fields is not None:
+            self.rcd.offer(fields)
+
+    def _own_status(self) -> str:
+        return str(self.engine.status) if self.engine is not None else "init"
 
     # -- Heartbeat's client API (docs/api.md) -------------------------------------------
 
@@ -500,6 +521,8 @@ class Daemon:
         """Stop the watchdog pings, the resource checks, the metrics page and the client
         API."""
         watchdog.cancel()
+        if self.rcd is not None:
+            await self.rcd.close()
         if self.api is not None:
             await self.api.close()
         if self.monitors is not None:
@@ -566,6 +589,8 @@ class Daemon:
         self.transport.kick()
         if self.runner is not None:
             self.runner.env = script_env(script_environment(merged, self.paths))
+        if self.rcd is not None:
+            self.rcd.base_env = script_environment(merged, self.paths)
         self.config = merged
         applied = [*plan.changed, *(["authkeys"] if plan.authkeys_changed else [])]
         if applied:
