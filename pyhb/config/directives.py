@@ -57,6 +57,7 @@ class Directive:
     record: bool = True  # raw value kept in HaConfig.params
     repeat: Repeat = Repeat.LAST_WINS
     ignored: str | None = None  # why pyhb does not act on it (warning), None = used
+    refused: str | None = None  # why pyhb cannot run with it (error: the cluster loses it)
 
 
 def positive_duration(text: str) -> int:
@@ -114,6 +115,11 @@ def _choice(*choices: str, fold: bool = False) -> Callable[[str], str]:
 
 _O = Kind.OPTION
 _NOT_IMPLEMENTED = "pyhb does not implement it; the line is ignored"
+_LOST_PATH = (
+    "pyhb has no {what}, so the cluster would lose the heartbeat path this line gives it; "
+    "carry the heartbeat on bcast, ucast or mcast instead (docs/hacf.md), or remove the "
+    "line to run knowingly without it"
+)
 
 _TABLE: tuple[Directive, ...] = (
     # essential for a v1 cluster
@@ -192,14 +198,15 @@ _TABLE: tuple[Directive, ...] = (
               repeat=Repeat.ACCUMULATES),
     Directive("mcast", Kind.MEDIA, "UDP multicast", record=False, repeat=Repeat.ACCUMULATES),
     Directive("ucast6", Kind.MEDIA, "IPv6 unicast", record=False, repeat=Repeat.ACCUMULATES,
-              ignored=_NOT_IMPLEMENTED),
+              refused=_LOST_PATH.format(what="IPv6 media")),
     Directive("mcast6", Kind.MEDIA, "IPv6 multicast", record=False, repeat=Repeat.ACCUMULATES,
-              ignored=_NOT_IMPLEMENTED),
+              refused=_LOST_PATH.format(what="IPv6 media")),
     Directive("serial", Kind.MEDIA, "serial ring", record=False, repeat=Repeat.ACCUMULATES,
-              ignored=_NOT_IMPLEMENTED),
+              refused=_LOST_PATH.format(what="serial media")),
     Directive("ping", Kind.MEDIA, "ping nodes", record=False, repeat=Repeat.ACCUMULATES),
     Directive("ping6", Kind.MEDIA, "IPv6 ping nodes", record=False, repeat=Repeat.ACCUMULATES,
-              ignored=_NOT_IMPLEMENTED),
+              refused="pyhb has no IPv6 ping nodes, so ipfail would not see this one; use "
+              "ping with an IPv4 address, or remove the line to run knowingly without it"),
     Directive("ping_group", Kind.MEDIA, "ping node group", record=False,
               repeat=Repeat.ACCUMULATES),
 )  # fmt: skip

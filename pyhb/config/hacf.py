@@ -125,6 +125,8 @@ class _HaCfParser:
         if directive.ignored and name not in self.warned_ignored:
             self.warned_ignored.add(name)
             self.warning(lineno, f"{name}: {directive.ignored}")
+        if directive.refused:
+            self.error(lineno, f"{name}: {directive.refused}")
         if directive.kind is Kind.OPTION:
             tokens = split_tokens(rest)
             if not tokens:

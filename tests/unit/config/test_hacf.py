@@ -218,14 +218,19 @@ def test_mcast_accepts_full_range_of_valid_fields() -> None:
     assert errors(issues) == []
 
 
-@pytest.mark.parametrize("name", ["ucast6", "mcast6", "serial", "ping6"])
-def test_unsupported_media_parse_with_a_warning_and_count_as_no_medium(name: str) -> None:
-    """Media pyhb does not implement are accepted with a warning but are not media."""
-    cfg, issues = parse(f"{name} x y z a b\nbcast eth0\nnode alpha\nauto_failback on\nlogfile /x\n")
-    assert cfg.media == (Bcast("eth0", 694, 2),)
-    assert rendered(issues) == [
-        f"ha.cf:1: warning: {name}: pyhb does not implement it; the line is ignored"
-    ]
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("ucast6", "IPv6 media"), ("mcast6", "IPv6 media"), ("serial", "serial media"),
+     ("ping6", "IPv6 ping nodes")],
+)  # fmt: skip
+def test_media_pyhb_cannot_carry_are_refused_naming_the_line(name: str, what: str) -> None:
+    """A heartbeat path (or ping node) pyhb cannot carry is an error at its line: running
+    without it would silently take away what protects the cluster."""
+    cfg, issues = parse(f"bcast eth0\nnode alpha\n{name} x y z a b\nauto_failback on\n")
+    assert cfg.media == (Bcast("eth0", 694, 1),)
+    (only,) = errors(issues)
+    assert only.startswith(f"ha.cf:3: error: {name}: pyhb has no {what}")
+    assert "remove the line to run knowingly without it" in only
 
 
 def test_respawn_needs_an_absolute_path() -> None:
