@@ -15,9 +15,8 @@ import os
 import random
 import shutil
 import signal
-import sys
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -28,7 +27,7 @@ from pyhb.api.server import ApiError, ApiServer
 from pyhb.api.sessions import Sessions
 from pyhb.clock import Instant
 from pyhb.config import ConfigError, load_config
-from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
+from pyhb.config.model import ClusterConfig, ResourceGroup
 from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
@@ -64,6 +63,7 @@ from pyhb.daemon.rcscripts import EventScripts, for_daemon
 from pyhb.daemon.realtime import make_realtime
 from pyhb.daemon.reload import plan_reload
 from pyhb.daemon.respawn import Supervisor, client_environment
+from pyhb.daemon.scriptenv import runner_limits, script_environment
 from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
 from pyhb.daemon.stonith import Stonith, stonith_binary
 from pyhb.daemon.watchdog import Watchdog, watchdog_device
@@ -71,79 +71,13 @@ from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
-from pyhb.resources.plan import Timeouts
-from pyhb.resources.process import default_path, script_env
+from pyhb.resources.process import script_env
 from pyhb.resources.runner import ResourceRunner
 
 if TYPE_CHECKING:
     from pyhb.daemon.exporter import MetricsServer
 
 log = logging.getLogger("pyhb")
-
-
-def script_environment(config: ClusterConfig, paths: Paths) -> dict[str, str]:
-    """The environment 3.0.6 gives resource scripts: the daemon's own, then HA_*.
-
-    As under Heartbeat, scripts inherit the environment the daemon was started with; its
-    PATH is followed by the directory of pyhb's own Python (its agents) and the system
-    directories, and the HA_* variables (and OCF_ROOT) are set on top.
-    See docs/architecture.md#script-environment.
-    """
-    path = [p for p in os.environ.get("PATH", "").split(":") if p]
-    for extra in default_path().split(":"):
-        if extra not in path:
-            path.append(extra)
-    # Heartbeat's children inherit the daemon's environment (the unit's EnvironmentFile,
-    # /etc/sysconfig/heartbeat, is how sites hand e.g. OCF_AGENTS to the package's OCF
-    # wrapper); the HA_* variables are set on top of it.
-    env = dict(os.environ)
-    env["PATH"] = ":".join(path)
-    env.update({f"HA_{k}": v for k, v in config.ha.params.items()})
-    env.update({f"HA_{k}": v for k, v in config.ha.env})
-    env.update(
-        {
-            "HA_CURHOST": config.local_node,
-            "HA_DIR": str(paths.confdir),
-            "HA_RSCTMP": str(paths.rsctmp),
-            "HA_LOGFILE": config.ha.logfile or "/dev/null",
-            "HA_DEBUGLOG": config.ha.debugfile or "/dev/null",
-            "HA_DATEFMT": "%Y/%m/%d_%T\t",
-            "OCF_ROOT": "/usr/lib/ocf",
-        }
-    )
-    if config.ha.auto_failback is not AutoFailback.LEGACY:
-        env["HA_NICEFAILBACK"] = "yes"
-    # pyhb's agent scripts run pyhb's Python (a venv's, say), not whatever python3 is first.
-    env.setdefault("PYHB_PYTHON", sys.executable)
-    return env
-
-
-def runner_limits(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Resource-script limits from the daemon's environment.
-
-    ``HA_STOPRETRYMAX`` is heartbeat's own knob (ResourceManager reads it: how many times a
-    failing stop is retried, 0 or less = for ever). ``PYHB_RSC_TIMEOUT`` (seconds) bounds
-    start and stop, and status at most 20 s; a script still running then has its whole
-    process group killed. Bad values are ignored (logged), the defaults stay.
-    """
-    limits: dict[str, Any] = {}
-    raw = environ.get("HA_STOPRETRYMAX")
-    if raw:
-        try:
-            limits["stop_retries"] = int(raw)
-        except ValueError:
-            log.warning("HA_STOPRETRYMAX=%r is not a number: ignored", raw)
-    raw = environ.get("PYHB_RSC_TIMEOUT")
-    if raw:
-        try:
-            secs = float(raw)
-        except ValueError:
-            secs = 0.0
-        if secs > 0:
-            limits["timeouts"] = Timeouts(start=secs, stop=secs, status=min(secs, 20.0))
-        else:
-            log.warning("PYHB_RSC_TIMEOUT=%r is not a positive number: ignored", raw)
-    return limits
 
 
 @dataclass

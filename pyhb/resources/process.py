@@ -5,7 +5,7 @@ One invocation (docs/architecture.md#invocation; as keepalived's ``notify.c``):
 be killed as a whole); stdin from /dev/null; cwd ``/``; exactly the environment the caller
 passes (``script_env``: PATH, then the caller's variables; the daemon passes its own
 environment with the ``HA_*`` variables on top, as Heartbeat does, see
-``daemon.app.script_environment``); stdout and stderr captured through pipes read while the
+``daemon.scriptenv.script_environment``); stdout and stderr captured through pipes read while the
 script runs and never waited on after it exits: a daemon started by the script may hold
 them for ever, and what it writes is read and dropped (``resources.output``), never left
 growing in a deleted file. On timeout the group gets

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pyhb.clock import Instant
 from pyhb.config import load_config
-from pyhb.daemon.app import Daemon, script_environment
+from pyhb.daemon.app import Daemon
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.rcscripts import EventScripts, Scripts
+from pyhb.daemon.scriptenv import script_environment
 
 GOOD = Path(__file__).parents[2] / "data" / "configs" / "good" / "two_node_bcast"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyhb.daemon.app import runner_limits
+from pyhb.daemon.scriptenv import runner_limits
 from pyhb.resources.plan import Timeouts
 
 

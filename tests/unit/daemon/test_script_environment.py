@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyhb.daemon.app import Paths, script_environment
+from pyhb.daemon.paths import Paths
+from pyhb.daemon.scriptenv import script_environment
 from pyhb.resources.process import script_env
 from tests.helpers.sim import make_config
 
