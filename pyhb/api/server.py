@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import os
 import socket
-import stat
-import struct
 from pathlib import Path
 
+from pyhb import unixsock
 from pyhb.api import ipc
 from pyhb.api.sessions import Client, Sessions
 
 log = logging.getLogger(__name__)
 
-_PEERCRED = struct.Struct("3i")  # struct ucred {pid_t pid; uid_t uid; gid_t gid;}
 #: Bytes queued for a client that does not read before it is dropped (3.0.6 drops a
 #: client whose queue of messages is full as well).
 MAX_BACKLOG = 1 << 20
@@ -57,39 +53,6 @@ class ApiError(OSError):
     """The API socket cannot be opened."""
 
 
-def _peercred(sock: socket.socket | None) -> tuple[int, int, int]:
-    if sock is None:
-        return (0, -1, -1)
-    try:
-        raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size)
-    except OSError:
-        return (0, -1, -1)
-    pid, uid, gid = _PEERCRED.unpack(raw)
-    return (pid, uid, gid)
-
-
-def _clear_stale(path: Path) -> None:
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        return
-    if not stat.S_ISSOCK(st.st_mode):
-        raise ApiError(f"{path} exists and is not a socket; not removing it")
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.settimeout(1.0)
-        probe.connect(str(path))
-    except OSError as exc:
-        if exc.errno not in (errno.ECONNREFUSED, errno.ENOENT):
-            raise ApiError(f"cannot probe existing socket {path}: {exc}") from exc
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    else:
-        raise ApiError(f"another daemon is already listening on {path}")
-    finally:
-        probe.close()
-
-
 class ApiServer:
     """Serves ``sessions`` on ``path`` once ``open`` is called."""
 
@@ -111,25 +74,18 @@ class ApiServer:
         """Bind and listen (synchronously: clients may connect at once)."""
         if self._sock is not None:
             return
-        _clear_stale(self.path)
-        staged = self.staging / f".{self.path.name}.{os.getpid()}"
-        with contextlib.suppress(FileNotFoundError):
-            staged.unlink()
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        # 3.0.6's mode; access is checked per client (SO_PEERCRED and apiauth)
+        sock, self._inode = unixsock.bind_staged(
+            self.path, self.staging, 0o777, ApiError, "API socket"
+        )
         try:
-            sock.bind(str(staged))
-            os.chmod(staged, 0o777)  # noqa: S103 - 3.0.6's mode; access is checked per client
-            st = staged.lstat()
-            os.rename(staged, self.path)
             sock.listen(64)
         except OSError as exc:
             sock.close()
-            with contextlib.suppress(OSError):
-                staged.unlink()
-            raise ApiError(f"cannot create API socket {self.path}: {exc}") from exc
+            unixsock.unlink_if_ours(self.path, self._inode)
+            raise ApiError(f"cannot listen on API socket {self.path}: {exc}") from exc
         sock.setblocking(False)
         self._sock = sock
-        self._inode = (st.st_dev, st.st_ino)
         self._task = asyncio.get_running_loop().create_task(self._listen(sock))
         log.info("Client API listening on %s", self.path)
 
@@ -148,13 +104,7 @@ class ApiServer:
         if server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2.0)
-        if self._inode is not None:
-            try:
-                st = self.path.lstat()
-                if (st.st_dev, st.st_ino) == self._inode:
-                    self.path.unlink()
-            except FileNotFoundError:
-                pass
+        unixsock.unlink_if_ours(self.path, self._inode)
         self._sock = None
 
     @staticmethod
@@ -163,7 +113,7 @@ class ApiServer:
         return header, await reader.readexactly(ipc.body_length(header))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        pid, uid, gid = _peercred(writer.get_extra_info("socket"))
+        pid, uid, gid = unixsock.peer_credentials(writer.get_extra_info("socket")) or (0, -1, -1)
         if len(self._conns) >= MAX_CLIENTS and uid != 0:
             log.warning("API connection of uid %d refused: %d clients already", uid, MAX_CLIENTS)
             writer.close()

@@ -19,13 +19,12 @@ import errno
 import logging
 import os
 import socket
-import stat
-import struct
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyhb
+from pyhb import unixsock
 from pyhb.control.protocol import (
     MAX_REQUEST_LINE,
     PERMISSION_DENIED,
@@ -56,8 +55,6 @@ MAX_CONNECTIONS_PER_UID = 8
 MAX_UNPRIVILEGED_CONNECTIONS = 32
 TOO_MANY_CONNECTIONS = "too many control connections from this user; try again later"
 
-_PEERCRED = struct.Struct("3i")  # struct ucred {pid_t pid; uid_t uid; gid_t gid;}
-
 
 class ControlTarget(Protocol):
     """What the control server drives (the daemon's engine glue)."""
@@ -81,36 +78,8 @@ class ControlTarget(Protocol):
 
 def peer_uid(sock: socket.socket) -> int | None:
     """The uid of the process at the other end of a connected AF_UNIX socket."""
-    try:
-        raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size)
-    except OSError:
-        return None
-    uid: int = _PEERCRED.unpack(raw)[1]
-    return uid
-
-
-def _remove_stale_socket(path: Path) -> None:
-    """Remove a socket file nobody listens on; refuse to touch a live one or a non-socket."""
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        return
-    if not stat.S_ISSOCK(st.st_mode):
-        raise ControlError(f"{path} exists and is not a socket; not removing it")
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.settimeout(1.0)
-        probe.connect(str(path))
-    except OSError as exc:
-        if exc.errno not in (errno.ECONNREFUSED, errno.ENOENT):
-            raise ControlError(f"cannot probe existing socket {path}: {exc}") from exc
-        log.info("Removing stale control socket %s", path)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    else:
-        raise ControlError(f"another daemon is already listening on {path}")
-    finally:
-        probe.close()
+    cred = unixsock.peer_credentials(sock)
+    return None if cred is None else cred[1]
 
 
 class ControlServer:
@@ -143,25 +112,10 @@ class ControlServer:
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
         parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-        _remove_stale_socket(self.path)
-        staged = self.staging / f".{self.path.name}.{os.getpid()}"
-        with contextlib.suppress(FileNotFoundError):
-            staged.unlink()
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.bind(str(staged))
-            # Connectable by everyone like 3.0.6's API socket; writes are policed per
-            # request. The mode is set where only we can reach the file, then the finished
-            # socket is renamed into place (rename replaces the entry, never follows it).
-            os.chmod(staged, 0o666)  # noqa: S103 - mutating requests are checked per peer uid
-            st = staged.lstat()
-            os.rename(staged, self.path)
-        except OSError as exc:
-            sock.close()
-            with contextlib.suppress(OSError):
-                staged.unlink()
-            raise ControlError(f"cannot create control socket {self.path}: {exc}") from exc
-        self._inode = (st.st_dev, st.st_ino)
+        # Connectable by everyone like 3.0.6's API socket; writes are policed per request.
+        sock, self._inode = unixsock.bind_staged(
+            self.path, self.staging, 0o666, ControlError, "control socket"
+        )
         self._server = await asyncio.start_unix_server(
             self._serve, sock=sock, limit=MAX_REQUEST_LINE + 1
         )
@@ -175,12 +129,7 @@ class ControlServer:
         server.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), 2.0)
-        try:
-            st = self.path.lstat()
-            if (st.st_dev, st.st_ino) == self._inode:
-                self.path.unlink()
-        except FileNotFoundError:
-            pass
+        unixsock.unlink_if_ours(self.path, self._inode)
 
     async def __aenter__(self) -> ControlServer:
         await self.start()
