@@ -35,6 +35,7 @@ def _primitive(parent: ET.Element, prim: Primitive) -> None:
         parent.append(ET.Comment(f" haresources: {prim.source} "))
     elem = ET.SubElement(parent, "primitive", attrs)
     _nvpairs(elem, "instance_attributes", prim.id, prim.params)
+    _nvpairs(elem, "meta_attributes", prim.id, prim.meta)
     if prim.ops:
         ops = ET.SubElement(elem, "operations")
         for op in prim.ops:

@@ -30,6 +30,8 @@ def _primitive(prim: Primitive) -> list[str]:
     for op in prim.ops:
         role = f" role={op.role}" if op.role else ""
         words.append(f"op {op.name} interval={op.interval} timeout={op.timeout}{role}")
+    if prim.meta:
+        words.append(f"meta {_pairs(prim.meta)}")
     return [*out, " \\\n\t".join(words)]
 
 

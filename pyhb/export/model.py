@@ -41,6 +41,7 @@ class Primitive:
     ops: tuple[Op, ...] = ()
     source: str = ""  # the haresources word it came from
     note: str = ""  # a reviewer's comment, if any
+    meta: tuple[tuple[str, str], ...] = ()  # meta attributes (from a pyhb.cf monitor)
 
     @property
     def agent(self) -> str:

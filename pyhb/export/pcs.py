@@ -38,6 +38,8 @@ def _create(prim: Primitive, extra: list[str]) -> str:
     for op in prim.ops:
         words += ["op", op.name, f"interval={op.interval}", f"timeout={op.timeout}"]
         words += [f"role={op.role}"] if op.role else []
+    if prim.meta:
+        words += ["meta", *(f"{k}={v}" for k, v in prim.meta)]
     words += extra + ["--no-default-ops"]
     if prim.cls == "lsb" or prim.provider in FORCED_PROVIDERS:
         words.append("--force")

@@ -12,9 +12,11 @@ Imports stdlib, ``pyhb.config`` and ``pyhb.export`` only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
+from pyhb.config.monitors import MonitorSpec
 from pyhb.config.source import ConfigIssue
 from pyhb.export.agents import Untranslatable, make_id, primitive_for
 from pyhb.export.fencing import fencing_from_hacf
@@ -94,6 +96,7 @@ class _Builder:
         self.orders: list[Order] = []
         self.notes: list[str] = []
         self.issues: list[ConfigIssue] = []
+        self.monitors = {m.resource: m for m in config.pyhb.monitors}
 
     def line(self, group: ResourceGroup) -> None:
         refs = list(group.resources)
@@ -122,7 +125,7 @@ class _Builder:
             except Untranslatable as exc:
                 self.issues.append(issue(self.path, group.line, f"{ref.text}: {exc}"))
                 continue
-            members.append(_renamed(prim, self.ids.take(prim.id)))
+            members.append(self._with_monitor(_renamed(prim, self.ids.take(prim.id)), ref.text))
             if prim.note:
                 self.notes.append(f"haresources line {group.line}: {prim.note}")
         self.resources += clones
@@ -152,11 +155,52 @@ class _Builder:
                 Location(f"loc-{target}-{node}", target, node, str(PREFERENCE_SCORE))
             )
 
+    def _with_monitor(self, prim: Primitive, word: str) -> Primitive:
+        """``prim`` with the settings of its pyhb.cf monitor, if it has one."""
+        spec = self.monitors.get(word)
+        if spec is None:
+            return prim
+        if spec.check is not None:
+            self.issues.append(
+                issue(
+                    str(self.config.confdir / "pyhb.cf"),
+                    spec.line,
+                    f"monitor {spec.resource}: check= cannot be exported: Pacemaker "
+                    "monitors a resource with its own agent; drop check= to use the "
+                    "agent's monitor, or write an OCF agent that runs the check",
+                )
+            )
+            return prim
+        return _monitored(prim, spec)
+
 
 def _renamed(prim: Primitive, ident: str) -> Primitive:
-    return Primitive(
-        ident, prim.cls, prim.type, prim.provider, prim.params, prim.ops, prim.source, prim.note
+    return replace(prim, id=ident)
+
+
+def _duration(seconds: float) -> str:
+    """Seconds as Pacemaker writes a duration: ``5s``, ``1500ms``."""
+    ms = round(seconds * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _monitored(prim: Primitive, spec: MonitorSpec) -> Primitive:
+    """``prim`` with a pyhb.cf monitor's settings: its monitor operation's interval and
+    timeout, and the failures Pacemaker counts before it moves the resource (pyhb
+    restarts ``restarts`` times in ``window``, and moves at the next failure)."""
+    ops = tuple(
+        replace(op, interval=_duration(spec.interval), timeout=_duration(spec.timeout))
+        if op.name == "monitor" and not op.role
+        else op
+        for op in prim.ops
     )
+    if not any(op.name == "monitor" for op in ops):
+        ops += (Op("monitor", _duration(spec.interval), _duration(spec.timeout)),)
+    meta = (
+        ("migration-threshold", str(spec.restarts + 1)),
+        ("failure-timeout", _duration(spec.window)),
+    )
+    return replace(prim, ops=ops, meta=prim.meta + meta)
 
 
 def _stickiness(mode: AutoFailback) -> tuple[str, list[str]]:

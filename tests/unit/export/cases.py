@@ -47,6 +47,11 @@ beta drbddisk::r1 drbddisk::r2 Filesystem::/dev/drbd1::/srv/a \\
 alpha drbddisk::r3
 """
 
+EVERY_FORM_MONITORS = """\
+monitor exim4 interval=5s timeout=30s restarts=2 window=10m
+monitor IPaddr2::10.0.0.11/24/eth0:web/10.0.0.255 interval=1500ms
+"""
+
 
 def _executable(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +79,7 @@ def build(name: str, scratch: Path) -> Path:
             with (confdir / "ha.cf").open("a") as hacf:
                 hacf.write("stonith_host * external/ipmi alpha 10.9.0.1 admin pw1 lanplus\n")
                 hacf.write("stonith_host * external/ipmi beta 10.9.0.2 admin pw2\n")
+            (confdir / "pyhb.cf").write_text(EVERY_FORM_MONITORS)
     for script in INIT_SCRIPTS:
         _executable(confdir / "init.d" / script)
     for script in WRAPPER_SCRIPTS:

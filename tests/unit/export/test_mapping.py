@@ -234,3 +234,36 @@ def test_corosync_conf_has_the_nodes_addresses_two_node_quorum_and_token(tmp_pat
     status, _, err = run_export(confdir, "--corosync", "--addr", "gamma=10.0.0.9")
     assert status == 1
     assert "--addr: error: 'gamma=10.0.0.9'" in err
+
+
+def _op(root: ET.Element, rsc: str, name: str) -> tuple[str, str]:
+    op = root.find(f".//primitive[@id='{rsc}']/operations/op[@name='{name}']")
+    assert op is not None, (rsc, name)
+    return op.get("interval", ""), op.get("timeout", "")
+
+
+def _meta(root: ET.Element, rsc: str) -> dict[str, str]:
+    prim = root.find(f".//primitive[@id='{rsc}']")
+    assert prim is not None, rsc
+    return {p.get("name", ""): p.get("value", "") for p in prim.iterfind("meta_attributes/nvpair")}
+
+
+def test_pyhb_cf_monitors_become_monitor_operations_and_failure_counts(tmp_path: Path) -> None:
+    """A pyhb.cf monitor sets its resource's monitor operation, and Pacemaker moves the
+    resource at the failure pyhb would move it at (restarts + 1), counted over ``window``."""
+    root = _cib(build("every-form", tmp_path))
+    assert _op(root, "exim4", "monitor") == ("5s", "30s")
+    assert _meta(root, "exim4") == {"migration-threshold": "3", "failure-timeout": "600s"}
+    assert _op(root, "ip-10.0.0.11", "monitor")[0] == "1500ms"
+    assert _meta(root, "ip-10.0.0.11") == {"migration-threshold": "2", "failure-timeout": "600s"}
+    assert _meta(root, "ip-10.0.0.10") == {}  # not monitored in pyhb.cf: the agent's defaults
+
+
+def test_a_monitor_check_command_cannot_be_exported(tmp_path: Path) -> None:
+    confdir = build("every-form", tmp_path)
+    (confdir / "pyhb.cf").write_text("# checks\nmonitor exim4 check=/usr/local/bin/mailq-ok\n")
+    status, out, err = run_export(confdir)
+    assert status != 0
+    assert out == ""
+    assert f"{confdir / 'pyhb.cf'}:2:" in err
+    assert "check= cannot be exported" in err
