@@ -19,6 +19,7 @@ from pyhb.config import check_config, load_config
 from pyhb.config.model import ClusterConfig, HaConfig
 from pyhb.config.source import ConfigIssue, Severity
 from pyhb.daemon.fence_check import fencing_issues
+from pyhb.daemon.rcscripts import REFUSED, is_stock
 from pyhb.net.sockets import MediumError, check_medium
 
 
@@ -45,14 +46,40 @@ def check(
     resource_dirs: Sequence[Path] | None = None,
     media: bool = True,
 ) -> list[ConfigIssue]:
-    """Every issue (see ``pyhb.config.check_config``); with ``media``, the media too."""
-    return check_config(
+    """Every issue (see ``pyhb.config.check_config``); with ``media``, the media too; and
+    the event scripts the daemon will not run."""
+    issues = check_config(
         confdir,
         node_name,
         resource_dirs=resource_dirs,
         check_ifaces=False,
         media_check=machine_issues if media else None,
     )
+    return issues + event_script_issues(Path(confdir) / "rc.d")
+
+
+def event_script_issues(rcdir: Path) -> list[ConfigIssue]:
+    """A warning for each rc.d script the daemon refuses to run: a site's own
+    ``ip-request``/``ip-request-resp`` would answer on the wire besides pyhb
+    (docs/eventscripts.md)."""
+    issues = []
+    for name in sorted(REFUSED):
+        path = rcdir / name
+        try:
+            if not path.is_file() or is_stock(path):
+                continue
+        except OSError:
+            continue
+        issues.append(
+            ConfigIssue(
+                str(path),
+                0,
+                Severity.WARNING,
+                f"not run: it is not Heartbeat's own {name}, and pyhb answers ip-request "
+                "itself (a second answer would go on the wire); see docs/eventscripts.md",
+            )
+        )
+    return issues
 
 
 def load(confdir: Path | str, node_name: str | None = None, *, media: bool = True) -> ClusterConfig:

@@ -20,15 +20,14 @@ import logging
 import os
 import signal
 import subprocess
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from pyhb.config.model import ClusterConfig
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.rcoffers import Fields, job_environment
+from pyhb.resources.output import Output
 from pyhb.shipped import standin_dir
 
 log = logging.getLogger("pyhb")
@@ -222,11 +221,6 @@ def for_daemon(
     return EventScripts(paths.confdir, scripts, base_env, extra, ostatus, cwd=cwd)
 
 
-def _read_back(f: IO[bytes]) -> str:
-    f.seek(0)
-    return f.read(MAX_OUTPUT).decode("utf-8", "replace")
-
-
 def _killpg(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
@@ -237,29 +231,33 @@ async def run_job(
 ) -> Outcome:
     """Run one script in its own session; kill its group after ``limit`` seconds; always reap."""
     text = " ".join(argv)
-    with tempfile.TemporaryFile() as out:
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                cwd=str(cwd), env=dict(env), start_new_session=True,
-            )  # fmt: skip
-        except OSError as exc:
-            log.error("Event script %s cannot run: %s", text, exc)
-            return Outcome(argv, 127, str(exc))
-        rc: int | None = None
-        try:
-            rc = await asyncio.wait_for(proc.wait(), limit)
-        except TimeoutError:
-            _killpg(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), GRACE)
+    # A pipe drained until its last holder lets go, never a temporary file a background
+    # child would keep writing into after it was deleted (resources.output).
+    out = Output(asyncio.get_running_loop(), MAX_OUTPUT)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=subprocess.DEVNULL, stdout=out.write_fd, stderr=out.write_fd,
+            cwd=str(cwd), env=dict(env), start_new_session=True,
+        )  # fmt: skip
+    except OSError as exc:
+        out.close()
+        log.error("Event script %s cannot run: %s", text, exc)
+        return Outcome(argv, 127, str(exc))
+    out.started()
+    rc: int | None = None
+    try:
+        rc = await asyncio.wait_for(proc.wait(), limit)
+    except TimeoutError:
+        _killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), GRACE)
+        _killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+    finally:
+        if proc.returncode is None:  # cancelled: never leave a process behind
             _killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
-        finally:
-            if proc.returncode is None:  # cancelled: never leave a process behind
-                _killpg(proc.pid, signal.SIGKILL)
-                await asyncio.shield(proc.wait())
-        output = _read_back(out)
+            await asyncio.shield(proc.wait())
+        output = out.finish()
     tail = output.strip()[-TAIL_CHARS:]
     if rc is None:
         log.error("Event script %s timed out after %gs: killed. Output: %s", text, limit, tail)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pyhb.daemon.preflight import event_script_issues
 from pyhb.daemon.rcscripts import STOCK_SHA256, scan
 
 STOCK_DIR = Path("/etc/ha.d/rc.d")
@@ -86,3 +87,15 @@ def test_no_rc_d_directory_runs_nothing(tmp_path: Path) -> None:
     assert not scripts.runnable
     assert not scripts.stock
     assert not scripts.refused
+
+
+def test_pyhb_check_warns_of_the_rc_d_scripts_the_daemon_will_not_run(
+    stock_copy: Path,
+) -> None:
+    """``pyhb check`` says what the daemon would only log at start: an edited
+    ip-request is not run; Heartbeat's own scripts raise nothing."""
+    assert event_script_issues(stock_copy) == []
+    edited = stock_copy / "ip-request"
+    edited.write_text(edited.read_text() + "logger asked\n")
+    (issue,) = event_script_issues(stock_copy)
+    assert str(issue).startswith(f"{edited}: warning: not run: it is not Heartbeat's own")
