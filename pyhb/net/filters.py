@@ -4,7 +4,7 @@ Three classic BPF programs, built from byte strings compared word by word at fix
 offsets (3.0.6 and pyhb lay out the netstring format the same way: ``t`` first, then a
 status's ``st``, an acknowledgement's ``dest``). They sort datagrams into three kinds:
 
-* the twin's share: steady statuses (``STEADY``, ``st=active``: what every node of a
+* the twin's share: steady statuses (``STEADY_PREFIX``, ``st=active``: what every node of a
   settled cluster sends each keepalive) and acknowledgements for this node (they only
   free our send history). Both can wait for the node's own timer.
 * other nodes' acknowledgements (``###\\n14:(0)t=NS_ackmsg,`` whose next field is not
@@ -35,13 +35,13 @@ import logging
 import socket
 import struct
 
+from pyhb.wire.message import ACK_PREFIX, DEST_FIELD, STEADY_PREFIX
+
 log = logging.getLogger(__name__)
 
 SO_ATTACH_FILTER = 26
 SO_ATTACH_REUSEPORT_CBPF = 51
 UDP_HEADER = 8
-ACK_PREFIX = b"###\n14:(0)t=NS_ackmsg,"
-STEADY = b"###\n11:(0)t=status,12:(0)st=active,"
 
 # classic BPF opcodes (linux/filter.h)
 _LD_W_ABS, _LD_H_ABS, _LD_B_ABS = 0x20, 0x28, 0x30
@@ -113,7 +113,7 @@ class _Program:
 
 
 def _ours(node: bytes) -> bytes:
-    field = b"(0)dest=" + node
+    field = DEST_FIELD + node
     return b"%d:%s," % (len(field), field)
 
 
@@ -122,8 +122,8 @@ def _classify(p: _Program, base: int, node: bytes, lazy: str, other: str, others
     ``others_ack`` for another node's acknowledgement, else to ``other``."""
     ours = _ours(node)
     not_steady = p.unique("not-steady")
-    p.require(base + len(STEADY), not_steady)
-    p.match(STEADY, base, not_steady)
+    p.require(base + len(STEADY_PREFIX), not_steady)
+    p.match(STEADY_PREFIX, base, not_steady)
     p.goto(lazy)
     p.label(not_steady)
     p.require(base + len(ACK_PREFIX) + len(ours), other)

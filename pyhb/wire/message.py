@@ -273,8 +273,12 @@ def decode(data: bytes | bytearray | memoryview) -> Decoded:
     raise DecodeError("no message start marker (###\\n or >>>\\n)")
 
 
-_ACK_PREFIX = b"###\n14:(0)t=NS_ackmsg,"
-_DEST_FIELD = b"(0)dest="
+# How two kinds of datagram begin in the netstring format, byte for byte, as every node
+# (3.0.6 included) writes them: an acknowledgement, and a node's steady "I am active"
+# status. The kernel filters of net.filters and the reading below match them as bytes.
+ACK_PREFIX = b"###\n14:(0)t=NS_ackmsg,"
+STEADY_PREFIX = b"###\n11:(0)t=status,12:(0)st=active,"
+DEST_FIELD = b"(0)dest="
 
 
 def peek_ack_dest(buf: bytes) -> bytes | None:
@@ -284,16 +288,16 @@ def peek_ack_dest(buf: bytes) -> bytes | None:
     Lets a receiver drop acknowledgements meant for another node cheaply: nothing in
     them concerns it. Nothing here is authenticated.
     """
-    if not buf.startswith(_ACK_PREFIX):
+    if not buf.startswith(ACK_PREFIX):
         return None
-    pos = len(_ACK_PREFIX)
+    pos = len(ACK_PREFIX)
     colon = buf.find(b":", pos, pos + _MAX_LEN_DIGITS + 1)
     if colon < 0 or not buf[pos:colon].isdigit():
         return None
     end = colon + 1 + int(buf[pos:colon])
-    if end >= len(buf) or buf[end] != 0x2C or not buf.startswith(_DEST_FIELD, colon + 1):
+    if end >= len(buf) or buf[end] != 0x2C or not buf.startswith(DEST_FIELD, colon + 1):
         return None
-    return buf[colon + 1 + len(_DEST_FIELD) : end]
+    return buf[colon + 1 + len(DEST_FIELD) : end]
 
 
 def _peel_netstring(buf: bytes, pos: int) -> tuple[int, int]:

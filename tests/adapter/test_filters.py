@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from pyhb.net import filters
-from pyhb.wire.message import peek_ack_dest
+from pyhb.wire.message import ACK_PREFIX, STEADY_PREFIX, peek_ack_dest
 
 CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 CAPTURE = CAPTURES / "heartbeat-capture-2node.jsonl"
 PACKETS = [
     base64.b64decode(json.loads(line)["payload_b64"]) for line in CAPTURE.read_text().splitlines()
 ]
-ACKS = [p for p in PACKETS if p.startswith(filters.ACK_PREFIX)]
+ACKS = [p for p in PACKETS if p.startswith(ACK_PREFIX)]
 ACK_FOR_ALPHA = next(p for p in ACKS if b"dest=alpha," in p)
 ACK_FOR_BETA = next(p for p in ACKS if b"dest=beta," in p)
 STATUS = next(p for p in PACKETS if b"(0)t=status," in p)
@@ -82,15 +82,15 @@ def test_short_or_unusual_datagrams_are_left_to_python(
     """Too short to judge, or not laid out like an ack: delivered as they are."""
     rx, tx = pair
     assert filters.attach(rx, filters.prompt(b"alpha", split=False))
-    odd = [b"", b"x", filters.ACK_PREFIX, b">>>\nt=NS_ackmsg\ndest=beta\n<<<\n", STATUS[:40]]
+    odd = [b"", b"x", ACK_PREFIX, b">>>\nt=NS_ackmsg\ndest=beta\n<<<\n", STATUS[:40]]
     assert _deliveries(rx, tx, odd) == odd
 
 
-STEADY = [p for p in PACKETS if p.startswith(filters.STEADY)]
+STEADY = [p for p in PACKETS if p.startswith(STEADY_PREFIX)]
 UP = next(p for p in PACKETS if p.startswith(b"###\n11:(0)t=status,8:(0)st=up,"))
 RESOURCE = next(p for p in PACKETS if b"(0)t=resource," in p)
-ACK_BETA_PREFIX = filters.ACK_PREFIX + b"12:(0)dest=beta,"
-TWIN_END = filters.STEADY + b"END"  # an end marker the twin's filter lets through
+ACK_BETA_PREFIX = ACK_PREFIX + b"12:(0)dest=beta,"
+TWIN_END = STEADY_PREFIX + b"END"  # an end marker the twin's filter lets through
 ALL_KINDS = [STEADY[0], UP, RESOURCE, ACK_FOR_ALPHA, ACK_FOR_BETA, STEADY[1]]
 
 
@@ -109,7 +109,7 @@ def test_the_twin_gets_steady_statuses_and_our_acks_and_nothing_else(
 ) -> None:
     rx, tx = pair
     assert filters.attach(rx, filters.twin(b"alpha"))
-    short = filters.STEADY[:-1]
+    short = STEADY_PREFIX[:-1]
     got = _deliveries(rx, tx, [*ALL_KINDS, short, b""], end=TWIN_END)
     assert got == [STEADY[0], ACK_FOR_ALPHA, STEADY[1]]
 
@@ -126,7 +126,7 @@ def test_split_programs_share_out_every_datagram_exactly_once(
     try:
         assert filters.attach(rx, filters.prompt(b"beta", split=True))
         assert filters.attach(twin, filters.twin(b"beta"))
-        odd = [b"", b"###\n", filters.STEADY[:20]]
+        odd = [b"", b"###\n", STEADY_PREFIX[:20]]
         sent = [*PACKETS, *odd]
         main = _deliveries(rx, tx, sent)
         lazy = _deliveries(twin, tx, sent, end=TWIN_END)

@@ -30,8 +30,7 @@ from pyhb.config.model import (
 )
 from pyhb.core.engine import Engine
 from pyhb.core.events import Command, GroupAction, LogLine, RunGroups, ShutdownComplete
-from pyhb.net.filters import STEADY
-from pyhb.wire.message import peek_ack_dest
+from pyhb.wire.message import STEADY_PREFIX, peek_ack_dest
 
 WALL0 = 1_795_319_321.0
 
@@ -245,7 +244,7 @@ class ClusterSim:
         if dest is not None and dest != node.name.encode():
             return  # another node's acknowledgement: the kernel filter drops it
         lazy = node.lazy and not node.engine.statuses_wanted()
-        if lazy and (data.startswith(STEADY) or dest is not None):
+        if lazy and (data.startswith(STEADY_PREFIX) or dest is not None):
             node.pending.append((data, self.now))  # the twin's share: read at the timer
             return
         node.wakeups += 1

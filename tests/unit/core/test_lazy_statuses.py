@@ -12,7 +12,7 @@ import dataclasses
 from pyhb.clock import Instant
 from pyhb.core.engine import Engine
 from pyhb.core.events import OwnStatusesKnown
-from pyhb.net.filters import STEADY
+from pyhb.wire.message import STEADY_PREFIX
 from tests.helpers.sim import WALL0, ClusterSim, make_config
 
 VIP = "10.77.0.100/24/hb0"
@@ -163,7 +163,7 @@ def test_once_every_link_brought_our_packets_back_the_shell_learns_our_status_pr
         t += 0.2
         engine.handle_timer(Instant(t, WALL0 + t))
     sent = engine.datagrams_to_send(Instant(t, WALL0 + t))
-    steady = [d for d in sent if d.startswith(STEADY)]
+    steady = [d for d in sent if d.startswith(STEADY_PREFIX)]
     assert steady
     assert all(d.startswith(prefix) for d in steady)
     assert prefix.endswith(b"27:(1)srcuuid=" + b"a" * 16 + b",")
