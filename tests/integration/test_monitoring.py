@@ -142,8 +142,9 @@ def test_a_reload_starts_the_monitors_pyhbcf_now_names(make_cluster: ClusterFact
     assert client is not None
     (cluster.lab["a"].etc_dir / "pyhb.cf").write_text("monitor websvc interval=300ms\n")
     cluster.procs["a"].send_signal(signal.SIGHUP)
-    wait_for(lambda: "Monitoring websvc every 0.3s" in cluster.ha_log("a"), 5, step=0.05)
-    assert "Configuration reloaded: pyhb.cf" in cluster.ha_log("a")
+    # The reload logs the new monitor, then that it is done: wait for both lines.
+    wait_for(lambda: "Configuration reloaded: pyhb.cf" in cluster.ha_log("a"), 5, step=0.05)
+    assert "Monitoring websvc every 0.3s" in cluster.ha_log("a")
     kill_service(cluster, "a")
     wait_for(lambda: _starts(cluster, "a") == 2 and served(client), 10, step=0.05)
     assert cluster.owners() == ["a"]
