@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import signal
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pyhb.config.model import ClusterConfig
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.rcoffers import Fields, job_environment
 from pyhb.resources.output import Output
+from pyhb.resources.process import wait_or_kill
 from pyhb.shipped import standin_dir
 
 log = logging.getLogger("pyhb")
@@ -221,11 +221,6 @@ def for_daemon(
     return EventScripts(paths.confdir, scripts, base_env, extra, ostatus, cwd=cwd)
 
 
-def _killpg(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
 async def run_job(
     argv: tuple[str, ...], env: Mapping[str, str], cwd: Path, limit: float
 ) -> Outcome:
@@ -244,20 +239,11 @@ async def run_job(
         log.error("Event script %s cannot run: %s", text, exc)
         return Outcome(argv, 127, str(exc))
     out.started()
-    rc: int | None = None
     try:
-        rc = await asyncio.wait_for(proc.wait(), limit)
-    except TimeoutError:
-        _killpg(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), GRACE)
-        _killpg(proc.pid, signal.SIGKILL)
-        await proc.wait()
+        timed_out = await wait_or_kill(proc, limit, GRACE)
     finally:
-        if proc.returncode is None:  # cancelled: never leave a process behind
-            _killpg(proc.pid, signal.SIGKILL)
-            await asyncio.shield(proc.wait())
         output = out.finish()
+    rc = None if timed_out else proc.returncode
     tail = output.strip()[-TAIL_CHARS:]
     if rc is None:
         log.error("Event script %s timed out after %gs: killed. Output: %s", text, limit, tail)

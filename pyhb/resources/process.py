@@ -26,7 +26,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pyhb.agents.base import InProcessAgent
@@ -82,6 +82,35 @@ def _killpg(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+async def wait_or_kill(
+    proc: asyncio.subprocess.Process,
+    limit: float,
+    grace: float,
+    on_timeout: Callable[[], None] = lambda: None,
+) -> bool:
+    """Wait for ``proc`` (the leader of its own session); after ``limit`` seconds call
+    ``on_timeout`` and kill its process group (SIGTERM, ``grace`` seconds, SIGKILL).
+    Always reaped, also when cancelled. True if it timed out."""
+    try:
+        await asyncio.wait_for(proc.wait(), limit)
+    except TimeoutError:
+        on_timeout()
+        _killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), grace)
+        # The leader may have exited on SIGTERM while children linger: kill the group.
+        _killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+        return True
+    finally:
+        if proc.returncode is None:  # cancelled: never leave a process behind
+            _killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await asyncio.shield(proc.wait())
+    return False
+
+
 async def run_subprocess(
     inv: Invocation, env: Mapping[str, str], *, grace: float = DEFAULT_GRACE
 ) -> ScriptResult:
@@ -114,22 +143,13 @@ async def run_subprocess(
     out.started()
     err.started()
     try:
-        await asyncio.wait_for(proc.wait(), inv.timeout)
-    except TimeoutError:
-        timed_out = True
-        _log_timeout(inv, f": killing process group {proc.pid}")
-        _killpg(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), grace)
-        # The leader may have exited on SIGTERM while children linger: kill the group.
-        _killpg(proc.pid, signal.SIGKILL)
-        await proc.wait()
+        timed_out = await wait_or_kill(
+            proc,
+            inv.timeout,
+            grace,
+            lambda: _log_timeout(inv, f": killing process group {proc.pid}"),
+        )
     finally:
-        if proc.returncode is None:  # cancelled: never leave a process behind
-            _killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await asyncio.shield(proc.wait())
         stdout, stderr = out.finish(), err.finish()
     finished = loop.time()
     rc = None if timed_out else proc.returncode
