@@ -12,6 +12,12 @@ per medium; reqnodes/repnodes before going active (3.0.6 peers insist on it when
 they send ``protocol=1``); acks for every 10th sequence number; retransmission
 requests and answers. Resource ownership lives in ``core.ownership``.
 
+Its parts, each a module named for what it owns: ``core.receiver`` (what a datagram
+does, through the ``core.handlers`` table), ``core.keepalive`` (our status and the probes
+of quiet peers), ``core.commup`` (reqnodes/repnodes), ``core.views`` (the read side) and
+``core.splitmedia`` (what lazily read statuses change). The receive path reaches the
+engine only through ``core.handlers.Host``, which the engine is.
+
 Never imports asyncio, socket, subprocess, time, os or random.
 """
 
@@ -23,8 +29,9 @@ from collections.abc import Callable, Collection
 
 from pyhb.clock import Instant
 from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
-from pyhb.core import inbound
+from pyhb.core import views
 from pyhb.core.badpackets import BadPacketLog
+from pyhb.core.commup import CommUp
 from pyhb.core.compose import Composer, Pair
 from pyhb.core.events import (
     Cleanup,
@@ -38,7 +45,6 @@ from pyhb.core.events import (
     LogLine,
     MonitorFailure,
     NodeStatus,
-    OwnStatusesKnown,
     PeerStateChanged,
     RunGroups,
     Shutdown,
@@ -47,25 +53,29 @@ from pyhb.core.events import (
     StatusChanged,
     Takeover,
 )
+from pyhb.core.handlers import NOT_FOR_CLIENTS
+from pyhb.core.keepalive import Keepalive
 from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
 from pyhb.core.keychange import grace_verifier
 from pyhb.core.ownership import Ownership
-from pyhb.core.peers import PROBE_EVERY, PeerTable
+from pyhb.core.peers import PeerTable
 from pyhb.core.pingnodes import NodeInfo, PingTable
+from pyhb.core.receiver import Receiver
 from pyhb.core.seqno import SendHistory
-from pyhb.core.snapshot import GroupView, LinkView, NodeView, Snapshot
+from pyhb.core.snapshot import Snapshot
+from pyhb.core.splitmedia import SplitMedia
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
 from pyhb.wire.message import HaMessage
-from pyhb.wire.steady import Template
 
 log = logging.getLogger(__name__)
 
 RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
-REQNODES_PERIOD = 1.0  # 3.0.6 re-sends reqnodes every second until answered
-STATUS_ALIGN = 0.5  # keepalives: how early our status may go out to join a peer's
-STATUS_SLOTS = ("seq", "ts", "ld")  # the fields of our status that change each time
-FOLLOW_SLACK, FOLLOW_SLACK_MAX = 0.05, 0.02  # keepalives, seconds: see status_heard
+
+
+def wire_name(config: ClusterConfig) -> bytes:
+    """The local node's name as it is on the wire (``src`` of our messages)."""
+    return node_key(config.local_node).encode(TEXT_ENCODING, TEXT_ERRORS)
 
 
 class Engine:
@@ -81,11 +91,14 @@ class Engine:
         rand: Callable[[], float],
         loadavg: Callable[[], str] = lambda: "n/a",
         manage_resources: bool = True,
+        lazy_statuses: bool = False,
     ) -> None:
+        """``lazy_statuses``: the shell reads peers' steady statuses at our own timer
+        rather than as they arrive (split media, ``core.splitmedia``)."""
         ha = config.ha
         self.config = config
         self.local = node_key(config.local_node)
-        self.local_raw = self.local.encode(TEXT_ENCODING, TEXT_ERRORS)  # as on the wire
+        self.local_raw = wire_name(config)
         self.keepalive = ha.keepalive / 1000
         self.deadtime = ha.deadtime / 1000
         self.warntime = ha.warntime / 1000
@@ -95,11 +108,9 @@ class Engine:
         self.status = NodeStatus.INIT
         self.comm_up = False
         self.generation = generation
-        self._rand = rand
-        self._signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
+        self.split = SplitMedia(lazy_statuses)
         self._verifier = Verifier(config.authkeys)
         self._key_grace_until: float | None = None  # see core.keychange
-        self._status_templates: dict[tuple[NodeStatus, str], Template] = {}
         self._compose = Composer(
             node=self.local,
             uuid=uuid,
@@ -117,17 +128,16 @@ class Engine:
         )
         self._outbox: list[bytes] = []
         # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
-        # our own without decoding and authenticating it again (``inbound``).
+        # our own without decoding and authenticating it again (``core.receiver``).
         self._recent_sent: deque[bytes] = deque(maxlen=RECENT_SENT)
         self._events: deque[Event] = deque()
-        self._next_status = now.mono
-        self._reqnodes_due: float | None = None
+        signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
+        self._status = Keepalive(self._compose, signer, self.history, self.resend, first=now.mono)
+        self._comm = CommUp(self.peers, self.pings, self.send, self.go_active)
         self._op_ids = 0
         self._last_entry = now.mono
         self._now = now
         self.badpackets = BadPacketLog()
-        self._rexmit_high_logged: dict[str, float] = {}
-        self._namesake_logged: float | None = None
         groups = config.groups if manage_resources else ()
         self.ownership = Ownership(
             self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log
@@ -136,19 +146,48 @@ class Engine:
         fence = self.ownership.fence  # STONITH before takeover (core.fencing)
         fence.enabled = bool(groups and ha.fencing.devices_for(self.local))
         fence.request = lambda peer: self._emit(FencePeer(peer))
-        # Set by the shell when peers' steady statuses are read at our own timer rather
-        # than as they arrive: one may then be read up to a keepalive after it came, so
-        # a quiet peer is probed a keepalive later than otherwise.
-        self.statuses_lazy = False
+        receiver = Receiver(
+            self,
+            local=self.local,
+            local_raw=self.local_raw,
+            uuid=uuid,
+            peers=self.peers,
+            own_links=self.own_links,
+            recent_sent=self._recent_sent,
+            badpackets=self.badpackets,
+            history=self.history,
+            ownership=self.ownership,
+            split=self.split,
+        )
+        # One UDP payload from ``addr`` on ``medium`` (the link name: the interface):
+        # ``Receiver.receive_datagram`` itself (no call in between: it runs for every
+        # datagram). False if it was dropped without changing anything.
+        self.receive_datagram = receiver.receive_datagram
         self.handle_timer(now)
 
-    # -- plumbing ------------------------------------------------------------------------
+    # -- plumbing, and what the receive path asks of the engine (core.handlers.Host) ----
 
     def _log(self, level: int, text: str) -> None:
         self._events.append(LogLine(level, text))
 
     def _emit(self, event: Event) -> None:
         self._events.append(event)
+
+    log_line = _log
+    emit = _emit
+
+    def queued(self) -> int:
+        """How many events wait for ``next_event``."""
+        return len(self._events)
+
+    def resend(self, data: bytes) -> None:
+        """Queue one of our datagrams again, as it was sent (a retransmission)."""
+        self._outbox.append(data)
+
+    @property
+    def verifier(self) -> Verifier:
+        """What received datagrams are checked with (the old key too during a key change)."""
+        return self._verifier
 
     def _send_from_ownership(
         self, mtype: str, fields: list[tuple[str, str]], dest: str | None
@@ -167,10 +206,10 @@ class Engine:
         pairs = self._compose.build(
             mtype, fields, seq=seq, wall=self._now.wall, dest=dest, dest_uuid=dest_uuid
         )
-        data = self._signer.datagram_of(pairs)
+        data = self._status.signer.datagram_of(pairs)
         if seq is not None:
             self.history.record(seq, data)
-            if (dest is None or dest == self.local) and mtype not in inbound.NOT_FOR_CLIENTS:
+            if (dest is None or dest == self.local) and mtype not in NOT_FOR_CLIENTS:
                 # 3.0.6 hands its own messages to its API clients as it reads them back.
                 self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
         self._outbox.append(data)
@@ -179,16 +218,16 @@ class Engine:
     def send_verbatim(self, fields: list[tuple[str, str | bytes]], now: Instant) -> list[Pair]:
         """Queue a message composed by an API client (``t`` first; a ``dest`` among its
         fields addresses it) with our trailer; returns the message as sent, but ``auth``."""
-        self._enter(now)
+        self.enter(now)
         dest = next((v for k, v in fields if k == "dest" and isinstance(v, str)), None)
         peer = self.peers.get(dest) if dest is not None else None
         dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
         seq = self.history.allocate()
         pairs = self._compose.verbatim(fields, seq=seq, wall=now.wall, dest_uuid=dest_uuid)
-        data = self._signer.datagram_of(pairs)
+        data = self._status.signer.datagram_of(pairs)
         self.history.record(seq, data)
         self._outbox.append(data)
-        self._after()
+        self.settle()
         return pairs
 
     def _run(
@@ -211,7 +250,7 @@ class Engine:
             self._op_ids += 1
             self._emit(RunGroups(self._op_ids, GroupAction.ANNOUNCE, held, "re-announce"))
 
-    def _enter(self, now: Instant) -> None:
+    def enter(self, now: Instant) -> None:
         """Bookkeeping at every entry point: the time, and detection of a frozen process."""
         gap = now.mono - self._last_entry
         self._now = now
@@ -230,17 +269,10 @@ class Engine:
                     if link.last_heard is not None:
                         link.last_heard = now.mono
             self.pings.stalled(now.mono)
-            self._next_status = now.mono
+            self._status.next_at = now.mono
             self.ownership.stalled(now.mono)
 
-    # -- the four-method contract --------------------------------------------------------
-
-    # One UDP payload from ``addr`` on ``medium`` (the link name: the interface); see
-    # ``inbound.receive_datagram``, which is this method itself (no call in between: it
-    # runs for every datagram). ``arrived`` (monotonic, not after ``now``) is when a
-    # datagram read late reached the host: liveness is dated by it (``statuses_lazy``).
-    # False if it was dropped without changing anything.
-    receive_datagram = inbound.receive_datagram
+    # -- the four-method contract (``receive_datagram``: see __init__) ------------------
 
     def datagrams_to_send(self, now: Instant) -> list[bytes]:
         """Datagrams queued since the last call; each goes out on every medium."""
@@ -260,15 +292,11 @@ class Engine:
         rules are ``Peer.dead_deadline``, a link's ``last_heard + dt``, the peer's
         retransmission requests and quiet-peer probe, then our own timers.
         """
-        t = self._next_status
-        comm_up, initdead, up = self.comm_up, self.initdead, LinkStatus.UP
+        t = self._status.next_at
+        comm_up, started, initdead, up = self.comm_up, self.started, self.initdead, LinkStatus.UP
         for p in self.peers.peers.values():
-            if p.status is not NodeStatus.DEAD:
-                last = p.last_status
-                if last is None:
-                    d = self.started + initdead
-                else:
-                    d = last + (p.dt if comm_up else initdead)
+            d = p.dead_deadline(started, initdead, comm_up)
+            if d is not None:
                 t = min(t, d)
                 probe = p.probe_at
                 if probe is not None and comm_up and p.heard and probe < t:
@@ -282,7 +310,7 @@ class Engine:
                 if r is not None and r < t:
                     t = r
         for r in (
-            self._reqnodes_due,
+            self._comm.reqnodes_due,
             self.ownership.next_deadline(),
             self.badpackets.due(),
             self._key_grace_until,
@@ -294,18 +322,14 @@ class Engine:
 
     def statuses_wanted(self) -> bool:
         """Whether the shell must read peers' steady statuses as they arrive rather than
-        at our own timer (``statuses_lazy``): while a peer is dead, so that one that
-        speaks again (a healed partition, a link back up) is noticed at once."""
-        for p in self.peers.peers.values():  # noqa: SIM110 (runs after every input: no generator)
-            if p.status is NodeStatus.DEAD:
-                return True
-        return False
+        at our own timer (``core.splitmedia``)."""
+        return self.split.wanted(self.peers)
 
     def handle_timer(self, now: Instant) -> None:
         """Do whatever is due at ``now``."""
-        self._enter(now)
+        self.enter(now)
         t = now.mono
-        if t >= self._next_status:
+        if t >= self._status.next_at:
             self._send_status()
         self._check_timeouts(t)
         peers = self.peers.peers.values()
@@ -321,10 +345,12 @@ class Engine:
                     )
         for p in peers:
             if p.probe_at is not None and t >= p.probe_at:
-                self._probe_quiet_peers(t)
+                if self.comm_up:
+                    self._status.probe_quiet_peers(self.peers, t, self.keepalive, self.send)
                 break
-        if self._reqnodes_due is not None and t >= self._reqnodes_due:
-            self._send_reqnodes(t)
+        due = self._comm.reqnodes_due
+        if due is not None and t >= due:
+            self._comm.send_reqnodes(t, comm_up=self.comm_up)
         due = self.ownership.next_deadline()
         if due is not None and t >= due:
             self.ownership.timer(t)
@@ -334,7 +360,7 @@ class Engine:
             self._key_grace_until = None
             self._verifier = Verifier(self.config.authkeys)
             self._log(logging.INFO, "Key change grace over: only the keys of authkeys count")
-        self._after()
+        self.settle()
 
     def reconfigure(self, config: ClusterConfig, now: Instant) -> None:
         """Apply a reloaded configuration's timings and authkeys; the rest stays as started.
@@ -342,7 +368,7 @@ class Engine:
         A peer whose advertised dead time was our old deadtime gets the new one; the next
         status goes out at once so peers see the new ``dt`` without waiting a keepalive.
         """
-        self._enter(now)
+        self.enter(now)
         ha = config.ha
         old_deadtime = self.deadtime
         self.keepalive = ha.keepalive / 1000
@@ -352,7 +378,7 @@ class Engine:
         for p in self.peers:
             if p.dt == old_deadtime:
                 p.dt = self.deadtime
-        self._signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
+        self._status.signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
         self._key_grace_until = None
         grace = grace_verifier(self.config.authkeys, config.authkeys)
@@ -365,15 +391,15 @@ class Engine:
                 f"signed with it are accepted for {KEY_CHANGE_GRACE:.0f} s more, while the "
                 "other nodes change theirs",
             )
-        self._status_templates.clear()
+        self._status.forget_templates()
         self.config = config
-        self._next_status = now.mono
+        self._status.next_at = now.mono
         self.own_links_up()  # our status may start differently now (dt)
-        self._after()
+        self.settle()
 
     def request(self, cmd: Command, now: Instant) -> str | None:
         """An operator command; None when accepted, else the reason it was refused."""
-        self._enter(now)
+        self.enter(now)
         own = self.ownership
         match cmd:
             case Standby(hold):
@@ -396,27 +422,28 @@ class Engine:
                     result = None
                 else:
                     result = own.shutdown()
-        self._after()
+        self.settle()
         return result
 
     def script_finished(self, op_id: int, failed: Collection[str], now: Instant) -> None:
         """A ``RunGroups`` effect completed; ``failed`` names the groups that failed."""
-        self._enter(now)
+        self.enter(now)
         self.ownership.finished(op_id, failed)
-        self._after()
+        self.settle()
 
     def fence_finished(self, peer: str, now: Instant) -> None:
         """The daemon reset ``peer`` (a ``FencePeer`` effect): takeover may go on."""
-        self._enter(now)
+        self.enter(now)
         if self.ownership.fence.reset_done(peer):
             self.ownership.evaluate()
-        self._after()
+        self.settle()
 
     def fence_wanted(self, peer: str) -> bool:
         """Is the reset of ``peer`` still wanted (it has not been heard from since)?"""
         return self.ownership.fence.wanted(peer)
 
-    def _after(self) -> None:
+    def settle(self) -> None:
+        """What an input may have made due: a deferred request, the steps of a shutdown."""
         own = self.ownership
         if own.deferred_request is not None:
             own.poll_deferred()
@@ -439,7 +466,11 @@ class Engine:
             self.status = NodeStatus.UP
             self._log(logging.INFO, "Local status now set to: 'up'")
         self._send_status_word(self.status)
-        self._next_status = self._now.mono + self.keepalive
+        self._status.next_at = self._now.mono + self.keepalive
+
+    def _send_status_word(self, st: NodeStatus) -> None:
+        """Queue our status ``st`` (``core.keepalive``): the one place it goes out."""
+        self._status.send(st, self.deadtime, self._now.wall)
 
     def send_status_now(self) -> None:
         """Send our status at once, an extra one: the regular ones keep their times."""
@@ -447,85 +478,31 @@ class Engine:
             self._send_status_word(self.status)
 
     def status_heard(self, t: float) -> None:
-        """A peer's newest status arrived at ``t``: if ours is due within
-        ``STATUS_ALIGN`` keepalives, it goes out now instead.
-
-        Nodes that start at random moments thus settle into sending their statuses
-        together, one following another's; a node then wakes up about once per
-        keepalive for every status of the cluster instead of once per node plus once
-        for its own. Having followed, our own timer is set ``FOLLOW_SLACK`` later than
-        a keepalive (only while that stays below ``warntime``), so that the next status
-        we follow arrives before it fires rather than just after it. Our statuses are
-        thus never more than a keepalive plus that slack apart, and never less than
-        ``1 - STATUS_ALIGN`` keepalives.
-        """
+        """A peer's newest status arrived at ``t``: if ours is due soon, it goes out now
+        instead, and the cluster's statuses go out together (``Keepalive.follows``)."""
         if (
             self.comm_up
             and self.status in (NodeStatus.UP, NodeStatus.ACTIVE)
-            and self._next_status - t <= STATUS_ALIGN * self.keepalive
+            and self._status.follows(t, self.keepalive)
         ):
             self._send_status()
-            slack = min(FOLLOW_SLACK * self.keepalive, FOLLOW_SLACK_MAX)
-            if self.keepalive + slack < self.warntime:
-                self._next_status += slack
-
-    def _status_template(self, st: NodeStatus) -> Template:
-        """Our status ``st`` as ``send("status", ...)`` would build it, but for ``seq``,
-        ``ts`` and ``ld``, which change from one status to the next."""
-        dt = f"{int(self.deadtime * 1000):x}"
-        template = self._status_templates.get((st, dt))
-        if template is None:
-            fields = [("st", str(st)), ("dt", dt), ("protocol", "1")]
-            pairs = self._compose.build("status", fields, seq=0, wall=0.0)
-            template = Template(self._signer, pairs, STATUS_SLOTS)
-            if len(self._status_templates) >= len(NodeStatus):
-                self._status_templates.clear()  # a reload changed dt: the old ones go
-            self._status_templates[(st, dt)] = template
-        return template
+            self._status.followed(self.keepalive, self.warntime)
 
     def own_links_up(self) -> None:
         """Every medium has carried one of our packets back: tell the shell what our
-        steady statuses start with (``OwnStatusesKnown``), so it need not read them."""
-        if all(s is LinkStatus.UP for s in self.own_links.values()):
-            self._emit(OwnStatusesKnown(self._status_template(NodeStatus.ACTIVE).head))
+        steady statuses start with (``core.splitmedia``), so it need not read them."""
+        event = self.split.own_statuses_known(self.own_links, self._own_status_head)
+        if event is not None:
+            self._emit(event)
 
-    def _send_status_word(self, st: NodeStatus) -> None:
-        """Queue our status (see ``_status_template``)."""
-        template = self._status_template(st)
-        seq = self.history.allocate()
-        data = template.datagram(f"{seq:x}", f"{int(self._now.wall):x}", self._compose.loadavg())
-        self.history.record(seq, data)
-        self._outbox.append(data)
-
-    def _probe_quiet_peers(self, t: float) -> None:
-        """A peer's status is overdue: ask for the packets it should have sent since.
-
-        On a lossy link the statuses that would keep a live peer alive may all be lost
-        within one deadtime. A retransmission request for the sequence numbers after the
-        last one received (``NS_rexmit``, which 3.0.6 answers too) brings back whatever
-        the peer did send; a retransmitted status refreshes its liveness like any status
-        we had not seen. A dead peer simply does not answer. Replays cannot help an
-        attacker: only sequence numbers not yet received are accepted.
-        """
-        if not self.comm_up:
-            return
-        for p in self.peers:
-            if p.probe_at is None or not p.alive or t < p.probe_at or p.last_status is None:
-                continue
-            silent = t - p.last_status
-            count = max(1, min(int(silent / self.keepalive), 8))
-            first = p.tracker.last + 1
-            self.send(
-                "NS_rexmit", [("firstseq", str(first)), ("lastseq", str(first + count - 1))],
-                dest=p.name,
-            )  # fmt: skip
-            p.probe_at = t + PROBE_EVERY * self.keepalive
+    def _own_status_head(self) -> bytes:
+        return self._status.template(NodeStatus.ACTIVE, self.deadtime).head
 
     def _check_timeouts(self, t: float) -> None:
         for p in self.peers.peers.values():
             d = p.dead_deadline(self.started, self.initdead, self.comm_up)
             if d is not None and t >= d:
-                self._declare_dead(p.name, graceful=False)
+                self.declare_dead(p.name, graceful=False)
             for link in p.links.values():
                 if (
                     link.status is LinkStatus.UP
@@ -538,23 +515,18 @@ class Engine:
         if self.pings:
             self._events.extend(self.pings.check(t, self.initdead))
         if not self.comm_up:
-            self._check_comm_up(t)
+            self._comm.check(t)
 
     def ping_reply(self, name: str, now: Instant) -> None:
         """An ICMP echo reply for ping node ``name`` arrived (docs/pingnodes.md)."""
-        self._enter(now)
+        self.enter(now)
         self._events.extend(self.pings.heard(name, now.mono))
         if not self.comm_up:
-            self._check_comm_up(now.mono)
-        self._after()
+            self._comm.check(now.mono)
+        self.settle()
 
-    def nodes_info(self) -> tuple[NodeInfo, ...]:
-        """Every node's name, type and status: peers, ping nodes, then us."""
-        own = (NodeInfo(self.local, "normal", self.status),)
-        peers = tuple(NodeInfo(p.name, "normal", p.status) for p in self.peers)
-        return peers + self.pings.info() + own
-
-    def _declare_dead(self, name: str, *, graceful: bool) -> None:
+    def declare_dead(self, name: str, *, graceful: bool) -> None:
+        """Peer ``name`` is dead: it said shutdone (``graceful``) or its deadline passed."""
         p = self.peers.get(name)
         if p is None or p.status is NodeStatus.DEAD:
             return
@@ -569,35 +541,10 @@ class Engine:
         if self.comm_up:
             self.ownership.peer_dead(name, self._now.mono, graceful=graceful)
 
-    def _check_comm_up(self, t: float) -> None:
-        """Communication is up once every node was heard from or declared dead, and the
-        reqnodes/repnodes exchange (if the peer uses it) has completed."""
-        if self.comm_up:
-            return
-        if any(not p.heard and p.status is not NodeStatus.DEAD for p in self.peers):
-            return
-        if not self.pings.settled():
-            return
-        live = [p for p in self.peers.live() if p.protocol]
-        if live and self._reqnodes_due is None:
-            self._send_reqnodes(t)
-            return
-        if not live:
-            self._go_active()
-
-    def _send_reqnodes(self, t: float) -> None:
-        live = [p for p in self.peers.live() if p.protocol]
-        if self.comm_up or not live:
-            self._reqnodes_due = None
-            if not self.comm_up and not live:
-                self._go_active()
-            return
-        self.send("reqnodes", [], dest=live[0].name)
-        self._reqnodes_due = t + REQNODES_PERIOD
-
-    def _go_active(self) -> None:
+    def go_active(self) -> None:
+        """Our communication is up (``core.commup``): we are active."""
         self.comm_up = True
-        self._reqnodes_due = None
+        self._comm.reqnodes_due = None
         self._log(logging.INFO, "Comm_now_up(): updating status to active")
         self._log(logging.INFO, "Local status now set to: 'active'")
         self.status = NodeStatus.ACTIVE
@@ -608,31 +555,20 @@ class Engine:
             self.ownership.fence.peer_lost(p.name)
         self.ownership.comm_up(live[0].name if live else None, self._now.mono)
 
-    # -- the read-only view ------------------------------------------------------------
+    # -- the read-only view (core.views) ----------------------------------------------
 
     def snapshot(self) -> Snapshot:
         """What ``cl_status`` shows, in 3.0.6's node order (peers first, then us)."""
-        views = {
-            p.name: NodeView(
-                p.name, p.status, tuple(LinkView(n, lk.status) for n, lk in p.links.items())
-            )
-            for p in self.peers
-        }
-        own = tuple(LinkView(n, s) for n, s in self.own_links.items())
-        views[self.local] = NodeView(self.local, self.status, own)
-        # 3.0.6 lists nodes in reverse ha.cf order (``node a b`` lists b, then a).
-        nodes = tuple(views[n] for n in reversed(self.config.ha.node) if n in views)
-        nodes = tuple(reversed(self.pings.views())) + nodes  # ping nodes: after the nodes
-        own_state = self.ownership
-        groups = tuple(
-            GroupView(g.key, g.node, own_state.state[g.key], own_state.errors.get(g.key))
-            for g in own_state.groups.values()
+        return views.snapshot(
+            self.config,
+            self.local,
+            self.status,
+            self.own_links,
+            self.peers,
+            self.pings,
+            self.ownership,
         )
-        return Snapshot(
-            local_node=self.local,
-            local_status=self.status,
-            nodes=nodes,
-            rscstatus=own_state.rscstatus(),
-            groups=groups,
-            params=dict(self.config.ha.params),
-        )
+
+    def nodes_info(self) -> tuple[NodeInfo, ...]:
+        """Every node's name, type and status: peers, ping nodes, then us."""
+        return views.nodes_info(self.local, self.status, self.peers, self.pings)

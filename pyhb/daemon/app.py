@@ -32,7 +32,7 @@ from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.control.status import MonitorAccessor, build_status
-from pyhb.core.engine import Engine
+from pyhb.core.engine import Engine, wire_name
 from pyhb.core.events import (
     Cleanup,
     ClusterMessage,
@@ -120,7 +120,9 @@ class Daemon:
             rtprio = cfg.ha.params.get("rtprio")
             make_realtime(int(rtprio) if rtprio else None)
         generation, uuid = self._prepare_state()
-        media = open_media(cfg.ha.media)
+        # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
+        # twin socket read at the engine's own timer, wherever the kernel allows it.
+        media = self._media = split_media(open_media(cfg.ha.media), wire_name(cfg))
         self.runner = self._make_runner()
         self.engine = Engine(
             cfg,
@@ -130,13 +132,10 @@ class Daemon:
             rand=random.random,
             loadavg=LoadAvg(),
             manage_resources=self.manage_resources,
+            lazy_statuses=any(ms.lazy is not None for ms in media),
         )
         self._start_monitor()
         self._marks = MarkKeeper.resume(paths.statedir, self.engine.peers)  # core.replayfloor
-        # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
-        # twin socket read at the engine's own timer, wherever the kernel allows it.
-        media = self._media = split_media(media, self.engine.local_raw)
-        self.engine.statuses_lazy = any(ms.lazy is not None for ms in media)
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
         exporter = await self._serve_metrics((listen.host, listen.port)) if listen else None

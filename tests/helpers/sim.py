@@ -159,8 +159,8 @@ class ClusterSim:
             generation=node.generation,
             now=self.instant(),
             rand=self.rng.random,
+            lazy_statuses=node.lazy,
         )
-        node.engine.statuses_lazy = node.lazy
         node.pending.clear()
         self._service(node)
 

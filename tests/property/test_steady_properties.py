@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
-from pyhb.core.inbound import _hex  # what the engine makes of a hex field
+from pyhb.core.handlers import hex_field as _hex  # what the engine makes of a hex field
 from pyhb.wire.auth import Signer, Verifier
 from pyhb.wire.message import HaMessage, decode, encode_body, encode_netstring
 from pyhb.wire.steady import Status, Template, read_status

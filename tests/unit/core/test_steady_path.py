@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod, ClusterConfig
-from pyhb.core import inbound
+from pyhb.core import receiver
 from pyhb.core.engine import Engine
 from pyhb.core.events import NodeStatus, Standby
 from tests.helpers.sim import ClusterSim, make_config
@@ -71,7 +71,7 @@ def _run(
 ) -> ClusterSim:
     with monkeypatch.context() as m:
         if not steady:
-            m.setattr(inbound, "read_status", lambda data: None)
+            m.setattr(receiver, "read_status", lambda data: None)
             m.setattr(Engine, "_send_status_word", _general_status)
         sim = ClusterSim(configs, lazy=lazy, seed=7)
         _story(sim)
@@ -108,14 +108,14 @@ def test_the_steady_path_reads_nearly_every_datagram_of_a_settled_cluster(
 ) -> None:
     """It is what an idle node spends its time on: every peer status but the first ones."""
     taken = []
-    real = inbound._steady_status
+    real = receiver.Receiver._steady_status
 
     def counting(*args: object, **kw: object) -> bool:
         ok = real(*args, **kw)  # type: ignore[arg-type]
         taken.append(ok)
         return ok
 
-    monkeypatch.setattr(inbound, "_steady_status", counting)
+    monkeypatch.setattr(receiver.Receiver, "_steady_status", counting)
     sim = ClusterSim(_configs(("a", "b")), lazy=True)
     sim.start("a")
     sim.start("b")

@@ -1,0 +1,114 @@
+"""Our own status, every keepalive: when it goes out, how it is built, and the probes of
+peers whose statuses are overdue (docs/protocol.md#timers).
+
+Part of the engine; never imports asyncio, socket, subprocess, time, os or random.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyhb.core.compose import Composer
+from pyhb.core.events import NodeStatus
+from pyhb.core.peers import PROBE_EVERY, PeerTable
+from pyhb.core.seqno import SendHistory
+from pyhb.wire.auth import Signer
+from pyhb.wire.steady import Template
+
+STATUS_ALIGN = 0.5  # keepalives: how early our status may go out to join a peer's
+STATUS_SLOTS = ("seq", "ts", "ld")  # the fields of our status that change each time
+FOLLOW_SLACK, FOLLOW_SLACK_MAX = 0.05, 0.02  # keepalives, seconds: see Keepalive.follows
+MAX_PROBE = 8  # sequence numbers asked for at most by one quiet-peer probe
+
+Send = Callable[..., int | None]
+
+
+class Keepalive:
+    """Our status datagrams and their timing; the engine decides which status we have."""
+
+    def __init__(
+        self,
+        compose: Composer,
+        signer: Signer,
+        history: SendHistory,
+        queue: Callable[[bytes], None],
+        *,
+        first: float,
+    ) -> None:
+        self._compose = compose
+        self.signer = signer  # replaced on a reload (``Engine.reconfigure``)
+        self._history = history
+        self._queue = queue
+        self._templates: dict[tuple[NodeStatus, str], Template] = {}
+        self.next_at = first  # when our next regular status is due (monotonic)
+
+    def template(self, st: NodeStatus, deadtime: float) -> Template:
+        """Our status ``st`` as ``send("status", ...)`` would build it, but for ``seq``,
+        ``ts`` and ``ld``, which change from one status to the next."""
+        dt = f"{int(deadtime * 1000):x}"
+        template = self._templates.get((st, dt))
+        if template is None:
+            fields = [("st", str(st)), ("dt", dt), ("protocol", "1")]
+            pairs = self._compose.build("status", fields, seq=0, wall=0.0)
+            template = Template(self.signer, pairs, STATUS_SLOTS)
+            if len(self._templates) >= len(NodeStatus):
+                self._templates.clear()  # a reload changed dt: the old ones go
+            self._templates[(st, dt)] = template
+        return template
+
+    def forget_templates(self) -> None:
+        """The keys or the dead time changed: build every status anew."""
+        self._templates.clear()
+
+    def send(self, st: NodeStatus, deadtime: float, wall: float) -> None:
+        """Queue our status ``st`` (see ``template``)."""
+        seq = self._history.allocate()
+        data = self.template(st, deadtime).datagram(
+            f"{seq:x}", f"{int(wall):x}", self._compose.loadavg()
+        )
+        self._history.record(seq, data)
+        self._queue(data)
+
+    def follows(self, t: float, keepalive: float) -> bool:
+        """Whether a peer's newest status, arrived at ``t``, is one ours should follow now:
+        ours is due within ``STATUS_ALIGN`` keepalives.
+
+        Nodes that start at random moments thus settle into sending their statuses
+        together, one following another's; a node then wakes up about once per
+        keepalive for every status of the cluster instead of once per node plus once
+        for its own. Having followed, our own timer is set ``FOLLOW_SLACK`` later than
+        a keepalive (``followed``), so that the next status we follow arrives before it
+        fires rather than just after it. Our statuses are thus never more than a
+        keepalive plus that slack apart, and never less than ``1 - STATUS_ALIGN``
+        keepalives.
+        """
+        return self.next_at - t <= STATUS_ALIGN * keepalive
+
+    def followed(self, keepalive: float, warntime: float) -> None:
+        """Our status just followed a peer's: the slack (only while below ``warntime``)."""
+        slack = min(FOLLOW_SLACK * keepalive, FOLLOW_SLACK_MAX)
+        if keepalive + slack < warntime:
+            self.next_at += slack
+
+    @staticmethod
+    def probe_quiet_peers(peers: PeerTable, t: float, keepalive: float, send: Send) -> None:
+        """A peer's status is overdue: ask for the packets it should have sent since.
+
+        On a lossy link the statuses that would keep a live peer alive may all be lost
+        within one deadtime. A retransmission request for the sequence numbers after the
+        last one received (``NS_rexmit``, which 3.0.6 answers too) brings back whatever
+        the peer did send; a retransmitted status refreshes its liveness like any status
+        we had not seen. A dead peer simply does not answer. Replays cannot help an
+        attacker: only sequence numbers not yet received are accepted.
+        """
+        for p in peers:
+            if p.probe_at is None or not p.alive or t < p.probe_at or p.last_status is None:
+                continue
+            silent = t - p.last_status
+            count = max(1, min(int(silent / keepalive), MAX_PROBE))
+            first = p.tracker.last + 1
+            send(
+                "NS_rexmit", [("firstseq", str(first)), ("lastseq", str(first + count - 1))],
+                dest=p.name,
+            )  # fmt: skip
+            p.probe_at = t + PROBE_EVERY * keepalive
