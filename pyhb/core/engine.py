@@ -57,6 +57,7 @@ from pyhb.core.handlers import NOT_FOR_CLIENTS
 from pyhb.core.keepalive import Keepalive
 from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
 from pyhb.core.keychange import grace_verifier
+from pyhb.core.outbox import Outbox
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PeerTable
 from pyhb.core.pingnodes import NodeInfo, PingTable
@@ -69,8 +70,6 @@ from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
 from pyhb.wire.message import HaMessage
 
 log = logging.getLogger(__name__)
-
-RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
 
 
 def wire_name(config: ClusterConfig) -> bytes:
@@ -111,13 +110,6 @@ class Engine:
         self.split = SplitMedia(lazy_statuses)
         self._verifier = Verifier(config.authkeys)
         self._key_grace_until: float | None = None  # see core.keychange
-        self._compose = Composer(
-            node=self.local,
-            uuid=uuid,
-            generation=generation,
-            ttl=ha.hopfudge + len(ha.node),
-            loadavg=loadavg,
-        )
         self.uuid = uuid
         rexmit = ha.max_rexmit_delay / 1000
         self.history = SendHistory(max_rexmit_delay=rexmit)
@@ -126,13 +118,17 @@ class Engine:
         self.pings = PingTable(
             ha.ping_nodes, deadping=ha.deadping / 1000, warntime=self.warntime, started=now.mono
         )
-        self._outbox: list[bytes] = []
-        # Our last datagrams as sent: one that comes back (bcast/mcast loop) is known as
-        # our own without decoding and authenticating it again (``core.receiver``).
-        self._recent_sent: deque[bytes] = deque(maxlen=RECENT_SENT)
+        ttl = ha.hopfudge + len(ha.node)
+        self._out = Outbox(
+            Composer(node=self.local, uuid=uuid, generation=generation, ttl=ttl, loadavg=loadavg),
+            Signer(config.authkeys, inner=ha.msgfmt == "classic"),
+            self.history,
+            self.peers,
+            local=self.local,
+            uuid=uuid,
+        )
         self._events: deque[Event] = deque()
-        signer = Signer(config.authkeys, inner=ha.msgfmt == "classic")
-        self._status = Keepalive(self._compose, signer, self.history, self.resend, first=now.mono)
+        self._status = Keepalive(self._out, first=now.mono)
         self._comm = CommUp(self.peers, self.pings, self.send, self.go_active)
         self._op_ids = 0
         self._last_entry = now.mono
@@ -153,7 +149,7 @@ class Engine:
             uuid=uuid,
             peers=self.peers,
             own_links=self.own_links,
-            recent_sent=self._recent_sent,
+            recent_sent=self._out.recent,
             badpackets=self.badpackets,
             history=self.history,
             ownership=self.ownership,
@@ -182,7 +178,7 @@ class Engine:
 
     def resend(self, data: bytes) -> None:
         """Queue one of our datagrams again, as it was sent (a retransmission)."""
-        self._outbox.append(data)
+        self._out.resend(data)
 
     @property
     def verifier(self) -> Verifier:
@@ -199,34 +195,18 @@ class Engine:
         self, mtype: str, fields: list[tuple[str, str]], *, dest: str | None = None
     ) -> int | None:
         """Queue one message to every medium; returns its seq (None for NS_ types)."""
-        sequenced = not mtype.startswith("NS_")
-        seq = self.history.allocate() if sequenced else None
-        peer = self.peers.get(dest) if dest is not None else None
-        dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
-        pairs = self._compose.build(
-            mtype, fields, seq=seq, wall=self._now.wall, dest=dest, dest_uuid=dest_uuid
-        )
-        data = self._status.signer.datagram_of(pairs)
-        if seq is not None:
-            self.history.record(seq, data)
-            if (dest is None or dest == self.local) and mtype not in NOT_FOR_CLIENTS:
-                # 3.0.6 hands its own messages to its API clients as it reads them back.
-                self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
-        self._outbox.append(data)
+        seq, pairs = self._out.send(mtype, fields, dest=dest, wall=self._now.wall)
+        ours = dest is None or dest == self.local
+        if seq is not None and ours and mtype not in NOT_FOR_CLIENTS:
+            # 3.0.6 hands its own messages to its API clients as it reads them back.
+            self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
         return seq
 
     def send_verbatim(self, fields: list[tuple[str, str | bytes]], now: Instant) -> list[Pair]:
         """Queue a message composed by an API client (``t`` first; a ``dest`` among its
         fields addresses it) with our trailer; returns the message as sent, but ``auth``."""
         self.enter(now)
-        dest = next((v for k, v in fields if k == "dest" and isinstance(v, str)), None)
-        peer = self.peers.get(dest) if dest is not None else None
-        dest_uuid = self.uuid if dest == self.local else (peer.uuid if peer else None)
-        seq = self.history.allocate()
-        pairs = self._compose.verbatim(fields, seq=seq, wall=now.wall, dest_uuid=dest_uuid)
-        data = self._status.signer.datagram_of(pairs)
-        self.history.record(seq, data)
-        self._outbox.append(data)
+        pairs = self._out.verbatim(fields, now.wall)
         self.settle()
         return pairs
 
@@ -262,12 +242,7 @@ class Engine:
                 f"pyhb was not scheduled for {gap * 1000:.0f} ms (more than deadtime): "
                 "peer deadlines restarted, held resources re-checked",
             )
-            for p in self.peers:
-                if p.alive and p.last_status is not None:
-                    p.last_status = now.mono
-                for link in p.links.values():
-                    if link.last_heard is not None:
-                        link.last_heard = now.mono
+            self.peers.stalled(now.mono)
             self.pings.stalled(now.mono)
             self._status.next_at = now.mono
             self.ownership.stalled(now.mono)
@@ -277,9 +252,7 @@ class Engine:
     def datagrams_to_send(self, now: Instant) -> list[bytes]:
         """Datagrams queued since the last call; each goes out on every medium."""
         del now
-        out, self._outbox = self._outbox, []
-        self._recent_sent.extend(out)
-        return out
+        return self._out.take()
 
     def next_event(self) -> Event | None:
         """The next event or effect for the shell, or None."""
@@ -288,27 +261,11 @@ class Engine:
     def get_timer(self) -> float | None:
         """The earliest monotonic deadline at which ``handle_timer`` must run.
 
-        Runs after every input, so it is written out flat (no lists or generators): the
-        rules are ``Peer.dead_deadline``, a link's ``last_heard + dt``, the peer's
-        retransmission requests and quiet-peer probe, then our own timers.
+        Runs after every input: the peers' deadlines (``PeerTable.next_deadline``), then
+        our own timers.
         """
-        t = self._status.next_at
-        comm_up, started, initdead, up = self.comm_up, self.started, self.initdead, LinkStatus.UP
-        for p in self.peers.peers.values():
-            d = p.dead_deadline(started, initdead, comm_up)
-            if d is not None:
-                t = min(t, d)
-                probe = p.probe_at
-                if probe is not None and comm_up and p.heard and probe < t:
-                    t = probe
-            for link in p.links.values():
-                heard = link.last_heard
-                if heard is not None and link.status is up and heard + p.dt < t:
-                    t = heard + p.dt
-            if p.tracker.missing:
-                r = p.tracker.next_deadline()
-                if r is not None and r < t:
-                    t = r
+        initdead = self.initdead
+        t = self.peers.next_deadline(self._status.next_at, self.started, initdead, self.comm_up)
         for r in (
             self._comm.reqnodes_due,
             self.ownership.next_deadline(),
@@ -332,22 +289,10 @@ class Engine:
         if t >= self._status.next_at:
             self._send_status()
         self._check_timeouts(t)
-        peers = self.peers.peers.values()
-        for p in peers:
-            if not p.tracker.missing:  # nothing to ask for (``due`` would say so)
-                continue
-            for first, last in p.tracker.due(t):
-                if p.alive:
-                    self.send(
-                        "NS_rexmit",
-                        [("firstseq", str(first)), ("lastseq", str(last))],
-                        dest=p.name,
-                    )
-        for p in peers:
-            if p.probe_at is not None and t >= p.probe_at:
-                if self.comm_up:
-                    self._status.probe_quiet_peers(self.peers, t, self.keepalive, self.send)
-                break
+        for name, first, last in self.peers.rexmit_due(t):
+            self.send("NS_rexmit", [("firstseq", str(first)), ("lastseq", str(last))], dest=name)
+        if self.comm_up and self.peers.probe_due(t):
+            self._status.probe_quiet_peers(self.peers, t, self.keepalive, self.send)
         due = self._comm.reqnodes_due
         if due is not None and t >= due:
             self._comm.send_reqnodes(t, comm_up=self.comm_up)
@@ -378,7 +323,7 @@ class Engine:
         for p in self.peers:
             if p.dt == old_deadtime:
                 p.dt = self.deadtime
-        self._status.signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
+        self._out.signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
         self._verifier = Verifier(config.authkeys)
         self._key_grace_until = None
         grace = grace_verifier(self.config.authkeys, config.authkeys)
@@ -503,15 +448,9 @@ class Engine:
             d = p.dead_deadline(self.started, self.initdead, self.comm_up)
             if d is not None and t >= d:
                 self.declare_dead(p.name, graceful=False)
-            for link in p.links.values():
-                if (
-                    link.status is LinkStatus.UP
-                    and link.last_heard is not None
-                    and t >= link.last_heard + p.dt
-                ):
-                    link.status = LinkStatus.DEAD
-                    self._log(logging.INFO, f"Link {p.name}:{link.name} dead.")
-                    self._emit(LinkStateChanged(p.name, link.name, LinkStatus.DEAD))
+            for link in p.expire_links(t):
+                self._log(logging.INFO, f"Link {p.name}:{link} dead.")
+                self._emit(LinkStateChanged(p.name, link, LinkStatus.DEAD))
         if self.pings:
             self._events.extend(self.pings.check(t, self.initdead))
         if not self.comm_up:

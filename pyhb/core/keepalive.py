@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pyhb.core.compose import Composer
 from pyhb.core.events import NodeStatus
+from pyhb.core.outbox import Outbox
 from pyhb.core.peers import PROBE_EVERY, PeerTable
-from pyhb.core.seqno import SendHistory
-from pyhb.wire.auth import Signer
 from pyhb.wire.steady import Template
 
 STATUS_ALIGN = 0.5  # keepalives: how early our status may go out to join a peer's
@@ -26,19 +24,8 @@ Send = Callable[..., int | None]
 class Keepalive:
     """Our status datagrams and their timing; the engine decides which status we have."""
 
-    def __init__(
-        self,
-        compose: Composer,
-        signer: Signer,
-        history: SendHistory,
-        queue: Callable[[bytes], None],
-        *,
-        first: float,
-    ) -> None:
-        self._compose = compose
-        self.signer = signer  # replaced on a reload (``Engine.reconfigure``)
-        self._history = history
-        self._queue = queue
+    def __init__(self, outbox: Outbox, *, first: float) -> None:
+        self._out = outbox
         self._templates: dict[tuple[NodeStatus, str], Template] = {}
         self.next_at = first  # when our next regular status is due (monotonic)
 
@@ -49,25 +36,23 @@ class Keepalive:
         template = self._templates.get((st, dt))
         if template is None:
             fields = [("st", str(st)), ("dt", dt), ("protocol", "1")]
-            pairs = self._compose.build("status", fields, seq=0, wall=0.0)
-            template = Template(self.signer, pairs, STATUS_SLOTS)
+            pairs = self._out.compose.build("status", fields, seq=0, wall=0.0)
+            template = Template(self._out.signer, pairs, STATUS_SLOTS)
             if len(self._templates) >= len(NodeStatus):
                 self._templates.clear()  # a reload changed dt: the old ones go
             self._templates[(st, dt)] = template
         return template
 
     def forget_templates(self) -> None:
-        """The keys or the dead time changed: build every status anew."""
+        """The keys or the dead time changed (``Outbox.signer``): build every status anew."""
         self._templates.clear()
 
     def send(self, st: NodeStatus, deadtime: float, wall: float) -> None:
         """Queue our status ``st`` (see ``template``)."""
-        seq = self._history.allocate()
-        data = self.template(st, deadtime).datagram(
-            f"{seq:x}", f"{int(wall):x}", self._compose.loadavg()
-        )
-        self._history.record(seq, data)
-        self._queue(data)
+        template = self.template(st, deadtime)
+        seq = self._out.history.allocate()
+        data = template.datagram(f"{seq:x}", f"{int(wall):x}", self._out.compose.loadavg())
+        self._out.record(seq, data)
 
     def follows(self, t: float, keepalive: float) -> bool:
         """Whether a peer's newest status, arrived at ``t``, is one ours should follow now:

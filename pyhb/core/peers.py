@@ -9,6 +9,8 @@ Rules (heartbeat.c ``check_for_timeouts``, ``HBDoMsg_T_STATUS``):
 Unlike 3.0.6, which polls every 250 ms, deadlines here are exact: the engine's one
 timer fires at the earliest of them.
 
+``PeerTable.next_deadline`` gives the engine's timer every peer's deadlines at once.
+
 Imports stdlib, ``pyhb.config.model``, ``pyhb.core.events`` and ``pyhb.core.seqno`` only.
 """
 
@@ -59,11 +61,22 @@ class Peer:
         return self.heard and self.status is not NodeStatus.DEAD
 
     def dead_deadline(self, started: float, initdead: float, comm_up: bool) -> float | None:
-        """When this node is to be declared dead, or None if it already is."""
+        """When this node is to be declared dead, or None if it already is: the one rule
+        (``PeerTable.next_deadline`` and the engine's timeouts both ask it)."""
         if self.status is NodeStatus.DEAD:
             return None
         base = self.last_status if self.last_status is not None else started
         return base + (self.dt if comm_up and self.last_status is not None else initdead)
+
+    def expire_links(self, t: float) -> list[str]:
+        """Mark dead the links silent for ``dt`` at ``t``; their names."""
+        dead = []
+        for link in self.links.values():
+            heard = link.last_heard
+            if link.status is LinkStatus.UP and heard is not None and t >= heard + self.dt:
+                link.status = LinkStatus.DEAD
+                dead.append(link.name)
+        return dead
 
 
 @dataclass(slots=True)
@@ -103,3 +116,56 @@ class PeerTable:
     def live(self) -> list[Peer]:
         """Peers heard since start and not declared dead."""
         return [p for p in self.peers.values() if p.alive]
+
+    def next_deadline(self, t: float, started: float, initdead: float, comm_up: bool) -> float:
+        """The earliest of ``t`` and every peer's deadlines: its death
+        (``Peer.dead_deadline``), its quiet-peer probe, its links' deaths and its
+        retransmission requests.
+
+        Runs after every input, so it is written out flat (no lists or generators).
+        """
+        up = LinkStatus.UP
+        for p in self.peers.values():
+            d = p.dead_deadline(started, initdead, comm_up)
+            if d is not None:
+                t = min(t, d)
+                probe = p.probe_at
+                if probe is not None and comm_up and p.heard and probe < t:
+                    t = probe
+            for link in p.links.values():
+                heard = link.last_heard
+                if heard is not None and link.status is up and heard + p.dt < t:
+                    t = heard + p.dt
+            if p.tracker.missing:
+                r = p.tracker.next_deadline()
+                if r is not None and r < t:
+                    t = r
+        return t
+
+    def probe_due(self, t: float) -> bool:
+        """Whether some peer's status is overdue at ``t`` (a quiet-peer probe is due)."""
+        for p in self.peers.values():  # noqa: SIM110 (runs at every timer: no generator)
+            if p.probe_at is not None and t >= p.probe_at:
+                return True
+        return False
+
+    def rexmit_due(self, t: float) -> list[tuple[str, int, int]]:
+        """The retransmission requests due at ``t``: (peer, first, last) for live peers
+        (a dead peer's are dropped)."""
+        out = []
+        for p in self.peers.values():
+            if not p.tracker.missing:  # nothing to ask for (``due`` would say so)
+                continue
+            for first, last in p.tracker.due(t):
+                if p.alive:
+                    out.append((p.name, first, last))
+        return out
+
+    def stalled(self, t: float) -> None:
+        """Our process was not scheduled for a while: every deadline starts again at ``t``."""
+        for p in self.peers.values():
+            if p.alive and p.last_status is not None:
+                p.last_status = t
+            for link in p.links.values():
+                if link.last_heard is not None:
+                    link.last_heard = t
