@@ -55,8 +55,7 @@ from pyhb.core.events import (
 )
 from pyhb.core.handlers import NOT_FOR_CLIENTS
 from pyhb.core.keepalive import Keepalive
-from pyhb.core.keychange import GRACE as KEY_CHANGE_GRACE
-from pyhb.core.keychange import grace_verifier
+from pyhb.core.keychange import Keys
 from pyhb.core.outbox import Outbox
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PeerTable
@@ -104,12 +103,10 @@ class Engine:
         self.initdead = ha.initdead / 1000
         self.media = tuple(dict.fromkeys(m.name for m in ha.media))
         self.started = now.mono
-        self.status = NodeStatus.INIT
         self.comm_up = False
         self.generation = generation
         self.split = SplitMedia(lazy_statuses)
-        self._verifier = Verifier(config.authkeys)
-        self._key_grace_until: float | None = None  # see core.keychange
+        self._keys = Keys(config.authkeys)  # see core.keychange
         self.uuid = uuid
         rexmit = ha.max_rexmit_delay / 1000
         self.history = SendHistory(max_rexmit_delay=rexmit)
@@ -128,7 +125,7 @@ class Engine:
             uuid=uuid,
         )
         self._events: deque[Event] = deque()
-        self._status = Keepalive(self._out, first=now.mono)
+        self._status = Keepalive(self._out, self._log, first=now.mono)
         self._comm = CommUp(self.peers, self.pings, self.send, self.go_active)
         self._op_ids = 0
         self._last_entry = now.mono
@@ -183,7 +180,7 @@ class Engine:
     @property
     def verifier(self) -> Verifier:
         """What received datagrams are checked with (the old key too during a key change)."""
-        return self._verifier
+        return self._keys.verifier
 
     def _send_from_ownership(
         self, mtype: str, fields: list[tuple[str, str]], dest: str | None
@@ -270,7 +267,7 @@ class Engine:
             self._comm.reqnodes_due,
             self.ownership.next_deadline(),
             self.badpackets.due(),
-            self._key_grace_until,
+            self._keys.grace_until,
             self.pings.deadline(initdead) if self.pings else None,
         ):
             if r is not None and r < t:
@@ -301,10 +298,9 @@ class Engine:
             self.ownership.timer(t)
         for line in self.badpackets.summary(t):
             self._log(logging.WARNING, line)
-        if self._key_grace_until is not None and t >= self._key_grace_until:
-            self._key_grace_until = None
-            self._verifier = Verifier(self.config.authkeys)
-            self._log(logging.INFO, "Key change grace over: only the keys of authkeys count")
+        over = self._keys.timer(t, self.config.authkeys)
+        if over is not None:
+            self._log(logging.INFO, over)
         self.settle()
 
     def reconfigure(self, config: ClusterConfig, now: Instant) -> None:
@@ -324,18 +320,9 @@ class Engine:
             if p.dt == old_deadtime:
                 p.dt = self.deadtime
         self._out.signer = Signer(config.authkeys, inner=self.config.ha.msgfmt == "classic")
-        self._verifier = Verifier(config.authkeys)
-        self._key_grace_until = None
-        grace = grace_verifier(self.config.authkeys, config.authkeys)
-        if grace is not None:
-            self._verifier = grace
-            self._key_grace_until = now.mono + KEY_CHANGE_GRACE
-            self._log(
-                logging.WARNING,
-                f"Active key changed from crc key {self.config.authkeys.active}: packets "
-                f"signed with it are accepted for {KEY_CHANGE_GRACE:.0f} s more, while the "
-                "other nodes change theirs",
-            )
+        change = self._keys.reload(self.config.authkeys, config.authkeys, now.mono)
+        if change is not None:
+            self._log(logging.WARNING, change)
         self._status.forget_templates()
         self.config = config
         self._status.next_at = now.mono
@@ -405,33 +392,22 @@ class Engine:
 
     # -- membership --------------------------------------------------------------------
 
-    def _send_status(self) -> None:
-        if self.status is NodeStatus.INIT:
-            self._send_status_word(NodeStatus.INIT)
-            self.status = NodeStatus.UP
-            self._log(logging.INFO, "Local status now set to: 'up'")
-        self._send_status_word(self.status)
-        self._status.next_at = self._now.mono + self.keepalive
+    @property
+    def status(self) -> NodeStatus:
+        """Our own status (``core.keepalive``)."""
+        return self._status.status
 
-    def _send_status_word(self, st: NodeStatus) -> None:
-        """Queue our status ``st`` (``core.keepalive``): the one place it goes out."""
-        self._status.send(st, self.deadtime, self._now.wall)
+    def _send_status(self) -> None:
+        self._status.send_regular(self._now, self.keepalive, self.deadtime)
 
     def send_status_now(self) -> None:
         """Send our status at once, an extra one: the regular ones keep their times."""
-        if self.status is not NodeStatus.INIT:
-            self._send_status_word(self.status)
+        self._status.send_extra(self.deadtime, self._now.wall)
 
     def status_heard(self, t: float) -> None:
-        """A peer's newest status arrived at ``t``: if ours is due soon, it goes out now
-        instead, and the cluster's statuses go out together (``Keepalive.follows``)."""
-        if (
-            self.comm_up
-            and self.status in (NodeStatus.UP, NodeStatus.ACTIVE)
-            and self._status.follows(t, self.keepalive)
-        ):
-            self._send_status()
-            self._status.followed(self.keepalive, self.warntime)
+        """A peer's newest status arrived at ``t``: ours may go out now to join it."""
+        if self.comm_up:
+            self._status.follow(t, self._now, self.keepalive, self.deadtime, self.warntime)
 
     def own_links_up(self) -> None:
         """Every medium has carried one of our packets back: tell the shell what our
@@ -486,7 +462,7 @@ class Engine:
         self._comm.reqnodes_due = None
         self._log(logging.INFO, "Comm_now_up(): updating status to active")
         self._log(logging.INFO, "Local status now set to: 'active'")
-        self.status = NodeStatus.ACTIVE
+        self._status.status = NodeStatus.ACTIVE
         self._send_status()
         live = self.peers.live()
         self._emit(StatusChanged())

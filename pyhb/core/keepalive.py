@@ -1,13 +1,16 @@
-"""Our own status, every keepalive: when it goes out, how it is built, and the probes of
-peers whose statuses are overdue (docs/protocol.md#timers).
+"""Our own status: which it is (``init``, ``up``, ``active``), when it goes out (every
+keepalive, at once when it changes, joined to a peer's when ours is due soon), how it is
+built, and the probes of peers whose statuses are overdue (docs/protocol.md#timers).
 
 Part of the engine; never imports asyncio, socket, subprocess, time, os or random.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from pyhb.clock import Instant
 from pyhb.core.events import NodeStatus
 from pyhb.core.outbox import Outbox
 from pyhb.core.peers import PROBE_EVERY, PeerTable
@@ -15,19 +18,60 @@ from pyhb.wire.steady import Template
 
 STATUS_ALIGN = 0.5  # keepalives: how early our status may go out to join a peer's
 STATUS_SLOTS = ("seq", "ts", "ld")  # the fields of our status that change each time
-FOLLOW_SLACK, FOLLOW_SLACK_MAX = 0.05, 0.02  # keepalives, seconds: see Keepalive.follows
+FOLLOW_SLACK, FOLLOW_SLACK_MAX = 0.05, 0.02  # keepalives, seconds: see Keepalive.follow
 MAX_PROBE = 8  # sequence numbers asked for at most by one quiet-peer probe
 
 Send = Callable[..., int | None]
+Log = Callable[[int, str], None]
 
 
 class Keepalive:
-    """Our status datagrams and their timing; the engine decides which status we have."""
+    """Our status, its datagrams and their timing (timings and ``now`` come with each call)."""
 
-    def __init__(self, outbox: Outbox, *, first: float) -> None:
+    def __init__(self, outbox: Outbox, log: Log, *, first: float) -> None:
         self._out = outbox
+        self._log = log
         self._templates: dict[tuple[NodeStatus, str], Template] = {}
+        self.status = NodeStatus.INIT  # ours; ``active`` once communication is up
         self.next_at = first  # when our next regular status is due (monotonic)
+
+    def send_regular(self, now: Instant, keepalive: float, deadtime: float) -> None:
+        """Our status, due now; the first time, ``init`` and then ``up``."""
+        if self.status is NodeStatus.INIT:
+            self.send(NodeStatus.INIT, deadtime, now.wall)
+            self.status = NodeStatus.UP
+            self._log(logging.INFO, "Local status now set to: 'up'")
+        self.send(self.status, deadtime, now.wall)
+        self.next_at = now.mono + keepalive
+
+    def send_extra(self, deadtime: float, wall: float) -> None:
+        """Our status at once, an extra one: the regular ones keep their times."""
+        if self.status is not NodeStatus.INIT:
+            self.send(self.status, deadtime, wall)
+
+    def follow(
+        self, t: float, now: Instant, keepalive: float, deadtime: float, warntime: float
+    ) -> None:
+        """A peer's newest status arrived at ``t`` (our communication is up): ours goes
+        out now instead if it is due within ``STATUS_ALIGN`` keepalives.
+
+        Nodes that start at random moments thus settle into sending their statuses
+        together, one following another's; a node then wakes up about once per
+        keepalive for every status of the cluster instead of once per node plus once
+        for its own. Having followed, our own timer is set ``FOLLOW_SLACK`` later than
+        a keepalive (only while that stays below ``warntime``), so that the next status
+        we follow arrives before it fires rather than just after it. Our statuses are
+        thus never more than a keepalive plus that slack apart, and never less than
+        ``1 - STATUS_ALIGN`` keepalives.
+        """
+        if self.status not in (NodeStatus.UP, NodeStatus.ACTIVE):
+            return
+        if self.next_at - t > STATUS_ALIGN * keepalive:
+            return
+        self.send_regular(now, keepalive, deadtime)
+        slack = min(FOLLOW_SLACK * keepalive, FOLLOW_SLACK_MAX)
+        if keepalive + slack < warntime:
+            self.next_at += slack
 
     def template(self, st: NodeStatus, deadtime: float) -> Template:
         """Our status ``st`` as ``send("status", ...)`` would build it, but for ``seq``,
@@ -48,32 +92,11 @@ class Keepalive:
         self._templates.clear()
 
     def send(self, st: NodeStatus, deadtime: float, wall: float) -> None:
-        """Queue our status ``st`` (see ``template``)."""
+        """Queue our status ``st`` (see ``template``): the one place it goes out."""
         template = self.template(st, deadtime)
         seq = self._out.history.allocate()
         data = template.datagram(f"{seq:x}", f"{int(wall):x}", self._out.compose.loadavg())
         self._out.record(seq, data)
-
-    def follows(self, t: float, keepalive: float) -> bool:
-        """Whether a peer's newest status, arrived at ``t``, is one ours should follow now:
-        ours is due within ``STATUS_ALIGN`` keepalives.
-
-        Nodes that start at random moments thus settle into sending their statuses
-        together, one following another's; a node then wakes up about once per
-        keepalive for every status of the cluster instead of once per node plus once
-        for its own. Having followed, our own timer is set ``FOLLOW_SLACK`` later than
-        a keepalive (``followed``), so that the next status we follow arrives before it
-        fires rather than just after it. Our statuses are thus never more than a
-        keepalive plus that slack apart, and never less than ``1 - STATUS_ALIGN``
-        keepalives.
-        """
-        return self.next_at - t <= STATUS_ALIGN * keepalive
-
-    def followed(self, keepalive: float, warntime: float) -> None:
-        """Our status just followed a peer's: the slack (only while below ``warntime``)."""
-        slack = min(FOLLOW_SLACK * keepalive, FOLLOW_SLACK_MAX)
-        if keepalive + slack < warntime:
-            self.next_at += slack
 
     @staticmethod
     def probe_quiet_peers(peers: PeerTable, t: float, keepalive: float, send: Send) -> None:

@@ -9,7 +9,8 @@ reload the other nodes; the cluster was no better protected than crc before the 
 
 While the grace lasts the engine verifies with ``grace_verifier``'s verifier, which
 accepts the old key besides the usual ones; at its end the engine's timer puts the plain
-verifier back. Imports ``pyhb.config.model`` and ``pyhb.wire`` only.
+verifier back (``Keys``, the engine's verifier and its grace). Imports
+``pyhb.config.model`` and ``pyhb.wire`` only.
 """
 
 from __future__ import annotations
@@ -29,3 +30,35 @@ def grace_verifier(old: AuthKeys, new: AuthKeys) -> Verifier | None:
     if new.get(previous.index) != previous:
         return None  # the old key is gone from the file: nothing to accept
     return Verifier(new, also_accept=frozenset({previous.index}))
+
+
+class Keys:
+    """The verifier received datagrams are checked with, and when a key change's grace
+    ends (``grace_until``, one of the engine's deadlines)."""
+
+    def __init__(self, authkeys: AuthKeys) -> None:
+        self.verifier = Verifier(authkeys)
+        self.grace_until: float | None = None
+
+    def reload(self, old: AuthKeys, new: AuthKeys, t: float) -> str | None:
+        """The authkeys changed from ``old`` to ``new`` at ``t``: the warning to log if
+        ``old``'s crc key stays accepted for ``GRACE`` seconds, else None."""
+        self.verifier = Verifier(new)
+        self.grace_until = None
+        grace = grace_verifier(old, new)
+        if grace is None:
+            return None
+        self.verifier = grace
+        self.grace_until = t + GRACE
+        return (
+            f"Active key changed from crc key {old.active}: packets signed with it are "
+            f"accepted for {GRACE:.0f} s more, while the other nodes change theirs"
+        )
+
+    def timer(self, t: float, authkeys: AuthKeys) -> str | None:
+        """At ``t``: the line to log if the grace just ended (only ``authkeys`` count)."""
+        if self.grace_until is None or t < self.grace_until:
+            return None
+        self.grace_until = None
+        self.verifier = Verifier(authkeys)
+        return "Key change grace over: only the keys of authkeys count"

@@ -318,8 +318,8 @@ def test_own_looped_back_datagrams_bring_the_link_up_without_being_verified() ->
     sim.start("a")
     engine = sim.nodes["a"].engine
     assert engine is not None
-    counting = _CountingVerifier(engine._verifier)
-    engine._verifier = counting  # type: ignore[assignment]
+    counting = _CountingVerifier(engine._keys.verifier)
+    engine._keys.verifier = counting  # type: ignore[assignment]
     sim.run_for(5)
     assert engine.own_links["hb0"] is LinkStatus.UP
     assert counting.calls == 0
@@ -338,7 +338,7 @@ def test_acks_for_other_nodes_are_dropped_before_decoding() -> None:
     engine = sim.nodes["c"].engine
     assert engine is not None
     seen: list[str | None] = []
-    inner = engine._verifier
+    inner = engine._keys.verifier
 
     class Recording:
         def verify(self, data: bytes) -> object:
@@ -350,7 +350,7 @@ def test_acks_for_other_nodes_are_dropped_before_decoding() -> None:
         def check_trailer(self, index: int, got: str, signed: bytes) -> None:
             inner.check_trailer(index, got, signed)
 
-    engine._verifier = Recording()  # type: ignore[assignment]
+    engine._keys.verifier = Recording()  # type: ignore[assignment]
     sim.run_for(30)
     assert seen
     assert set(seen) == {"c"}

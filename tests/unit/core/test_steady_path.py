@@ -3,7 +3,7 @@ change nothing an engine does: whole clusters run with and without them, on simu
 send the same bytes at the same moments and log the same lines.
 
 "Without" is the general path only: ``read_status`` finds nothing, and our status goes out
-through ``Engine.send`` as every other message does.
+through ``Outbox.send`` as every other message does.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ import pytest
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod, ClusterConfig
 from pyhb.core import receiver
-from pyhb.core.engine import Engine
 from pyhb.core.events import NodeStatus, Standby
+from pyhb.core.keepalive import Keepalive
 from tests.helpers.sim import ClusterSim, make_config
 
 VIP = "10.77.0.100/24/hb0"
 
 
-def _general_status(self: Engine, st: NodeStatus) -> None:
-    dt = f"{int(self.deadtime * 1000):x}"
-    self.send("status", [("st", str(st)), ("dt", dt), ("protocol", "1")])
+def _general_status(self: Keepalive, st: NodeStatus, deadtime: float, wall: float) -> None:
+    dt = f"{int(deadtime * 1000):x}"
+    self._out.send("status", [("st", str(st)), ("dt", dt), ("protocol", "1")], dest=None, wall=wall)
 
 
 def _configs(
@@ -72,7 +72,7 @@ def _run(
     with monkeypatch.context() as m:
         if not steady:
             m.setattr(receiver, "read_status", lambda data: None)
-            m.setattr(Engine, "_send_status_word", _general_status)
+            m.setattr(Keepalive, "send", _general_status)
         sim = ClusterSim(configs, lazy=lazy, seed=7)
         _story(sim)
     return sim
