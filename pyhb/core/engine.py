@@ -6,17 +6,13 @@ then drains ``datagrams_to_send`` (each goes out on every medium) and
 ``next_event``, and re-arms one timer at ``get_timer()``. See
 docs/architecture.md#the-engine-contract.
 
-Membership: own ``status`` every keepalive (and at once on a change); a node is
-dead ``dt`` after its last status (``initdead`` until communication is up); links
-per medium; reqnodes/repnodes before going active (3.0.6 peers insist on it when
-they send ``protocol=1``); acks for every 10th sequence number; retransmission
-requests and answers. Resource ownership lives in ``core.ownership``.
-
-Its parts, each a module named for what it owns: ``core.receiver`` (what a datagram
-does, through the ``core.handlers`` table), ``core.keepalive`` (our status and the probes
-of quiet peers), ``core.commup`` (reqnodes/repnodes), ``core.views`` (the read side) and
-``core.splitmedia`` (what lazily read statuses change). The receive path reaches the
-engine only through ``core.handlers.Host``, which the engine is.
+Here: the timers, a node dead ``dt`` after its last status (``initdead`` until
+communication is up), links dead per medium, and the glue of the parts, each a module
+named for what it owns: ``core.receiver`` and ``core.handlers`` (what a datagram does),
+``core.outbox`` (what we send), ``core.keepalive`` (our status, quiet-peer probes),
+``core.commup`` (reqnodes/repnodes), ``core.splitmedia`` (lazily read statuses) and
+``core.views`` (the read side); resource ownership is ``core.ownership``. The receive
+path reaches the engine only through ``core.handlers.Host``, which the engine is.
 
 Never imports asyncio, socket, subprocess, time, os or random.
 """
@@ -29,34 +25,15 @@ from collections.abc import Callable, Collection
 
 from pyhb.clock import Instant
 from pyhb.config.model import ClusterConfig, ResourceGroup, node_key
+from pyhb.core import events as ev
 from pyhb.core import views
 from pyhb.core.badpackets import BadPacketLog
 from pyhb.core.commup import CommUp
 from pyhb.core.compose import Composer, Pair
-from pyhb.core.events import (
-    Cleanup,
-    ClusterMessage,
-    Command,
-    Event,
-    FencePeer,
-    GroupAction,
-    LinkStateChanged,
-    LinkStatus,
-    LogLine,
-    MonitorFailure,
-    NodeStatus,
-    PeerStateChanged,
-    RunGroups,
-    Shutdown,
-    ShutdownComplete,
-    Standby,
-    StatusChanged,
-    Takeover,
-)
 from pyhb.core.handlers import NOT_FOR_CLIENTS
 from pyhb.core.keepalive import Keepalive
 from pyhb.core.keychange import Keys
-from pyhb.core.outbox import Outbox
+from pyhb.core.outbox import Outbox, wire_name
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import PeerTable
 from pyhb.core.pingnodes import NodeInfo, PingTable
@@ -65,15 +42,9 @@ from pyhb.core.seqno import SendHistory
 from pyhb.core.snapshot import Snapshot
 from pyhb.core.splitmedia import SplitMedia
 from pyhb.wire.auth import Signer, Verifier
-from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
 from pyhb.wire.message import HaMessage
 
 log = logging.getLogger(__name__)
-
-
-def wire_name(config: ClusterConfig) -> bytes:
-    """The local node's name as it is on the wire (``src`` of our messages)."""
-    return node_key(config.local_node).encode(TEXT_ENCODING, TEXT_ERRORS)
 
 
 class Engine:
@@ -97,21 +68,17 @@ class Engine:
         self.config = config
         self.local = node_key(config.local_node)
         self.local_raw = wire_name(config)
-        self.keepalive = ha.keepalive / 1000
-        self.deadtime = ha.deadtime / 1000
-        self.warntime = ha.warntime / 1000
-        self.initdead = ha.initdead / 1000
+        self._set_timings(config)
         self.media = tuple(dict.fromkeys(m.name for m in ha.media))
         self.started = now.mono
         self.comm_up = False
         self.generation = generation
-        self.split = SplitMedia(lazy_statuses)
         self._keys = Keys(config.authkeys)  # see core.keychange
         self.uuid = uuid
         rexmit = ha.max_rexmit_delay / 1000
         self.history = SendHistory(max_rexmit_delay=rexmit)
         self.peers = PeerTable.build(config.peers, self.media, self.deadtime, rexmit, rand)
-        self.own_links = {m: LinkStatus.DEAD for m in self.media}
+        self.own_links = {m: ev.LinkStatus.DEAD for m in self.media}
         self.pings = PingTable(
             ha.ping_nodes, deadping=ha.deadping / 1000, warntime=self.warntime, started=now.mono
         )
@@ -124,8 +91,13 @@ class Engine:
             local=self.local,
             uuid=uuid,
         )
-        self._events: deque[Event] = deque()
+        self._events: deque[ev.Event] = deque()
         self._status = Keepalive(self._out, self._log, first=now.mono)
+        self.split = SplitMedia(
+            lazy_statuses, self.peers, self.own_links, self._own_status_head, self._emit
+        )
+        # Whether the shell must read peers' steady statuses as they come (split media).
+        self.statuses_wanted = self.split.wanted
         self._comm = CommUp(self.peers, self.pings, self.send, self.go_active)
         self._op_ids = 0
         self._last_entry = now.mono
@@ -138,7 +110,7 @@ class Engine:
         self.ownership.on_announce = self._emit_announce
         fence = self.ownership.fence  # STONITH before takeover (core.fencing)
         fence.enabled = bool(groups and ha.fencing.devices_for(self.local))
-        fence.request = lambda peer: self._emit(FencePeer(peer))
+        fence.request = lambda peer: self._emit(ev.FencePeer(peer))
         receiver = Receiver(
             self,
             local=self.local,
@@ -158,12 +130,17 @@ class Engine:
         self.receive_datagram = receiver.receive_datagram
         self.handle_timer(now)
 
+    def _set_timings(self, config: ClusterConfig) -> None:
+        ha = config.ha
+        self.keepalive, self.deadtime = ha.keepalive / 1000, ha.deadtime / 1000
+        self.warntime, self.initdead = ha.warntime / 1000, ha.initdead / 1000
+
     # -- plumbing, and what the receive path asks of the engine (core.handlers.Host) ----
 
     def _log(self, level: int, text: str) -> None:
-        self._events.append(LogLine(level, text))
+        self._events.append(ev.LogLine(level, text))
 
-    def _emit(self, event: Event) -> None:
+    def _emit(self, event: ev.Event) -> None:
         self._events.append(event)
 
     log_line = _log
@@ -186,7 +163,7 @@ class Engine:
         self, mtype: str, fields: list[tuple[str, str]], dest: str | None
     ) -> None:
         self.send(mtype, fields, dest=dest)
-        self._emit(StatusChanged())
+        self._emit(ev.StatusChanged())
 
     def send(
         self, mtype: str, fields: list[tuple[str, str]], *, dest: str | None = None
@@ -196,7 +173,7 @@ class Engine:
         ours = dest is None or dest == self.local
         if seq is not None and ours and mtype not in NOT_FOR_CLIENTS:
             # 3.0.6 hands its own messages to its API clients as it reads them back.
-            self._emit(ClusterMessage(self.local, HaMessage(tuple(pairs))))
+            self._emit(ev.ClusterMessage(self.local, HaMessage(tuple(pairs))))
         return seq
 
     def send_verbatim(self, fields: list[tuple[str, str | bytes]], now: Instant) -> list[Pair]:
@@ -209,14 +186,14 @@ class Engine:
 
     def _run(
         self,
-        action: GroupAction,
+        action: ev.GroupAction,
         groups: tuple[ResourceGroup, ...],
         reason: str,
         only_running: bool,
     ) -> int:
         self._op_ids += 1
-        self._emit(RunGroups(self._op_ids, action, groups, reason, only_running))
-        self._emit(StatusChanged())
+        self._emit(ev.RunGroups(self._op_ids, action, groups, reason, only_running))
+        self._emit(ev.StatusChanged())
         return self._op_ids
 
     def _emit_announce(self, keys: frozenset[str]) -> None:
@@ -225,7 +202,7 @@ class Engine:
         held = tuple(g for k, g in self.ownership.groups.items() if k in keys)
         if held:
             self._op_ids += 1
-            self._emit(RunGroups(self._op_ids, GroupAction.ANNOUNCE, held, "re-announce"))
+            self._emit(ev.RunGroups(self._op_ids, ev.GroupAction.ANNOUNCE, held, "re-announce"))
 
     def enter(self, now: Instant) -> None:
         """Bookkeeping at every entry point: the time, and detection of a frozen process."""
@@ -251,7 +228,7 @@ class Engine:
         del now
         return self._out.take()
 
-    def next_event(self) -> Event | None:
+    def next_event(self) -> ev.Event | None:
         """The next event or effect for the shell, or None."""
         return self._events.popleft() if self._events else None
 
@@ -273,11 +250,6 @@ class Engine:
             if r is not None and r < t:
                 t = r
         return t
-
-    def statuses_wanted(self) -> bool:
-        """Whether the shell must read peers' steady statuses as they arrive rather than
-        at our own timer (``core.splitmedia``)."""
-        return self.split.wanted(self.peers)
 
     def handle_timer(self, now: Instant) -> None:
         """Do whatever is due at ``now``."""
@@ -310,12 +282,8 @@ class Engine:
         status goes out at once so peers see the new ``dt`` without waiting a keepalive.
         """
         self.enter(now)
-        ha = config.ha
         old_deadtime = self.deadtime
-        self.keepalive = ha.keepalive / 1000
-        self.deadtime = ha.deadtime / 1000
-        self.warntime = ha.warntime / 1000
-        self.initdead = ha.initdead / 1000
+        self._set_timings(config)
         for p in self.peers:
             if p.dt == old_deadtime:
                 p.dt = self.deadtime
@@ -326,25 +294,25 @@ class Engine:
         self._status.forget_templates()
         self.config = config
         self._status.next_at = now.mono
-        self.own_links_up()  # our status may start differently now (dt)
+        self.split.own_links_up()  # our status may start differently now (dt)
         self.settle()
 
-    def request(self, cmd: Command, now: Instant) -> str | None:
+    def request(self, cmd: ev.Command, now: Instant) -> str | None:
         """An operator command; None when accepted, else the reason it was refused."""
         self.enter(now)
         own = self.ownership
         match cmd:
-            case Standby(hold):
+            case ev.Standby(hold):
                 result = own.request_standby(hold) if self.comm_up else "heartbeat is starting"
-            case Takeover(hold):
+            case ev.Takeover(hold):
                 if self.comm_up:
                     own.takeover_clears(hold)
                 result = own.request_takeover(hold) if self.comm_up else "heartbeat is starting"
-            case MonitorFailure(key, first, move, reason):
+            case ev.MonitorFailure(key, first, move, reason):
                 result = own.monitor_failure(key, first, move, reason)
-            case Cleanup(key):
+            case ev.Cleanup(key):
                 result = own.cleanup(key)
-            case Shutdown():
+            case ev.Shutdown():
                 self._log(logging.INFO, "Heartbeat shutdown in progress.")
                 if not self.comm_up or not self.config.groups:
                     own.shutdown_requested = True
@@ -388,12 +356,12 @@ class Engine:
             own.shutdown()
         if own.shutdown_done:
             own.shutdown_done = False
-            self._emit(ShutdownComplete())
+            self._emit(ev.ShutdownComplete())
 
     # -- membership --------------------------------------------------------------------
 
     @property
-    def status(self) -> NodeStatus:
+    def status(self) -> ev.NodeStatus:
         """Our own status (``core.keepalive``)."""
         return self._status.status
 
@@ -409,16 +377,6 @@ class Engine:
         if self.comm_up:
             self._status.follow(t, self._now, self.keepalive, self.deadtime, self.warntime)
 
-    def own_links_up(self) -> None:
-        """Every medium has carried one of our packets back: tell the shell what our
-        steady statuses start with (``core.splitmedia``), so it need not read them."""
-        event = self.split.own_statuses_known(self.own_links, self._own_status_head)
-        if event is not None:
-            self._emit(event)
-
-    def _own_status_head(self) -> bytes:
-        return self._status.template(NodeStatus.ACTIVE, self.deadtime).head
-
     def _check_timeouts(self, t: float) -> None:
         for p in self.peers.peers.values():
             d = p.dead_deadline(self.started, self.initdead, self.comm_up)
@@ -426,7 +384,7 @@ class Engine:
                 self.declare_dead(p.name, graceful=False)
             for link in p.expire_links(t):
                 self._log(logging.INFO, f"Link {p.name}:{link} dead.")
-                self._emit(LinkStateChanged(p.name, link, LinkStatus.DEAD))
+                self._emit(ev.LinkStateChanged(p.name, link, ev.LinkStatus.DEAD))
         if self.pings:
             self._events.extend(self.pings.check(t, self.initdead))
         if not self.comm_up:
@@ -443,16 +401,16 @@ class Engine:
     def declare_dead(self, name: str, *, graceful: bool) -> None:
         """Peer ``name`` is dead: it said shutdone (``graceful``) or its deadline passed."""
         p = self.peers.get(name)
-        if p is None or p.status is NodeStatus.DEAD:
+        if p is None or p.status is ev.NodeStatus.DEAD:
             return
         old = p.status
-        p.status = NodeStatus.DEAD
+        p.status = ev.NodeStatus.DEAD
         p.probe_at = None
         p.tracker.forget()
         if not graceful:
             self._log(logging.WARNING, f"node {name}: is dead")
-        self._emit(PeerStateChanged(name, old, NodeStatus.DEAD))
-        self._emit(StatusChanged())
+        self._emit(ev.PeerStateChanged(name, old, ev.NodeStatus.DEAD))
+        self._emit(ev.StatusChanged())
         if self.comm_up:
             self.ownership.peer_dead(name, self._now.mono, graceful=graceful)
 
@@ -462,13 +420,16 @@ class Engine:
         self._comm.reqnodes_due = None
         self._log(logging.INFO, "Comm_now_up(): updating status to active")
         self._log(logging.INFO, "Local status now set to: 'active'")
-        self._status.status = NodeStatus.ACTIVE
+        self._status.status = ev.NodeStatus.ACTIVE
         self._send_status()
         live = self.peers.live()
-        self._emit(StatusChanged())
+        self._emit(ev.StatusChanged())
         for p in () if live else self.peers:  # alone: reset the peers never heard from
             self.ownership.fence.peer_lost(p.name)
         self.ownership.comm_up(live[0].name if live else None, self._now.mono)
+
+    def _own_status_head(self) -> bytes:
+        return self._status.template(ev.NodeStatus.ACTIVE, self.deadtime).head
 
     # -- the read-only view (core.views) ----------------------------------------------
 

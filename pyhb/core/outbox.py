@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from collections import deque
 
+from pyhb.config.model import ClusterConfig, node_key
 from pyhb.core.compose import Composer, Pair
 from pyhb.core.peers import PeerTable
 from pyhb.core.seqno import SendHistory
 from pyhb.wire.auth import Signer
+from pyhb.wire.fields import TEXT_ENCODING, TEXT_ERRORS
 
 RECENT_SENT = 8  # own datagrams remembered to recognise them when they loop back
+
+
+def wire_name(config: ClusterConfig) -> bytes:
+    """The local node's name as it is on the wire (``src`` of our messages)."""
+    return node_key(config.local_node).encode(TEXT_ENCODING, TEXT_ERRORS)
 
 
 class Outbox:

@@ -227,7 +227,7 @@ class Receiver:
             self.host.log_line(logging.INFO, f"Link {self.local}:{medium} up.")
             # as 3.0.6's ifstat
             self.host.emit(LinkStateChanged(self.local, medium, LinkStatus.UP))
-            self.host.own_links_up()
+            self.split.own_links_up()
 
     def _heard(
         self, peer: Peer, uuid: bytes | None, medium: str, t: float, seq: int | None, gen: int

@@ -25,19 +25,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from pyhb.core.events import LinkStatus, NodeStatus, OwnStatusesKnown
+from pyhb.core.events import Event, LinkStatus, NodeStatus, OwnStatusesKnown
 from pyhb.core.peers import PROBE_AFTER, PeerTable
 
 
 class SplitMedia:
     """Whether peers' steady statuses are read lazily, and what follows from it."""
 
-    __slots__ = ("lazy", "probe_after")
-
-    def __init__(self, lazy: bool) -> None:
+    def __init__(
+        self,
+        lazy: bool,
+        peers: PeerTable,
+        own_links: Mapping[str, LinkStatus],
+        own_head: Callable[[], bytes],
+        emit: Callable[[Event], None],
+    ) -> None:
+        """``own_head()``: what our steady statuses start with; ``emit`` queues an event."""
         self.lazy = lazy
         # keepalives of silence before a quiet peer's next packets are asked for
         self.probe_after = PROBE_AFTER + lazy
+        self._peers = peers
+        self._own_links = own_links
+        self._own_head = own_head
+        self._emit = emit
 
     @staticmethod
     def heard_at(now: float, arrived: float | None) -> float:
@@ -45,21 +55,16 @@ class SplitMedia:
         late: never after ``now``)."""
         return now if arrived is None else min(arrived, now)
 
-    @staticmethod
-    def wanted(peers: PeerTable) -> bool:
+    def wanted(self) -> bool:
         """Whether the shell must read peers' steady statuses as they arrive rather than
-        at our own timer: while a peer is dead."""
-        for p in peers.peers.values():  # noqa: SIM110 (runs after every input: no generator)
+        at our own timer: while a peer is dead (``Engine.statuses_wanted``)."""
+        for p in self._peers.peers.values():  # noqa: SIM110 (runs after every input: no generator)
             if p.status is NodeStatus.DEAD:
                 return True
         return False
 
-    @staticmethod
-    def own_statuses_known(
-        own_links: Mapping[str, LinkStatus], head: Callable[[], bytes]
-    ) -> OwnStatusesKnown | None:
-        """Once every medium has carried one of our packets back: the event that tells the
-        shell what our steady statuses start with (``head()``), else None."""
-        if all(s is LinkStatus.UP for s in own_links.values()):
-            return OwnStatusesKnown(head())
-        return None
+    def own_links_up(self) -> None:
+        """Once every medium has carried one of our packets back (or our status changed its
+        start): tell the shell what our steady statuses start with (``OwnStatusesKnown``)."""
+        if all(s is LinkStatus.UP for s in self._own_links.values()):
+            self._emit(OwnStatusesKnown(self._own_head()))

@@ -32,7 +32,7 @@ from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
 from pyhb.control.status import MonitorAccessor, build_status
-from pyhb.core.engine import Engine, wire_name
+from pyhb.core.engine import Engine
 from pyhb.core.events import (
     Cleanup,
     ClusterMessage,
@@ -50,6 +50,7 @@ from pyhb.core.events import (
     ShutdownComplete,
     StatusChanged,
 )
+from pyhb.core.outbox import wire_name
 from pyhb.core.snapshot import Snapshot
 from pyhb.daemon import logsetup, private
 from pyhb.daemon.counters import Counters
