@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from pyhb.clock import Instant
@@ -113,23 +113,16 @@ def node_name(text: str | None) -> str | None:
     return None if text is None else node_key(text)
 
 
+@dataclass(slots=True)
 class Handlers:
     """One method per message type; ``ROUTES`` says which and when."""
 
-    def __init__(
-        self,
-        host: Host,
-        peers: PeerTable,
-        history: SendHistory,
-        ownership: Ownership,
-        split: SplitMedia,
-    ) -> None:
-        self.host = host
-        self.peers = peers
-        self.history = history
-        self.ownership = ownership
-        self.split = split
-        self._rexmit_high_logged: dict[str, float] = {}
+    host: Host
+    peers: PeerTable
+    history: SendHistory
+    ownership: Ownership
+    split: SplitMedia
+    _rexmit_high_logged: dict[str, float] = field(default_factory=dict)
 
     def warn_limited(self, logged: dict[str, float], key: str, text: str, t: float) -> None:
         """WARNING at most once per ``WARN_INTERVAL`` per ``key`` (``logged`` remembers

@@ -82,6 +82,15 @@ class _Program:
     def ret(self, value: int) -> None:
         self._code.append((_RET_K, 0, 0, value))
 
+    def verdicts(self) -> list[Insn]:
+        """End a socket filter with its two outcomes, the labels ``accept`` and ``drop``,
+        and assemble it."""
+        self.label("accept")
+        self.ret(ACCEPT)
+        self.label("drop")
+        self.ret(DROP)
+        return self.assemble()
+
     def require(self, length: int, short: str) -> None:
         """Go to ``short`` unless the packet holds at least ``length`` bytes."""
         self._code.append((_LD_W_LEN, 0, 0, 0))
@@ -146,11 +155,7 @@ def prompt(node: bytes, *, split: bool, broadcast: str | None = None) -> list[In
         _classify(p, UDP_HEADER, node, lazy="drop", other="accept", others_ack="drop")
     p.label("whole")
     _classify(p, UDP_HEADER, node, lazy="accept", other="accept", others_ack="drop")
-    p.label("accept")
-    p.ret(ACCEPT)
-    p.label("drop")
-    p.ret(DROP)
-    return p.assemble()
+    return p.verdicts()
 
 
 def twin(node: bytes, own: bytes | None = None) -> list[Insn]:
@@ -168,11 +173,7 @@ def twin(node: bytes, own: bytes | None = None) -> list[Insn]:
         p.ret(DROP)
         p.label("theirs")
     _classify(p, UDP_HEADER, node, lazy="accept", other="drop", others_ack="drop")
-    p.label("accept")
-    p.ret(ACCEPT)
-    p.label("drop")
-    p.ret(DROP)
-    return p.assemble()
+    return p.verdicts()
 
 
 def steer(index: int, node: bytes) -> list[Insn]:

@@ -1,15 +1,16 @@
 """Splitting each medium's input in two: what can wait for the node's own timer, and
 everything else, read at once.
 
-In a settled cluster almost every datagram is a peer's ``st=active`` status, and reading
-each as it arrives wakes the daemon once per peer per keepalive. Here each medium gets a
-twin socket that only those steady statuses and the acknowledgements for this node
-reach (``net.filters``); the transport does not watch it, but reads it at the engine's
-own timer (which comes at least once a keepalive, to send our status) and before any
-other input, with each datagram's kernel arrival time (``SO_TIMESTAMPNS``), so the
-engine dates liveness by arrival, not by reading. The main socket keeps everything else,
-read as it comes: messages that move resources, retransmissions, and statuses that
-change something.
+What it buys: in a settled cluster almost every datagram is a peer's ``st=active``
+status, and reading each as it arrives wakes the daemon once per peer per keepalive;
+split, an idle node wakes about once a keepalive whatever the size of the cluster.
+Here each medium gets a twin socket that only those steady statuses and the
+acknowledgements for this node reach (``net.filters``); the transport does not watch
+it, but reads it at the engine's own timer (which comes at least once a keepalive, to
+send our status) and before any other input, with each datagram's kernel arrival time
+(``SO_TIMESTAMPNS``), so the engine dates liveness by arrival, not by reading. The main
+socket keeps everything else, read as it comes: messages that move resources,
+retransmissions, and statuses that change something.
 
 How a datagram reaches only one of the two:
 
@@ -30,6 +31,11 @@ it no later than reading without a twin would (see ``Transport._read_all``).
 
 Where any step fails (the kernel refuses a filter, the twin cannot bind), the medium
 stays as it was, with the acknowledgement filter alone, and reads everything at once.
+
+Here too: ``gather``, which reads every socket with the kernel's arrival times (the
+transport calls it whenever some medium has a twin), and ``ignore_own``. The engine's
+side of the feature is ``pyhb.core.splitmedia``; the byte patterns the filters look for
+are defined in ``pyhb.wire.message``.
 """
 
 from __future__ import annotations
@@ -37,15 +43,25 @@ from __future__ import annotations
 import dataclasses
 import logging
 import socket
-from collections.abc import Sequence
+import struct
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from pyhb.config.model import Bcast, Ucast
 from pyhb.net import filters
+from pyhb.net.medium import Medium
 from pyhb.net.sockets import MediumError, MediumSocket, open_medium
 
 log = logging.getLogger(__name__)
 
 SO_TIMESTAMPNS = 35  # the kernel's SO_TIMESTAMPNS_OLD: struct timespec of CLOCK_REALTIME
+SCM_TIMESTAMPNS = SO_TIMESTAMPNS  # the ancillary message it adds to each datagram read
+_ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
+_SOL_SOCKET = socket.SOL_SOCKET
+_unpack_timespec = struct.Struct("qq").unpack_from
+
+Source = tuple[Medium, socket.socket, bool]  # a medium, one of its sockets, is it the twin
+Arrived = tuple[int, bytes, tuple[str, int], Medium, bool]  # stamp, data, addr, medium, twin
 SO_RCVBUFFORCE = 33  # SO_RCVBUF past net.core.rmem_max (CAP_NET_ADMIN)
 TWIN_RCVBUF = 1 << 20  # room for what a flood brings between two reads (net.transport)
 
@@ -132,3 +148,50 @@ def _split_main(ms: MediumSocket, node: bytes) -> bool:
         return False
     brd = ms.destination[0] if isinstance(ms.medium, Bcast) else None
     return filters.attach(ms.sock, filters.prompt(node, split=True, broadcast=brd))
+
+
+def gather(
+    sources: Mapping[int, Source],
+    poll: Callable[[int], list[tuple[int, int]]],
+    wall_ns: int,
+    *,
+    rounds: int,
+    burst: int,
+    budget: float,
+    cost: float,
+) -> tuple[list[Arrived], bool]:
+    """Read every socket of ``sources`` (by file descriptor; ``poll`` polls them all), a
+    round at a time, up to ``burst`` datagrams from each readable one (one ``poll`` per
+    datagram would double what a flood costs), each with the kernel's arrival time
+    (wall clock, ns; ``wall_ns`` where the kernel gave none).
+
+    Stops when none is readable, after ``rounds`` rounds, or once the time spent reading
+    plus what feeding the batch should take (``cost`` per datagram) reaches ``budget``.
+    Returns the batch, unsorted, and whether a twin was still readable then (flooded).
+    """
+    batch: list[Arrived] = []
+    clock = time.monotonic
+    start = clock()
+    for _ in range(rounds):
+        if clock() - start + cost * len(batch) > budget:
+            break
+        ready = poll(0)
+        if not ready:
+            return batch, False
+        for fd, _events in ready:
+            m, sock, twin = sources[fd]
+            for _ in range(burst):
+                try:
+                    data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:  # an ICMP error reported on a read (ucast)
+                    m.failed(exc)
+                    break
+                stamp = wall_ns
+                for level, kind, value in ancillary:
+                    if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
+                        sec, nsec = _unpack_timespec(value)
+                        stamp = sec * 1_000_000_000 + nsec
+                batch.append((stamp, data, addr, m, twin))
+    return batch, any(sources[fd][2] for fd, _ in poll(0))

@@ -24,10 +24,10 @@ Split media (``net.split``: a medium with a ``lazy`` twin socket): the twin is w
 only while ``engine.statuses_wanted()`` says so (a peer is dead: one that speaks again
 must be noticed at once). Otherwise it is read when the timer fires, before
 ``handle_timer``, and whenever a main socket wakes the loop. Every socket is then read
-(one ``poll`` over all of them per round, one datagram from each readable one, until
-none is: no failed ``recvmsg`` per empty socket), and the datagrams go to the engine in
-the order the kernel stamped them on arrival
-(``SO_TIMESTAMPNS``), a twin's with its arrival time on the loop's clock (``arrived``).
+(``net.split.gather``: one ``poll`` over all of them per round, one datagram from each
+readable one, until none is: no failed ``recvmsg`` per empty socket), and the datagrams
+go to the engine in the order the kernel stamped them on arrival (``SO_TIMESTAMPNS``), a
+twin's with its arrival time on the loop's clock (``arrived``; ``core.splitmedia``).
 Our own steady status goes to the twin, so nothing is read back after sending.
 A twin flooded with datagrams that look like steady statuses (more than one wake-up
 reads, queued or since the last timer) is read every ``FLOOD_TICK`` instead, up to
@@ -48,8 +48,6 @@ import asyncio
 import logging
 import operator
 import select
-import socket
-import struct
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -57,6 +55,7 @@ from typing import Protocol
 from pyhb.clock import Instant
 from pyhb.net.medium import Medium, MediumStats
 from pyhb.net.sockets import MediumSocket
+from pyhb.net.split import Source, gather
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +91,6 @@ FLOOD_TICK = 0.01  # a flooded twin is read this often (seconds) ...
 FLOOD_BATCH = 4096  # ... this many rounds at most, within READ_BUDGET,
 FLOOD_BURST = 16  # ... of this many datagrams from each readable socket
 READ_BUDGET = 0.005  # seconds of reading and feeding the engine per wake-up
-SCM_TIMESTAMPNS = 35  # the ancillary message SO_TIMESTAMPNS (net.split) asks for
-_ANCILLARY = socket.CMSG_SPACE(16)  # one struct timespec
-_SOL_SOCKET = socket.SOL_SOCKET
-_unpack_timespec = struct.Struct("qq").unpack_from
-
-
-_Arrived = tuple[int, bytes, tuple[str, int], Medium, bool]  # stamp, data, addr, medium, lazy
 _arrival = operator.itemgetter(0)
 
 
@@ -129,7 +121,7 @@ class Transport:
         # Split media: every socket, main and twin, by file descriptor, and a poll set of
         # them all, so that reading them all costs one ``poll`` per round rather than a
         # failed ``recvmsg`` per socket.
-        self._sources: dict[int, tuple[Medium, socket.socket, bool]] = {}
+        self._sources: dict[int, Source] = {}
         self._poller = select.poll()
         self._watching = False  # the twins are watched too (engine.statuses_wanted)
         # A twin held more than one wake-up reads (``_backlog``), or more than that came
@@ -264,7 +256,13 @@ class Transport:
         been stepped in between). True if any of them changed the engine's state.
         """
         wall_ns = int(now.wall * 1e9)
-        batch = self._gather(wall_ns)
+        rounds, burst = (FLOOD_BATCH, FLOOD_BURST) if self._flooded else (MAX_BATCH, 1)
+        batch, flooded = gather(
+            self._sources, self._poller.poll, wall_ns,
+            rounds=rounds, burst=burst, budget=READ_BUDGET, cost=self._cost,
+        )  # fmt: skip
+        if flooded:  # a twin still readable after a full read: read it every FLOOD_TICK
+            self._flooded = self._backlog = True
         floor, self._read_at = self._read_at, now.mono
         if len(batch) > 1:
             batch.sort(key=_arrival)
@@ -287,47 +285,6 @@ class Transport:
         if batch:
             self._cost = (time.monotonic() - fed_at) / len(batch)
         return changed
-
-    def _gather(self, wall_ns: int) -> list[_Arrived]:
-        """Read every socket, a round at a time, one datagram from each readable one
-        (up to ``FLOOD_BURST`` while flooded: one ``poll`` per datagram would double
-        what a flood costs).
-
-        Stops when none is readable, after ``MAX_BATCH`` rounds (``FLOOD_BATCH`` while
-        flooded), or once the time spent reading plus what feeding the batch should take
-        (the last batch's cost per datagram) reaches ``READ_BUDGET``; a twin still
-        readable then is flooded.
-        """
-        batch: list[_Arrived] = []
-        sources, poll = self._sources, self._poller.poll
-        clock, cost = time.monotonic, self._cost
-        rounds, burst = (FLOOD_BATCH, FLOOD_BURST) if self._flooded else (MAX_BATCH, 1)
-        start = clock()
-        for _ in range(rounds):
-            if clock() - start + cost * len(batch) > READ_BUDGET:
-                break
-            ready = poll(0)
-            if not ready:
-                return batch
-            for fd, _events in ready:
-                m, sock, lazy = sources[fd]
-                for _ in range(burst):
-                    try:
-                        data, ancillary, _flags, addr = sock.recvmsg(65536, _ANCILLARY)
-                    except (BlockingIOError, InterruptedError):
-                        break
-                    except OSError as exc:  # an ICMP error reported on a read (ucast)
-                        m.failed(exc)
-                        break
-                    stamp = wall_ns  # the kernel's arrival time (wall clock, ns), if given
-                    for level, kind, value in ancillary:
-                        if level == _SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
-                            sec, nsec = _unpack_timespec(value)
-                            stamp = sec * 1_000_000_000 + nsec
-                    batch.append((stamp, data, addr, m, lazy))
-        if any(sources[fd][2] for fd, _ in poll(0)):
-            self._flooded = self._backlog = True
-        return batch
 
     def _on_timer(self) -> None:
         deadline = self._timer_at
