@@ -90,8 +90,8 @@ class Comm(enum.Enum):
 
 
 class Arrival(NamedTuple):
-    """How a message came: ``now`` (monotonic), when it ``heard`` reached the host, whether
-    it was read ``late`` (split media) and its ``seq``."""
+    """How a message came: ``now`` (monotonic), ``heard`` (when it reached the host),
+    ``late`` (read after it came: split media) and its ``seq``."""
 
     now: float
     heard: float
@@ -303,6 +303,12 @@ class Route:
     comm: Comm = Comm.ANY  # our communication: any time, only once up, or only before
     from_dead: bool = False  # acted on from a peer declared dead
     for_clients: bool = True  # handed to the API clients as well (non-NS_ types)
+
+    def accepts(self, peer: Peer, comm_up: bool) -> bool:
+        """Whether the message is acted on, from ``peer`` with our communication as is."""
+        if peer.status is NodeStatus.DEAD and not self.from_dead:
+            return False
+        return self.comm is Comm.ANY or (self.comm is Comm.UP) == comm_up
 
 
 ROUTES: dict[str, Route] = {

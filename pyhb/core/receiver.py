@@ -28,8 +28,8 @@ from pyhb.clock import Instant
 from pyhb.config.model import node_key
 from pyhb.core.badpackets import INTERVAL as WARN_INTERVAL
 from pyhb.core.badpackets import BadPacketLog
-from pyhb.core.events import ClusterMessage, LinkStateChanged, LinkStatus, NodeStatus
-from pyhb.core.handlers import ROUTES, Arrival, Comm, Handlers, Host, hex_field, node_name
+from pyhb.core.events import ClusterMessage, LinkStateChanged, LinkStatus
+from pyhb.core.handlers import ROUTES, Arrival, Handlers, Host, hex_field, node_name
 from pyhb.core.ownership import Ownership
 from pyhb.core.peers import Link, Peer, PeerTable
 from pyhb.core.seqno import SendHistory, Verdict
@@ -134,6 +134,7 @@ class Receiver:
         self.host.enter(now)
         heard = self.split.heard_at(now.mono, arrived)
         self._heard(peer, st.uuid, medium, heard, st.seq, st.gen)
+        # As ``ROUTES["status"]`` says: from any peer, in any state.
         if self._sequence_ok(peer, "status", addr, now, st.seq, st.gen):
             self.handlers.status(peer, heard, st.dt, True, st.st)
             if arrived is None and st.seq == peer.tracker.last:
@@ -177,7 +178,8 @@ class Receiver:
         dest = node_name(msg.get("dest"))
         route = ROUTES.get(mtype)
         if mtype.startswith("NS_"):
-            if route is not None and (dest is None or dest == self.local):
+            ours = dest is None or dest == self.local
+            if route is not None and ours and route.accepts(peer, self.host.comm_up):
                 route.handle(self.handlers, peer, msg, at)
             return
         if not self._sequence_ok(peer, mtype, addr, now, seq, gen):
@@ -190,11 +192,8 @@ class Receiver:
             return  # for another node; but a node granting itself a group concerns its holder
         if route is None or route.for_clients:
             self.host.emit(ClusterMessage(peer.name, msg))
-        if route is None or (peer.status is NodeStatus.DEAD and not route.from_dead):
-            return
-        if route.comm is not Comm.ANY and (route.comm is Comm.UP) != self.host.comm_up:
-            return
-        route.handle(self.handlers, peer, msg, at._replace(seq=seq))
+        if route is not None and route.accepts(peer, self.host.comm_up):
+            route.handle(self.handlers, peer, msg, at._replace(seq=seq))
 
     def _in_our_name(self, msg: HaMessage, medium: str, addr: Addr, t: float) -> None:
         """A packet signed in our name: ours, looped back, or a namesake's."""
