@@ -96,8 +96,7 @@ class Engine:
         self.split = SplitMedia(
             lazy_statuses, self.peers, self.own_links, self._own_status_head, self._emit
         )
-        # Whether the shell must read peers' steady statuses as they come (split media).
-        self.statuses_wanted = self.split.wanted
+        self.statuses_wanted = self.split.wanted  # read peers' statuses as they come?
         self._comm = CommUp(self.peers, self.pings, self.send, self.go_active)
         self._op_ids = 0
         self._last_entry = now.mono
@@ -124,9 +123,8 @@ class Engine:
             ownership=self.ownership,
             split=self.split,
         )
-        # One UDP payload from ``addr`` on ``medium`` (the link name: the interface):
-        # ``Receiver.receive_datagram`` itself (no call in between: it runs for every
-        # datagram). False if it was dropped without changing anything.
+        # One UDP payload: ``Receiver.receive_datagram`` itself (no call in between: it
+        # runs for every datagram). False if it was dropped without changing anything.
         self.receive_datagram = receiver.receive_datagram
         self.handle_timer(now)
 
