@@ -8,14 +8,19 @@ shutting down):
    STARTING), unless a STONITH reset of the dead peer is still pending.
 3. ``legacy``: the ip-request step (``core.legacy``).
 4. STARTING: once the peer's statement is known, take our local groups it does not hold.
-5. Groups held by both: the node in transition (RESUMING) yields; between stable nodes
-   the provisional copy goes, else the group's preferred node keeps it.
+5. Two owners are never left standing: when both claim a group, a node in transition
+   (RESUMING; a STARTING peer yields on its own) releases it; between two stable nodes
+   the one that kept serving keeps it: a group taken only because the peer was declared
+   dead by timeout (it may have been alive behind a partition) is *provisional* and is
+   the one released; our provisional groups travel in the full statement as
+   ``provisional=<word>`` (absent: none; 3.0.6 ignores the field). When neither or both
+   copies are provisional the group's preferred node keeps it.
 6. Doubt resolved: forget provisional groups, re-announce addresses.
 7. A group that failed to start here is offered to the peer (standby on its set).
 8. ``auto_failback on``: give the foreign set back to its returned node.
 
-Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``negotiation``
-only (``ownership`` for types).
+Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``negotiation`` and
+``shutdown`` only (``ownership`` for types).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from pyhb.config.model import AutoFailback
+from pyhb.core import shutdown
 from pyhb.core.events import GroupAction, RscHold
 from pyhb.core.negotiation import Phase
 
@@ -38,7 +44,7 @@ def evaluate(own: Ownership, now: float) -> None:
     if own.busy is not None or own.phase in _IDLE:
         return
     if own.phase is Phase.SHUTDOWN_PENDING:
-        own.begin_shutdown(now)
+        shutdown.begin(own, now)
         return
     if not own.peer_alive:
         _alone(own)
@@ -70,9 +76,35 @@ def _alone(own: Ownership) -> None:
         reason = "mach_down" if own.phase is Phase.STABLE else "initial"
         if own.phase is Phase.STARTING:
             own.deadline_starting = None
-        own.take_everything(reason)
+        take_everything(own, reason)
     elif own.phase is Phase.STARTING:
         own.set_phase(Phase.STABLE, "alone, holding every group")
+
+
+def take_everything(own: Ownership, reason: str) -> None:
+    """No other node can hold anything: take every group we do not hold."""
+    if own.fence.blocking:
+        return  # taken once the reset succeeded (``fence_done``)
+    own.local_claimed = True
+    own.foreign_claimed = True
+    if set(own.foreign_keys) - own.held or not own.foreign_keys:
+        own.failback_armed = True
+    if own.peer_timed_out:
+        own.provisional |= set(own.groups) - own.held
+
+    def done(_failed: frozenset[str]) -> None:
+        if own.phase is Phase.STARTING:
+            own.set_phase(Phase.STABLE, f"initial acquisition ({reason})")
+            own.log_line(logging.INFO, f"Initial resource acquisition complete ({reason})")
+        if reason == "mach_down" and own.mode is not AutoFailback.LEGACY:
+            own.send("resource", [("rsc_hold", "foreign"), ("info", "mach_down")], None)
+            own.log_line(logging.INFO, "mach_down takeover complete.")
+        own.statement(info="req_our_resources()" if reason != "mach_down" else None)
+
+    # A group that failed to start here is not retried in a loop: once more when the
+    # peer dies (``peer_dead`` forgets the failures), else it stays stopped, reported.
+    take = own.eligible(set(own.groups) - own.held - own.failed_here, reason)
+    own.run(GroupAction.TAKE, take, reason, done)
 
 
 def _hand_over_failed(own: Ownership, now: float) -> bool:
@@ -132,7 +164,7 @@ def _resolve_start(own: Ownership) -> None:
         own.run(GroupAction.TAKE, take, "req_our_resources", took)
 
     own.held -= stale
-    own.run(GroupAction.GIVE, stale, "startup cleanup", cleaned, only_running=True)
+    own.clean_up(stale, cleaned)
 
 
 def _trusted(own: Ownership, why: str) -> None:

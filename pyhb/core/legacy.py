@@ -28,18 +28,19 @@ What pyhb adds so that every group ends with exactly one owner:
 
 ``Legacy`` is a part of ``Ownership`` that reaches its owner only through ``LegacyOwner``.
 Operator-level summary: docs/ownership.md.
-Imports stdlib, ``pyhb.config.model`` and the core's ``events`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``owner`` only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
 from pyhb.config.model import ResourceGroup
 from pyhb.core.events import GroupAction
+from pyhb.core.owner import Owner
 
 REQUEST_RETRY = 2.0  # seconds between repeats of an unanswered ip-request
 
@@ -53,37 +54,12 @@ class LegacyRelease:
     answer: bool
 
 
-class LegacyOwner(Protocol):
-    """What ``Legacy`` needs of the node's ownership."""
+class LegacyOwner(Owner, Protocol):
+    """What ``Legacy`` needs of the node's ownership besides ``Owner``."""
 
-    local: str
-    peer: str | None
-    peer_alive: bool
-    held: set[str]
     groups: dict[str, ResourceGroup]
     local_keys: frozenset[str]
     foreign_keys: frozenset[str]
-
-    @property
-    def busy(self) -> object: ...
-
-    def send(self, mtype: str, fields: list[tuple[str, str]], dest: str | None) -> None: ...
-
-    def log_line(self, level: int, text: str) -> None: ...
-
-    def evaluate(self, now: float) -> None: ...
-
-    def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
-
-    def run(
-        self,
-        action: GroupAction,
-        keys: Collection[str],
-        reason: str,
-        then: Callable[[frozenset[str]], None],
-        *,
-        only_running: bool = False,
-    ) -> None: ...
 
 
 class Legacy:
@@ -108,7 +84,7 @@ class Legacy:
             self.ready = True
             self.ask(own.eligible(set(own.local_keys) - own.held, "start"), now)
 
-        own.run(GroupAction.GIVE, own.foreign_keys, "startup cleanup", cleaned, only_running=True)
+        own.clean_up(own.foreign_keys, cleaned)
 
     def reconcile(self, now: float) -> None:
         """Ownership was in doubt (the peer returned, we resumed): give the peer's groups

@@ -13,8 +13,8 @@ there until an operator clears it (docs/monitoring.md).
   auto_failback, a dead peer's takeover or the peer's hand-over, until ``cleanup`` (or an
   explicit ``hb_takeover``, which clears the groups it names).
 
-Imports stdlib, ``pyhb.config.model`` and ``pyhb.core.events`` only (``standby`` and
-``legacy`` for types).
+Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``owner`` only
+(``standby`` and ``legacy`` for types).
 """
 
 from __future__ import annotations
@@ -26,20 +26,17 @@ from typing import TYPE_CHECKING, Protocol
 
 from pyhb.config.model import AutoFailback, ResourceGroup
 from pyhb.core.events import RscHold
+from pyhb.core.owner import Owner
 
 if TYPE_CHECKING:
     from pyhb.core.legacy import Legacy
     from pyhb.core.standby import Standby
 
 
-class MonitoredOwner(Protocol):
-    """What ``Monitored`` needs of the node's ownership."""
+class MonitoredOwner(Owner, Protocol):
+    """What ``Monitored`` needs of the node's ownership besides ``Owner``."""
 
-    local: str
-    peer: str | None
-    peer_alive: bool
     peer_hold: frozenset[str]
-    held: set[str]
     groups: dict[str, ResourceGroup]
     local_keys: frozenset[str]
     mode: AutoFailback
@@ -49,18 +46,11 @@ class MonitoredOwner(Protocol):
     standby: Standby
     legacy: Legacy
 
-    @property
-    def busy(self) -> object: ...
-
-    def log_line(self, level: int, text: str) -> None: ...
-
     def keys_of(self, word: str, node: str) -> frozenset[str]: ...
 
     def word(self, held: Collection[str] | None = None) -> RscHold: ...
 
     def is_stable(self) -> bool: ...
-
-    def evaluate(self, now: float) -> None: ...
 
     def restart(self, tail: ResourceGroup, reason: str) -> None: ...
 

@@ -9,22 +9,14 @@ Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-
   ``resource`` statement. As soon as the peer's statement is known we take our
   local groups the peer does not hold (3.0.6 waits a fixed 10 s when both start
   together; the statement already tells us everything we need).
-- A dead peer's groups, and our own, are taken at once ("mach_down").
-- Standby (``ask_resources`` me → other → done → done) moves a set between nodes;
-  ``hb_takeover SET`` makes the peer go standby on the mirrored set: ``core.standby``.
-- Graceful shutdown releases what we hold, then sends ``shutdone`` (the one place it is
-  sent); a node with nothing to release sends it at once.
-- ``legacy`` (the default) uses ip-request / ip-request-resp per group and no
-  statements at all: ``core.legacy``. Monitor verdicts and the groups that failed here:
-  ``core.monitored``. Each is a part this class is made of, reaching it through a
-  narrow protocol.
-- Two owners are never left standing: when both claim a group, a node that is in
-  transition (starting, resumed after a stall) yields; between two stable nodes the one
-  that kept serving keeps it: a group taken only because the peer was declared dead by
-  timeout (it may have been alive behind a partition) is *provisional* and is the one
-  released; our provisional groups travel in the full statement as ``provisional=<word>``
-  (absent: none; 3.0.6 ignores the field). When neither or both copies are provisional
-  the group's preferred node keeps it (``core.decision``).
+- A dead peer's groups, and our own, are taken at once ("mach_down"); one that may have
+  held groups is reset first when a STONITH device is configured (``core.fencing``).
+- What to do after each input is decided in ``core.decision`` (two owners are never left
+  standing); the graceful shutdown is ``core.shutdown``. One group operation runs at a
+  time; decisions are re-evaluated when it finishes.
+- Parts, each reaching this class through a narrow protocol: ``core.standby`` (standby,
+  ``hb_takeover``), ``core.legacy`` (``auto_failback legacy``: ip-request, no
+  statements), ``core.monitored`` (monitor verdicts, groups that failed here).
 - A node resumed after a stall (RESUMING) trusts nothing it knew about the peer: it asks
   for a fresh statement (``info=resumed``, answered by pyhb peers; after ``RESUME_WAIT``
   it acts on what it knows, as with a 3.0.6 peer that does not answer). A peer returning
@@ -33,29 +25,27 @@ Rules (hb_resource.c and the ResourceManager scripts; docs/protocol.md#resource-
 - Whenever ownership was in doubt (a peer returning after a partition, our own resume),
   the addresses we still hold are re-announced once the peer's statement shows that it
   no longer claims them (``on_announce``), so neighbours' ARP caches follow the keeper.
-- One group operation runs at a time; decisions are re-evaluated when it finishes.
-- A peer that died while it may have held groups is reset first when a STONITH device is
-  configured: nothing is taken over until the reset succeeded (``core.fencing``).
 - Every input that may set a deadline is given ``now``; nothing here reads a clock.
 
 Imports stdlib, ``pyhb.config.model`` and the core's ``events``, ``negotiation``,
-``decision``, ``fencing``, ``standby``, ``legacy`` and ``monitored`` only.
+``owner``, ``holdwords``, ``decision``, ``shutdown``, ``fencing``, ``standby``, ``legacy`` and
+``monitored`` only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from typing import assert_never
 
 from pyhb.config.model import AutoFailback, ResourceGroup
-from pyhb.core import decision
+from pyhb.core import decision, shutdown
 from pyhb.core.events import GroupAction, RscHold
 from pyhb.core.fencing import FenceGate
+from pyhb.core.holdwords import keys_meant, word_for
 from pyhb.core.legacy import Legacy
 from pyhb.core.monitored import Monitored
 from pyhb.core.negotiation import TRANSITIONS, Machine, Phase
+from pyhb.core.owner import Op, Then
 from pyhb.core.standby import Standby
 
 log = logging.getLogger(__name__)
@@ -64,14 +54,6 @@ STARTING_FALLBACK = 10.0  # hb_resource.c: take local groups 10 s after RSCRCVD
 RESUME_WAIT = 5.0  # how long a resumed node waits for the peer's fresh statement
 
 _SHUTTING = (Phase.SHUTTING_DOWN, Phase.SHUT_DOWN)
-
-
-@dataclass(slots=True)
-class Op:
-    op_id: int
-    action: GroupAction
-    keys: tuple[str, ...]
-    then: Callable[[frozenset[str]], None]
 
 
 Send = Callable[[str, list[tuple[str, str]], str | None], None]
@@ -100,7 +82,7 @@ class Ownership:
         self.local_keys = frozenset(g.key for g in groups if g.node == local)
         self.foreign_keys = frozenset(self.groups) - self.local_keys
         self._phase = Machine("ownership", Phase.INIT, TRANSITIONS)
-        self._shutdown_from = Phase.STABLE  # where a cancelled shutdown returns to
+        self.shutdown_from = Phase.STABLE  # where a cancelled shutdown returns to
         self.held: set[str] = set()
         self.local_claimed = False
         self.foreign_claimed = False
@@ -161,37 +143,13 @@ class Ownership:
 
     def keys_of(self, word: str, node: str) -> frozenset[str]:
         """The group keys a ``rsc_hold`` word means, from ``node``'s point of view."""
-        mine = frozenset(k for k, g in self.groups.items() if g.node == node)
-        try:
-            hold = RscHold(word)
-        except ValueError:
-            return frozenset()  # not a set word: nothing
-        match hold:
-            case RscHold.ALL:
-                return frozenset(self.groups)
-            case RscHold.LOCAL:
-                return mine
-            case RscHold.FOREIGN:
-                return frozenset(self.groups) - mine
-            case RscHold.NONE:
-                return frozenset()
-            case unreachable:
-                assert_never(unreachable)
+        return keys_meant(self.groups, word, node)
 
     def word(self, held: Collection[str] | None = None) -> RscHold:
         """What we hold (or would hold with ``held``), as heartbeat says it."""
         keys = frozenset(self.held if held is None else held)
-        has_local = bool(keys & self.local_keys) or (not self.local_keys and self.local_claimed)
-        has_foreign = bool(keys & self.foreign_keys) or (
-            not self.foreign_keys and self.foreign_claimed
-        )
-        if has_local and has_foreign:
-            return RscHold.ALL
-        if has_local:
-            return RscHold.LOCAL
-        if has_foreign:
-            return RscHold.FOREIGN
-        return RscHold.NONE
+        claims = (self.local_claimed, self.foreign_claimed)
+        return word_for(keys, self.local_keys, self.foreign_keys, claims)
 
     def rscstatus(self) -> str:
         """``cl_status rscstatus``: the held word, or ``transition`` while moving."""
@@ -234,16 +192,23 @@ class Ownership:
     def is_stable(self) -> bool:
         return self.phase is Phase.STABLE and self.busy is None and not self.standby.active()
 
-    def run(
+    def run(self, action: GroupAction, keys: Collection[str], reason: str, then: Then) -> None:
+        """Start one group operation; ``then(failed_keys)`` runs when it finishes."""
+        self._start(action, keys, reason, then, only_running=False)
+
+    def clean_up(self, keys: Collection[str], then: Then) -> None:
+        """Stop stale copies of ``keys`` (a restart in place may have left them running)."""
+        self._start(GroupAction.GIVE, keys, "startup cleanup", then, only_running=True)
+
+    def _start(
         self,
         action: GroupAction,
         keys: Collection[str],
         reason: str,
-        then: Callable[[frozenset[str]], None],
+        then: Then,
         *,
-        only_running: bool = False,
+        only_running: bool,
     ) -> None:
-        """Start one group operation; ``then(failed_keys)`` runs when it finishes."""
         ordered = tuple(k for k in self.groups if k in keys)
         if not ordered:
             then(frozenset())
@@ -309,7 +274,7 @@ class Ownership:
         if self.standby.deferred is not None:
             self.standby.poll_deferred(now)
         if self.phase is Phase.SHUTDOWN_PENDING and self.busy is None:
-            self.begin_shutdown(now)
+            shutdown.begin(self, now)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -322,42 +287,17 @@ class Ownership:
             self.local_claimed = True
             if peer is None:
                 self.legacy.ready = True
-                self.take_everything("initial")
+                decision.take_everything(self, "initial")
             else:
                 self.legacy.start(now)
             return
         self.set_phase(Phase.STARTING, "communication up")
         self.send("starting", [], None)
         if peer is None:
-            self.take_everything("initial")
+            decision.take_everything(self, "initial")
         else:
             self.deadline_starting = now + STARTING_FALLBACK
             self.evaluate(now)
-
-    def take_everything(self, reason: str) -> None:
-        """No other node can hold anything: take every group we do not hold."""
-        if self.fence.blocking:
-            return  # taken once the reset succeeded (``fence_done``)
-        self.local_claimed = True
-        self.foreign_claimed = True
-        if set(self.foreign_keys) - self.held or not self.foreign_keys:
-            self.failback_armed = True
-        if self.peer_timed_out:
-            self.provisional |= set(self.groups) - self.held
-
-        def done(_failed: frozenset[str]) -> None:
-            if self.phase is Phase.STARTING:
-                self.set_phase(Phase.STABLE, f"initial acquisition ({reason})")
-                self.log_line(logging.INFO, f"Initial resource acquisition complete ({reason})")
-            if reason == "mach_down" and self.mode is not AutoFailback.LEGACY:
-                self.send("resource", [("rsc_hold", "foreign"), ("info", "mach_down")], None)
-                self.log_line(logging.INFO, "mach_down takeover complete.")
-            self.statement(info="req_our_resources()" if reason != "mach_down" else None)
-
-        # A group that failed to start here is not retried in a loop: once more when the
-        # peer dies (``peer_dead`` forgets the failures), else it stays stopped, reported.
-        take = self.eligible(set(self.groups) - self.held - self.failed_here, reason)
-        self.run(GroupAction.TAKE, take, reason, done)
 
     def peer_dead(self, peer: str, now: float, *, graceful: bool) -> None:
         """The peer died or shut down: everything is ours to run."""
@@ -504,66 +444,9 @@ class Ownership:
         )
         return min((t for t in due if t is not None), default=None)
 
-    # -- graceful shutdown -----------------------------------------------------------
+    # -- graceful shutdown (``core.shutdown``) ---------------------------------------
 
     def shutdown(self, now: float, *, at_once: bool = False) -> None:
         """Begin the graceful shutdown; ``at_once``: nothing to release (communication
         not up, or no groups), ``shutdone`` goes out now."""
-        if self.phase in _SHUTTING:
-            return
-        if at_once:
-            self._shut_down("nothing to release")
-            return
-        if self.busy is not None:
-            self._shutdown_from = self.phase
-            self.set_phase(Phase.SHUTDOWN_PENDING, "an operation is running")
-            self.log_line(
-                logging.INFO, "Shutdown delayed until current resource activity finishes."
-            )
-            return
-        self.begin_shutdown(now)
-
-    def begin_shutdown(self, now: float) -> None:
-        if self.phase is not Phase.SHUTDOWN_PENDING:
-            self._shutdown_from = self.phase
-        self.set_phase(Phase.SHUTTING_DOWN, "shutdown")
-        self.standby.cancel(now)
-        if self.mode is not AutoFailback.LEGACY:
-            self.send(
-                "resource",
-                [("rsc_hold", "none"), ("rtype", "full"), ("isstable", "0"), ("info", "shutdown")],
-                None,
-            )
-        self.log_line(logging.INFO, "Giving up all HA resources.")
-
-        gave = frozenset(self.held)
-
-        def retaken(_failed: frozenset[str]) -> None:
-            self.statement()
-
-        def released(failed: frozenset[str]) -> None:
-            if failed:
-                # The daemon reboots the node before this is reached (daemon.fence); a
-                # shell without that hook must not say it let go: the peer would start
-                # what may still run here. The groups that did stop are started again.
-                self.log_line(
-                    logging.CRITICAL,
-                    f"Shutdown cancelled: {', '.join(sorted(failed))} could not be stopped "
-                    "and stays here; stop it by hand, then stop heartbeat again",
-                )
-                back = Phase.RESUMING if self._shutdown_from is Phase.RESUMING else Phase.STABLE
-                self.set_phase(back, "shutdown cancelled")
-                self.run(GroupAction.TAKE, gave - failed, "shutdown cancelled", retaken)
-                return
-            self.local_claimed = False
-            self.foreign_claimed = False
-            self.log_line(logging.INFO, "All HA resources relinquished.")
-            self._shut_down("all released")
-
-        self.run(GroupAction.GIVE, set(self.held), "shutdown", released)
-
-    def _shut_down(self, why: str) -> None:
-        self.set_phase(Phase.SHUT_DOWN, why)
-        self.send("shutdone", [("st", "dead")], None)
-        if self.on_down is not None:
-            self.on_down()
+        shutdown.request(self, now, at_once=at_once)

@@ -18,18 +18,19 @@ groups back" (3.0.6 made the peer give up everything).
 
 The hand-over's own states (NOT, ME, OTHER, DONE) move only as
 ``negotiation.STANDBY_TRANSITIONS`` allows. Imports stdlib, ``pyhb.config.model`` and the
-core's ``events`` and ``negotiation`` only.
+core's ``events``, ``negotiation`` and ``owner`` only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Protocol
 
 from pyhb.config.model import AutoFailback
 from pyhb.core.events import GroupAction, RscHold
 from pyhb.core.negotiation import STANDBY_TRANSITIONS, Machine, StandbyState
+from pyhb.core.owner import Owner
 
 STANDBY_REPLY_TIMEOUT = 10.0
 STANDBY_TOTAL_TIMEOUT = 3600.0
@@ -51,25 +52,14 @@ def parse_hold(word: str, *, failback: RscHold) -> RscHold | None:
         return None
 
 
-class StandbyOwner(Protocol):
-    """What ``Standby`` needs of the node's ownership."""
+class StandbyOwner(Owner, Protocol):
+    """What ``Standby`` needs of the node's ownership besides ``Owner``."""
 
-    local: str
-    peer: str | None
-    peer_alive: bool
-    held: set[str]
     mode: AutoFailback
     local_claimed: bool
     foreign_claimed: bool
     failback_armed: bool
     deadline_failback: float | None
-
-    @property
-    def busy(self) -> object: ...
-
-    def send(self, mtype: str, fields: list[tuple[str, str]], dest: str | None) -> None: ...
-
-    def log_line(self, level: int, text: str) -> None: ...
 
     def keys_of(self, word: str, node: str) -> frozenset[str]: ...
 
@@ -83,21 +73,7 @@ class StandbyOwner(Protocol):
 
     def is_stable(self) -> bool: ...
 
-    def evaluate(self, now: float) -> None: ...
-
-    def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
-
     def declines(self, peer: str, hold: RscHold) -> bool: ...
-
-    def run(
-        self,
-        action: GroupAction,
-        keys: Collection[str],
-        reason: str,
-        then: Callable[[frozenset[str]], None],
-        *,
-        only_running: bool = False,
-    ) -> None: ...
 
 
 class Standby:
