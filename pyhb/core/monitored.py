@@ -3,8 +3,9 @@ through ``MonitoredOwner``): restarts in place, hand-over of a group
 that keeps failing, and the rule that a node does not take back a group that failed
 there until an operator clears it (docs/monitoring.md).
 
-- ``monitor_failure``: restart the failed resource and every one after it in its group
-  (one ``RESTART`` operation: stop right to left, start left to right) or, with
+- ``failure`` (a ``MonitorFailure`` command): restart the failed resource and every one
+  after it in its group (one ``RESTART`` operation: stop right to left, start left to
+  right; ``Ownership.restart``) or, with
   ``move``, hand the group to the peer the way ``hb_standby`` would (``auto_failback``
   on/off: ``ask_resources`` for the group's set; legacy: stop it, then
   ``ip-request-resp`` telling the peer to take it, which 3.0.6's rc.d script obeys).

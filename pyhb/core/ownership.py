@@ -56,11 +56,6 @@ RESUME_WAIT = 5.0  # how long a resumed node waits for the peer's fresh statemen
 _SHUTTING = (Phase.SHUTTING_DOWN, Phase.SHUT_DOWN)
 
 
-Send = Callable[[str, list[tuple[str, str]], str | None], None]
-Run = Callable[[GroupAction, tuple[ResourceGroup, ...], str, bool], int]
-Log = Callable[[int, str], None]
-
-
 class Ownership:
     """The resource-ownership state machine of one node."""
 
@@ -69,9 +64,9 @@ class Ownership:
         local: str,
         groups: tuple[ResourceGroup, ...],
         mode: AutoFailback,
-        send: Send,
-        run: Run,
-        log_line: Log,
+        send: Callable[[str, list[tuple[str, str]], str | None], None],
+        run: Callable[[GroupAction, tuple[ResourceGroup, ...], str, bool], int],
+        log_line: Callable[[int, str], None],
     ) -> None:
         self.local = local
         self.groups = {g.key: g for g in groups}
