@@ -373,7 +373,7 @@ def _on_status(eng: Engine, peer: Peer, t: float, dt: int | None, protocol: bool
     if old is NodeStatus.DEAD and eng.comm_up:
         if not peer.restarted_since_dead:
             eng._log(logging.CRITICAL, f"Cluster node {peer.name} returning after partition.")
-            eng.ownership.peer_returned(peer.name)
+            eng.ownership.peer_returned(peer.name, eng._now.mono)
         else:
             eng.ownership.peer_up(peer.name)
     peer.restarted_since_dead = False
@@ -413,19 +413,20 @@ def _on_resource(eng: Engine, peer: Peer, msg: HaMessage) -> None:
             msg.get("isstable"),
             msg.get("provisional"),
             msg.get("info"),
+            now=eng._now.mono,
         )
 
 
 def _on_ask_resources(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     hold, info = msg.get("rsc_hold"), msg.get("info")
     if hold is not None and info is not None and eng.comm_up:
-        eng.ownership.on_ask_resources(peer.name, hold, info)
+        eng.ownership.standby.on_ask_resources(peer.name, hold, info, eng._now.mono)
 
 
 def _on_hb_takeover(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     hold = msg.get("rsc_hold")
     if hold is not None and eng.comm_up:
-        eng.ownership.on_hb_takeover(peer.name, hold)
+        eng.ownership.standby.on_hb_takeover(peer.name, hold, eng._now.mono)
 
 
 def _on_ip_request(eng: Engine, peer: Peer, msg: HaMessage) -> None:
@@ -433,14 +434,15 @@ def _on_ip_request(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     # start-up clean-up is done, so the asking node never waits for a request repeated.
     key = msg.get("ipaddr")
     if key is not None:
-        eng.ownership.on_ip_request(peer.name, key)
+        eng.ownership.legacy.on_ip_request(peer.name, key, eng._now.mono)
 
 
 def _on_ip_request_resp(eng: Engine, peer: Peer, msg: HaMessage) -> None:
     key = msg.get("ipaddr")
     if key is not None and eng.comm_up:
         dest = _node_name(msg.get("dest"))
-        eng.ownership.on_ip_request_resp(peer.name, dest, key, msg.get("ok"), msg.get("weown"))
+        ok, weown = msg.get("ok"), msg.get("weown")
+        eng.ownership.legacy.on_ip_request_resp(peer.name, dest, key, ok, weown, eng._now.mono)
 
 
 def _on_rexmit(eng: Engine, peer: Peer, msg: HaMessage) -> None:
