@@ -18,7 +18,7 @@ from pyhb.config.model import ClusterConfig
 from pyhb.daemon.app import script_environment
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.rcscripts import EventScripts, for_daemon
-from tests.helpers.procs import running
+from tests.helpers.procs import gone
 from tests.helpers.sim import make_config
 
 pytestmark = pytest.mark.asyncio
@@ -231,7 +231,7 @@ async def test_a_script_over_its_time_has_its_whole_process_group_killed(
     rcd.offer((("t", "mymessage"),))  # the next one still runs
     await asyncio.wait_for(rcd.drain(), 20)
     assert [o.rc for o in rcd.outcomes] == [None, None]
-    assert not running(int(pids.read_text()))
+    assert await gone(int(pids.read_text()))
     assert "timed out after 0.5s: killed" in caplog.text
 
 
@@ -245,4 +245,4 @@ async def test_close_kills_the_running_script(tmp_path: Path, opened: list[Event
             break
         await asyncio.sleep(0.05)
     await rcd.close()
-    assert not running(int(pids.read_text()))
+    assert await gone(int(pids.read_text()))
