@@ -72,10 +72,10 @@ class Target:
             own.peer_hold,
             own.peer_known,
             own.peer_stable,
-            own.rstate,
+            own.phase,
             own.busy,
             own.suspect,
-            own.standby,
+            own.standby.state,
             tuple(sorted(own.state.items())),
             e.snapshot(),
         )

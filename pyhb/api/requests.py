@@ -10,15 +10,17 @@ in ha.cf order (the client library reverses them); nodes of every type (``normal
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pyhb.config.model import node_key
 from pyhb.core.snapshot import NodeView, Snapshot
-from pyhb.wire.message import HaMessage, Pair
+from pyhb.wire.message import HaMessage, Pair, Value
 
 OK, MORE, BADREQ = "OK", "ok/more", "badreq"
 HBVERSION = "3.0.6"  # GetParameterValue("hbversion"); signon adds the build to it
 DEFAULT_WEIGHT = "100"
+
+K = TypeVar("K", str, bytes)  # what a lookup request names
 
 
 class NodeQueries(Protocol):
@@ -131,12 +133,25 @@ def parameter(snap: Snapshot, name: str) -> str | None:
     return value
 
 
-def _getparm(q: NodeQueries, msg: HaMessage) -> list[HaMessage]:
-    name = msg.get("pname")
-    if name is None:
-        return [bad_request("getparm")]
-    value = parameter(q.snapshot(), name)
-    return [response("getparm", *([("pvalue", value)] if value is not None else []))]
+def _lookup(
+    reqtype: str,
+    read: Callable[[HaMessage], K | None],
+    missing: str,
+    find: Callable[[NodeQueries, K], Value | None],
+    field: str,
+) -> Answer:
+    """An answer that looks up what the request names (``read``): ``field`` with what
+    ``find`` finds, no field when nothing is found, ``badreq`` with ``missing`` when the
+    request names nothing."""
+
+    def answer(q: NodeQueries, msg: HaMessage) -> list[HaMessage]:
+        key = read(msg)
+        if key is None:
+            return [bad_request(reqtype, missing)]
+        value = find(q, key)
+        return [response(reqtype, *([(field, value)] if value is not None else []))]
+
+    return answer
 
 
 def _getrsc(q: NodeQueries, msg: HaMessage) -> list[HaMessage]:
@@ -144,22 +159,6 @@ def _getrsc(q: NodeQueries, msg: HaMessage) -> list[HaMessage]:
     if snap.managed_by != "haresources":
         return [bad_request("getrsc", "Resource is managed by crm. Use crm tool to query resource")]
     return [response("getrsc", ("rsc_hold", snap.rscstatus))]
-
-
-def _getuuid(q: NodeQueries, msg: HaMessage) -> list[HaMessage]:
-    name = msg.get("queryname")
-    if name is None:
-        return [bad_request("getuuid", "no query node name found")]
-    uuid = q.uuid_of(name)
-    return [response("getuuid", *([("queryuuid", uuid)] if uuid is not None else []))]
-
-
-def _getnodename(q: NodeQueries, msg: HaMessage) -> list[HaMessage]:
-    uuid = msg.get_bytes("queryuuid")
-    if uuid is None:
-        return [bad_request("getnodename", "no query node name found")]
-    name = q.node_of(uuid)
-    return [response("getnodename", *([("queryname", name)] if name is not None else []))]
 
 
 ANSWERS: dict[str, Answer] = {
@@ -171,8 +170,17 @@ ANSWERS: dict[str, Answer] = {
     "iflist": _iflist,
     "ifstatus": _ifstatus,
     "numnodes": _numnodes,
-    "getparm": _getparm,
+    "getparm": _lookup(
+        "getparm", lambda m: m.get("pname"), "EINVAL",
+        lambda q, name: parameter(q.snapshot(), name), "pvalue",
+    ),
     "getrsc": _getrsc,
-    "getuuid": _getuuid,
-    "getnodename": _getnodename,
-}
+    "getuuid": _lookup(
+        "getuuid", lambda m: m.get("queryname"), "no query node name found",
+        lambda q, name: q.uuid_of(name), "queryuuid",
+    ),
+    "getnodename": _lookup(
+        "getnodename", lambda m: m.get_bytes("queryuuid"), "no query node name found",
+        lambda q, uuid: q.node_of(uuid), "queryname",
+    ),
+}  # fmt: skip

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pyhb.cli.tool import parse_args
 from pyhb.config import ConfigFileError, ConfigIssue, Severity
 from pyhb.daemon import preflight
 
@@ -22,23 +23,29 @@ EXIT_ERRORS = 1
 EXIT_UNREADABLE = 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pyhb check",
-        description="Validate a heartbeat configuration directory and list every problem.",
-        epilog="exit status: 0 valid (warnings allowed), 1 errors, 2 a file cannot be read",
-    )
+def config_parser(
+    prog: str, description: str, epilog: str, resource_dirs: str
+) -> argparse.ArgumentParser:
+    """A parser with the options of every tool that reads a configuration directory
+    (``-R``'s help says which directories are searched when it is not given)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog)
     parser.add_argument("-c", "--confdir", default="/etc/ha.d", help="default: %(default)s")
     parser.add_argument(
         "-n", "--node", help="local node name (default: CONFDIR/nodeinfo, else uname -n)"
     )
     parser.add_argument(
-        "-R",
-        "--resource-dir",
-        action="append",
-        type=Path,
-        metavar="DIR",
-        help="search resource scripts here instead of the default directories (repeatable)",
+        "-R", "--resource-dir", action="append", type=Path, metavar="DIR",
+        help=f"search resource scripts here (repeatable; default: {resource_dirs})",
+    )  # fmt: skip
+    return parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = config_parser(
+        "pyhb check",
+        "Validate a heartbeat configuration directory and list every problem.",
+        "exit status: 0 valid (warnings allowed), 1 errors, 2 a file cannot be read",
+        "the daemon's directories",
     )
     parser.add_argument(
         "--no-interfaces",
@@ -58,10 +65,9 @@ def sort_issues(issues: Sequence[ConfigIssue]) -> list[ConfigIssue]:
 
 def main(argv: list[str]) -> int:
     """Run ``pyhb check``; see the module docstring for the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_OK if exc.code == 0 else EXIT_UNREADABLE
+    args = parse_args(_parser(), argv)
+    if isinstance(args, int):
+        return args
     status = EXIT_OK
     try:
         issues = preflight.check(

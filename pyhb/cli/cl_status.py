@@ -9,8 +9,8 @@ first and the arguments checked afterwards, so with the daemon down every known
 sub-command fails the same way.
 
 pyhb additions: an optional leading ``--run-dir DIR`` (default ``$PYHB_RUN_DIR`` or
-/run/heartbeat) picks the daemon. Imports ``control.client``, ``control.protocol``,
-``core.snapshot`` and ``config.model`` only.
+/run/heartbeat) picks the daemon. Imports ``cli.glibc_getopt``, ``control.client``,
+``control.protocol``, ``core.snapshot`` and ``config.model`` only.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import NamedTuple
 
+from pyhb.cli.glibc_getopt import getopt
 from pyhb.config.model import node_key
 from pyhb.control.client import (
     ControlClient,
     ControlTimeout,
     DaemonNotRunning,
     socket_path,
+    split_run_dir,
 )
 from pyhb.control.protocol import ControlError
 from pyhb.core.snapshot import NodeView, Snapshot
@@ -74,6 +77,9 @@ HELP = (
     "\tAs for the valid parameter names, please refer to the man page.\n"
 )
 
+#: What 3.0.6 logs for a bad option (``_simple_opts`` has its own wording).
+BAD_OPTION = "Error: getopt returnedcharacter code ?."
+
 DEFAULT_WEIGHT = 100  # pyhb keeps no per-node weight/site: 3.0.6's defaults
 DEFAULT_SITE = ""
 
@@ -86,45 +92,6 @@ def log_error(text: str) -> None:
 
 def _out(text: str) -> None:
     sys.stdout.write(text)
-
-
-def getopt(prog: str, args: list[str], optstring: str, operands: list[str]) -> Iterator[str]:
-    """glibc-style ``getopt`` with argument permutation.
-
-    Yields each option letter (``"p=NAME"`` for an option with an argument, ``"?"`` after
-    printing glibc's message for a bad one) and appends the operands to ``operands``.
-    """
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "--":
-            operands.extend(args[i:])
-            return
-        if not arg.startswith("-") or arg == "-":
-            operands.append(arg)
-            continue
-        j = 1
-        while j < len(arg):
-            ch = arg[j]
-            j += 1
-            pos = optstring.find(ch)
-            if ch == ":" or pos < 0:
-                sys.stderr.write(f"{prog}: invalid option -- '{ch}'\n")
-                yield "?"
-                continue
-            if optstring[pos + 1 : pos + 2] != ":":
-                yield ch
-                continue
-            if j < len(arg):
-                value, j = arg[j:], len(arg)
-            elif i < len(args):
-                value, i = args[i], i + 1
-            else:
-                sys.stderr.write(f"{prog}: option requires an argument -- '{ch}'\n")
-                yield "?"
-                continue
-            yield f"{ch}={value}"
 
 
 class Status:
@@ -143,14 +110,23 @@ class Status:
         key = node_key(name)  # any letter case, as heartbeat's API
         return next((n for n in self.snap.nodes if node_key(n.name) == key), None)
 
-    def _simple_opts(self, code_word: str = "character") -> bool:
-        """Parse ``-m`` only; False (after logging) on a bad option."""
-        for opt in getopt(self.sub, self.args, "m", self.operands):
+    def _options(self, optstring: str, bad: str = BAD_OPTION) -> list[str] | None:
+        """Parse the options: ``-m`` sets ``human``; the others in order, or None after
+        logging ``bad`` at the first bad one."""
+        others: list[str] = []
+        for opt in getopt(self.sub, self.args, optstring, self.operands):
             if opt == "?":
-                log_error(f"Error: getopt returned{code_word} ?.")
-                return False
-            self.human = True
-        return True
+                log_error(bad)
+                return None
+            if opt == "m":
+                self.human = True
+            else:
+                others.append(opt)
+        return others
+
+    def _simple_opts(self) -> bool:
+        """Parse ``-m`` only; False (after logging) on a bad option."""
+        return self._options("m", "Error: getopt returnedcharacter ?.") is not None
 
     # -- sub-commands --------------------------------------------------------------------
 
@@ -197,13 +173,9 @@ class Status:
         return OK
 
     def listnodes(self) -> int:
-        flags = set()
-        for opt in getopt(self.sub, self.args, "mpnv", self.operands):
-            if opt == "?":
-                log_error("Error: getopt returnedcharacter code ?.")
-                return PARAMETER_ERROR
-            flags.add(opt)
-        self.human = self.human or "m" in flags
+        flags = self._options("mpnv")
+        if flags is None:
+            return PARAMETER_ERROR
         return self._listnodes("n" in flags, "p" in flags, "v" in flags)
 
     def _listnodes(self, normal: bool, ping: bool, verbose: bool) -> int:
@@ -229,15 +201,9 @@ class Status:
             _out(f"\t{link.name}\t{link.status}\n" if verbose else f"\t{link.name}\n")
 
     def listhblinks(self) -> int:
-        verbose = False
-        for opt in getopt(self.sub, self.args, "mv", self.operands):
-            if opt == "?":
-                log_error("Error: getopt returnedcharacter code ?.")
-                return PARAMETER_ERROR
-            if opt == "m":
-                self.human = True
-            else:
-                verbose = True
+        flags = self._options("mv")
+        if flags is None:
+            return PARAMETER_ERROR
         if not self.operands:
             sys.stderr.write("No enough parameter.\n")
             return PARAMETER_ERROR
@@ -246,7 +212,7 @@ class Status:
             log_error("Cannot start heartbeat link interface walk.")
             log_error("REASON: ")
             return UNKNOWN_ERROR
-        self._listhblinks(node, verbose)
+        self._listhblinks(node, verbose="v" in flags)
         return OK
 
     def _one_node(self, not_enough: str, unknown: str) -> NodeView | int:
@@ -262,46 +228,30 @@ class Status:
             return PARAMETER_ERROR
         return node
 
-    def nodestatus(self) -> int:
-        node = self._one_node("Not enough parameters.", "Error. May be due to incorrect node name")
-        if isinstance(node, int):
-            return node
-        status = str(node.status)
-        if node.type == "ping" and status != "dead":
-            status = "ping"
-        _out(f"The cluster node {node.name} is {status}\n" if self.human else f"{status}\n")
-        return OK if status in {"active", "up", "ping"} else NORMAL_FAIL
-
-    def nodeweight(self) -> int:
-        node = self._one_node("Not enough parameters.", "Error. Maybe due to incorrect node name.")
-        if isinstance(node, int):
-            return node
-        w = DEFAULT_WEIGHT
-        _out(f"The weight of the cluster node {node.name} is {w}\n" if self.human else f"{w}\n")
-        return OK
-
-    def nodesite(self) -> int:
-        node = self._one_node("Not enough parameters.", "Error. May be due to incorrect node name")
-        if isinstance(node, int):
-            return node
-        s = DEFAULT_SITE
-        _out(f"The site of the cluster node {node.name} is {s}\n" if self.human else f"{s}\n")
-        return OK
-
-    def nodetype(self) -> int:
-        node = self._one_node("No enough parameter.", "Error. May be due to incorrect node name")
-        if isinstance(node, int):
-            return node
-        _out(f"The node {node.name}'s type: {node.type}\n" if self.human else f"{node.type}\n")
-        return OK
-
-    def hblinkstatus(self) -> int:
+    def _two_operands(self) -> list[str] | None:
+        """Options, then NODE and a link or client name: the two, or None after the message."""
         if not self._simple_opts():
-            return PARAMETER_ERROR
+            return None
         if len(self.operands) < 2:
             sys.stderr.write("No enough parameter.\n")
+            return None
+        return self.operands[:2]
+
+    def node_query(self) -> int:
+        """``nodestatus``, ``nodeweight``, ``nodesite``, ``nodetype``: see ``NODE_QUERIES``."""
+        query = NODE_QUERIES[self.sub]
+        node = self._one_node(query.not_enough, query.unknown)
+        if isinstance(node, int):
+            return node
+        value = str(query.value(node))
+        _out(query.sentence.format(name=node.name, value=value) if self.human else f"{value}\n")
+        return OK if query.ok is None or value in query.ok else NORMAL_FAIL
+
+    def hblinkstatus(self) -> int:
+        operands = self._two_operands()
+        if operands is None:
             return PARAMETER_ERROR
-        name, link_name = self.operands[:2]
+        name, link_name = operands
         node = self._node(name)
         link = next((li for li in node.links if li.name == link_name), None) if node else None
         if link is None:
@@ -316,12 +266,10 @@ class Status:
         # pyhb runs no API clients. 3.0.6 answers "offline" for an unknown client on the
         # local node and times out ("No timely response.", 13) when asking a peer.
         assert self.snap is not None
-        if not self._simple_opts():
+        operands = self._two_operands()
+        if operands is None:
             return PARAMETER_ERROR
-        if len(self.operands) < 2:
-            sys.stderr.write("No enough parameter.\n")
-            return PARAMETER_ERROR
-        node, client = self.operands[:2]
+        node, client = operands
         if node_key(node) == node_key(self.snap.local_node):
             _out("offline\n")
             return NORMAL_FAIL
@@ -342,15 +290,10 @@ class Status:
 
     def hbparameter(self) -> int:
         assert self.snap is not None
-        name: str | None = None
-        for opt in getopt(self.sub, self.args, "mp:", self.operands):
-            if opt == "?":
-                log_error("Error: getopt returnedcharacter code ?.")
-                return PARAMETER_ERROR
-            if opt == "m":
-                self.human = True
-            else:
-                name = opt[2:]
+        flags = self._options("mp:")
+        if flags is None:
+            return PARAMETER_ERROR
+        name = flags[-1][2:] if flags else None  # "p=NAME"; the last -p counts
         if name is None:
             log_error("parameter name required")
             return PARAMETER_ERROR
@@ -382,14 +325,48 @@ def _ms(raw: str | None) -> int:
     return int(float(m.group(1)) * factor)
 
 
+class NodeQuery(NamedTuple):
+    """A sub-command that shows one value of one node, with 3.0.6's messages."""
+
+    not_enough: str  # no NODE operand
+    unknown: str  # no such node
+    sentence: str  # the -m output, with {name} and {value}
+    value: Callable[[NodeView], object]
+    ok: frozenset[str] | None = None  # the values that exit 0 (None: any)
+
+
+def _shown_status(node: NodeView) -> str:
+    """A node's status as ``nodestatus`` shows it: a live ping node is ``ping``."""
+    status = str(node.status)
+    return "ping" if node.type == "ping" and status != "dead" else status
+
+
+_MAY_BE = "Error. May be due to incorrect node name"
+
+NODE_QUERIES = {
+    "nodestatus": NodeQuery(
+        "Not enough parameters.", _MAY_BE, "The cluster node {name} is {value}\n",
+        _shown_status, frozenset({"active", "up", "ping"}),
+    ),
+    "nodeweight": NodeQuery(
+        "Not enough parameters.", "Error. Maybe due to incorrect node name.",
+        "The weight of the cluster node {name} is {value}\n", lambda _node: DEFAULT_WEIGHT,
+    ),
+    "nodesite": NodeQuery(
+        "Not enough parameters.", _MAY_BE, "The site of the cluster node {name} is {value}\n",
+        lambda _node: DEFAULT_SITE,
+    ),
+    "nodetype": NodeQuery(
+        "No enough parameter.", _MAY_BE, "The node {name}'s type: {value}\n",
+        lambda node: node.type,
+    ),
+}  # fmt: skip
+
 #: Sub-command -> (method, whether it needs the daemon).
 COMMANDS: dict[str, tuple[Callable[[Status], int], bool]] = {
     "hbstatus": (Status.hbstatus, False),
     "listnodes": (Status.listnodes, True),
-    "nodestatus": (Status.nodestatus, True),
-    "nodeweight": (Status.nodeweight, True),
-    "nodesite": (Status.nodesite, True),
-    "nodetype": (Status.nodetype, True),
+    **{name: (Status.node_query, True) for name in NODE_QUERIES},
     "listhblinks": (Status.listhblinks, True),
     "hblinkstatus": (Status.hblinkstatus, True),
     "clientstatus": (Status.clientstatus, True),
@@ -399,17 +376,9 @@ COMMANDS: dict[str, tuple[Callable[[Status], int], bool]] = {
 }
 
 
-def _split_run_dir(args: list[str]) -> tuple[str | None, list[str]]:
-    if args and args[0] == "--run-dir" and len(args) >= 2:
-        return args[1], args[2:]
-    if args and args[0].startswith("--run-dir="):
-        return args[0].split("=", 1)[1], args[1:]
-    return None, args
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one cl_status sub-command; returns its exit code."""
-    run_dir, args = _split_run_dir(sys.argv[1:] if argv is None else argv)
+    run_dir, args = split_run_dir(sys.argv[1:] if argv is None else argv)
     if not args or args == ["-h"]:
         _out(HELP)
         return OK

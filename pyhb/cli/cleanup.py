@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from pyhb.cli.hb_standby import send
+from pyhb.cli.tool import parse_args
 
 
 def main(argv: list[str]) -> int:
@@ -23,10 +24,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--run-dir", help="the daemon's run directory (default: /run/heartbeat)")
     parser.add_argument("group", nargs="?", help="the group, as its first haresources resource")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code == 0 else 2
+    args = parse_args(parser, argv)
+    if isinstance(args, int):
+        return args
     rc = send("pyhb cleanup", args.run_dir, lambda client: client.cleanup(args.group))
     if rc == 0:
         print(f"pyhb cleanup: failures of {args.group or 'every group'} cleared")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyhb.cli.tool import parse_args
 from pyhb.config.authkeys import parse_authkeys
 from pyhb.config.model import DEFAULT_UDPPORT, AuthKey, AuthKeys, AuthMethod
 from pyhb.config.source import Severity
@@ -253,10 +254,9 @@ def _verifier(args: argparse.Namespace) -> Verifier | None:
 
 def main(argv: list[str]) -> int:
     """Decode every capture; exit 0 only if every message decoded (and verified)."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
+    args = parse_args(_parser(), argv)
+    if isinstance(args, int):
+        return args
     try:
         verifier = _verifier(args)
     except (ValueError, OSError) as exc:

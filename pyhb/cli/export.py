@@ -13,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pyhb.cli.check import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE
+from pyhb.cli.check import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, config_parser
+from pyhb.cli.tool import parse_args
 from pyhb.config import ConfigError, ConfigFileError, load_config
 from pyhb.export.cib import render_cib
 from pyhb.export.corosync import parse_addrs, render_corosync
@@ -27,15 +28,14 @@ RENDERERS = {"cib": render_cib, "pcs": render_pcs, "crmsh": render_crmsh}
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pyhb export",
-        description="Translate ha.cf, authkeys and haresources into Pacemaker + Corosync.",
-        epilog="exit status: 0 written, 1 errors, 2 a file cannot be read",
+    parser = config_parser(
+        "pyhb export",
+        "Translate ha.cf, authkeys and haresources into Pacemaker + Corosync.",
+        "exit status: 0 written, 1 errors, 2 a file cannot be read",
+        "CONFDIR/resource.d, pyhb's",
     )
-    parser.add_argument("-c", "--confdir", default="/etc/ha.d", help="default: %(default)s")
     parser.add_argument("--format", choices=("cib", "pcs", "crmsh"), default="cib")
     parser.add_argument("--corosync", action="store_true", help="write corosync.conf instead")
-    parser.add_argument("-n", "--node", help="local node name (default: nodeinfo, uname -n)")
     parser.add_argument(
         "--addr",
         action="append",
@@ -44,14 +44,6 @@ def _parser() -> argparse.ArgumentParser:
         help="a node's corosync ring address(es), one knet link each",
     )
     parser.add_argument("--cluster-name", default="pyhb", help="default: %(default)s")
-    parser.add_argument(
-        "-R",
-        "--resource-dir",
-        action="append",
-        type=Path,
-        metavar="DIR",
-        help="resource.d directories (default: CONFDIR/resource.d, pyhb's)",
-    )
     parser.add_argument(
         "--init-dir",
         action="append",
@@ -64,10 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Run ``pyhb export``; see the module docstring for the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_OK if exc.code == 0 else EXIT_UNREADABLE
+    args = parse_args(_parser(), argv)
+    if isinstance(args, int):
+        return args
     confdir = Path(args.confdir)
     *scripts, initdir = resource_dirs(confdir)  # the daemon's search path, init.d last
     dirs = args.resource_dir or scripts

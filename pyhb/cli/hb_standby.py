@@ -22,7 +22,7 @@ import syslog
 import time
 from collections.abc import Callable
 
-from pyhb.control.client import ControlClient, socket_path
+from pyhb.control.client import ControlClient, socket_path, split_run_dir
 from pyhb.control.protocol import PERMISSION_DENIED, ControlError
 from pyhb.core.events import RscHold
 
@@ -50,13 +50,12 @@ def parse_set(prog: str, args: list[str]) -> str | int:
     return word
 
 
-def split_run_dir(args: list[str]) -> tuple[str | None, list[str]]:
-    """Strip a leading ``--run-dir DIR`` / ``--run-dir=DIR`` (pyhb's only addition)."""
-    if args and args[0] == "--run-dir" and len(args) >= 2:
-        return args[1], args[2:]
-    if args and args[0].startswith("--run-dir="):
-        return args[0].split("=", 1)[1], args[1:]
-    return None, args
+def read_call(tool: str, argv: list[str] | None) -> tuple[str, str | None, str] | int:
+    """``(prog, run_dir, set word)`` of this call, or exit code 1 after the script's messages."""
+    prog = sys.argv[0] if sys.argv and sys.argv[0] else tool
+    run_dir, args = split_run_dir(sys.argv[1:] if argv is None else argv)
+    word = parse_set(prog, args)
+    return word if isinstance(word, int) else (prog, run_dir, word)
 
 
 def send(tool: str, run_dir: str | None, action: Callable[[ControlClient], None]) -> int:
@@ -105,11 +104,10 @@ def _append(path: str, line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """hb_standby: 0 when the daemon accepted the standby request, else 1."""
-    prog = sys.argv[0] if sys.argv and sys.argv[0] else "hb_standby"
-    run_dir, args = split_run_dir(sys.argv[1:] if argv is None else argv)
-    word = parse_set(prog, args)
-    if isinstance(word, int):
-        return word
+    call = read_call("hb_standby", argv)
+    if isinstance(call, int):
+        return call
+    prog, run_dir, word = call
     if word == "failback":
         word = "foreign"
     hold = RscHold(word)

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import sys
 
-from pyhb.cli.hb_standby import parse_set, send, split_run_dir
+from pyhb.cli.hb_standby import read_call, send
 from pyhb.core.events import TAKEOVER_SETS
 
 
 def main(argv: list[str] | None = None) -> int:
     """hb_takeover: 0 when the daemon accepted the takeover request, else 1."""
-    prog = sys.argv[0] if sys.argv and sys.argv[0] else "hb_takeover"
-    run_dir, args = split_run_dir(sys.argv[1:] if argv is None else argv)
-    word = parse_set(prog, args)
-    if isinstance(word, int):
-        return word
+    call = read_call("hb_takeover", argv)
+    if isinstance(call, int):
+        return call
+    _prog, run_dir, word = call
     hold = TAKEOVER_SETS[word]
     return send("hb_takeover", run_dir, lambda client: client.takeover(hold))
 

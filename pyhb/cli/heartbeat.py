@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pyhb
+from pyhb.cli.tool import parse_args
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.pidfile import read_pid, running_pid
 
@@ -59,10 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``heartbeat`` command."""
-    try:
-        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    except SystemExit as exc:
-        return 2 if exc.code else 0
+    args = parse_args(_parser(), sys.argv[1:] if argv is None else argv)
+    if isinstance(args, int):
+        return args
     paths = Paths(args.confdir, args.statedir, args.rundir, args.pidfile)
     if args.version:
         print(VERSION_LINE)

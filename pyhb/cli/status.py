@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from pyhb.cli.tool import parse_args
 from pyhb.control.client import ControlClient, socket_path
 from pyhb.control.protocol import ControlError
 
@@ -78,10 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pyhb status", description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="the status document (JSON)")
     parser.add_argument("--run-dir", help="the daemon's run directory (default /run/heartbeat)")
-    try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    except SystemExit as exc:
-        return 0 if exc.code == 0 else 2
+    args = parse_args(parser, sys.argv[1:] if argv is None else argv)
+    if isinstance(args, int):
+        return args
     client = ControlClient(socket_path(args.run_dir))
     try:
         doc = client.status()

@@ -7,6 +7,7 @@ only when chosen, so one sub-command's dependencies never slow another.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 
@@ -21,6 +22,15 @@ COMMANDS = {
     "cleanup": ("pyhb.cli.cleanup", "let a group that failed its monitor here run here again"),
     "install": ("pyhb.cli.install", "install init script, systemd unit, resource.d and samples"),
 }
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit status once argparse has printed its text: 0 after
+    ``--help``, 2 on a usage error."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else 2
 
 
 def _usage() -> str:

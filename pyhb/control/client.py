@@ -67,6 +67,16 @@ def socket_path(explicit_run_dir: str | None = None) -> str:
     return str(Path(run_dir(explicit_run_dir)) / SOCKET_NAME)
 
 
+def split_run_dir(args: list[str]) -> tuple[str | None, list[str]]:
+    """Strip a leading ``--run-dir DIR`` / ``--run-dir=DIR``, the one option pyhb adds to
+    heartbeat's own tools (``cl_status``, ``hb_standby``, ``hb_takeover``)."""
+    if args and args[0] == "--run-dir" and len(args) >= 2:
+        return args[1], args[2:]
+    if args and args[0].startswith("--run-dir="):
+        return args[0].split("=", 1)[1], args[1:]
+    return None, args
+
+
 class ControlClient:
     """Talks to one daemon's control socket."""
 

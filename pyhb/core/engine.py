@@ -107,6 +107,7 @@ class Engine:
             self.local, groups, ha.auto_failback, self._send_from_ownership, self._run, self._log
         )
         self.ownership.on_announce = self._emit_announce
+        self.ownership.on_down = lambda: self._emit(ev.ShutdownComplete())
         fence = self.ownership.fence  # STONITH before takeover (core.fencing)
         fence.enabled = bool(groups and ha.fencing.devices_for(self.local))
         fence.request = lambda peer: self._emit(ev.FencePeer(peer))
@@ -207,7 +208,6 @@ class Engine:
         gap = now.mono - self._last_entry
         self._now = now
         self._last_entry = max(self._last_entry, now.mono)
-        self.ownership.now = now.mono
         if gap > max(self.deadtime, 2 * self.keepalive) and self.comm_up:
             self._log(
                 logging.WARNING,
@@ -298,42 +298,41 @@ class Engine:
     def request(self, cmd: ev.Command, now: Instant) -> str | None:
         """An operator command; None when accepted, else the reason it was refused."""
         self.enter(now)
-        own = self.ownership
+        own, t = self.ownership, now.mono
         match cmd:
             case ev.Standby(hold):
-                result = own.request_standby(hold) if self.comm_up else "heartbeat is starting"
+                result = own.standby.request(hold, t) if self.comm_up else "heartbeat is starting"
             case ev.Takeover(hold):
                 if self.comm_up:
-                    own.takeover_clears(hold)
-                result = own.request_takeover(hold) if self.comm_up else "heartbeat is starting"
+                    own.monitor.takeover_clears(hold)
+                result = (
+                    own.standby.request_takeover(hold) if self.comm_up else "heartbeat is starting"
+                )
             case ev.MonitorFailure(key, first, move, reason):
-                result = own.monitor_failure(key, first, move, reason)
+                result = own.monitor.failure(key, first, move, reason, t)
             case ev.Cleanup(key):
-                result = own.cleanup(key)
+                result = own.monitor.cleanup(key, t)
             case ev.Shutdown():
                 self._log(logging.INFO, "Heartbeat shutdown in progress.")
-                if not self.comm_up or not self.config.groups:
-                    own.shutdown_requested = True
-                    own.shutdown_done = True
+                at_once = not self.comm_up or not self.config.groups
+                if at_once:
                     self._send_status()
-                    self.send("shutdone", [("st", "dead")])
-                    result = None
-                else:
-                    result = own.shutdown()
+                own.shutdown(t, at_once=at_once)
+                result = None
         self.settle()
         return result
 
     def script_finished(self, op_id: int, failed: Collection[str], now: Instant) -> None:
         """A ``RunGroups`` effect completed; ``failed`` names the groups that failed."""
         self.enter(now)
-        self.ownership.finished(op_id, failed)
+        self.ownership.finished(op_id, failed, now.mono)
         self.settle()
 
     def fence_finished(self, peer: str, now: Instant) -> None:
         """The daemon reset ``peer`` (a ``FencePeer`` effect): takeover may go on."""
         self.enter(now)
         if self.ownership.fence.reset_done(peer):
-            self.ownership.evaluate()
+            self.ownership.evaluate(now.mono)
         self.settle()
 
     def fence_wanted(self, peer: str) -> bool:
@@ -342,19 +341,7 @@ class Engine:
 
     def settle(self) -> None:
         """What an input may have made due: a deferred request, the steps of a shutdown."""
-        own = self.ownership
-        if own.deferred_request is not None:
-            own.poll_deferred()
-        if (
-            own.shutdown_requested
-            and own.rstate.value != "shutdown"
-            and own.busy is None
-            and not own.shutdown_done
-        ):
-            own.shutdown()
-        if own.shutdown_done:
-            own.shutdown_done = False
-            self._emit(ev.ShutdownComplete())
+        self.ownership.after_input(self._now.mono)
 
     # -- membership --------------------------------------------------------------------
 

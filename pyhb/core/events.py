@@ -97,6 +97,8 @@ Command = Standby | Takeover | Shutdown | MonitorFailure | Cleanup
 
 @dataclass(frozen=True, slots=True)
 class PeerStateChanged:
+    """A node's status changed, as this node sees it (``dead`` once its deadtime ran out)."""
+
     node: str
     old: NodeStatus
     new: NodeStatus
@@ -111,6 +113,9 @@ class LinkStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class HeartbeatLate:
+    """A heartbeat came after warntime: ``interval_ms`` since the node's previous one,
+    ``over_deadtime`` when the silence outlasted its deadtime too."""
+
     node: str
     interval_ms: int
     over_deadtime: bool

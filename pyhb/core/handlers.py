@@ -138,9 +138,12 @@ class Handlers:
 
     # -- status ------------------------------------------------------------------------
 
-    def status(self, peer: Peer, t: float, dt: int | None, protocol: bool, st: str) -> None:
-        """A status that reached the host at ``t``, with its ``dt`` (None if absent or not
-        hex), whether it had a ``protocol`` field, and its ``st`` ("" if absent)."""
+    def status(
+        self, peer: Peer, t: float, dt: int | None, protocol: bool, st: str, now: float
+    ) -> None:
+        """A status that reached the host at ``t`` (read at ``now``), with its ``dt`` (None
+        if absent or not hex), whether it had a ``protocol`` field, and its ``st`` ("" if
+        absent)."""
         eng = self.host
         if dt is not None:
             peer.dt = min(max(dt / 1000, MIN_DT), MAX_DT)
@@ -173,14 +176,15 @@ class Handlers:
             if not peer.restarted_since_dead:
                 text = f"Cluster node {peer.name} returning after partition."
                 eng.log_line(logging.CRITICAL, text)
-                self.ownership.peer_returned(peer.name)
+                self.ownership.peer_returned(peer.name, now)
             else:
                 self.ownership.peer_up(peer.name)
         peer.restarted_since_dead = False
 
     def status_message(self, peer: Peer, msg: HaMessage, at: Arrival) -> None:
         protocol = msg.get("protocol") is not None
-        self.status(peer, at.heard, hex_field(msg.get("dt")), protocol, msg.get("st") or "")
+        st = msg.get("st") or ""
+        self.status(peer, at.heard, hex_field(msg.get("dt")), protocol, st, at.now)
         if not at.late and at.seq == peer.tracker.last:  # its newest, not a retransmitted one
             self.host.status_heard(at.now)
 
@@ -217,30 +221,32 @@ class Handlers:
                 msg.get("isstable"),
                 msg.get("provisional"),
                 msg.get("info"),
+                now=at.now,
             )
 
     def ask_resources(self, peer: Peer, msg: HaMessage, at: Arrival) -> None:
         hold, info = msg.get("rsc_hold"), msg.get("info")
         if hold is not None and info is not None:
-            self.ownership.on_ask_resources(peer.name, hold, info)
+            self.ownership.standby.on_ask_resources(peer.name, hold, info, at.now)
 
     def hb_takeover(self, peer: Peer, msg: HaMessage, at: Arrival) -> None:
         hold = msg.get("rsc_hold")
         if hold is not None:
-            self.ownership.on_hb_takeover(peer.name, hold)
+            self.ownership.standby.on_hb_takeover(peer.name, hold, at.now)
 
     def ip_request(self, peer: Peer, msg: HaMessage, at: Arrival) -> None:
         # Answered even before our communication is up: the ownership answers once its
         # start-up clean-up is done, so the asking node never waits for a request repeated.
         key = msg.get("ipaddr")
         if key is not None:
-            self.ownership.on_ip_request(peer.name, key)
+            self.ownership.legacy.on_ip_request(peer.name, key, at.now)
 
     def ip_request_resp(self, peer: Peer, msg: HaMessage, at: Arrival) -> None:
         key = msg.get("ipaddr")
         if key is not None:
             dest = node_name(msg.get("dest"))
-            self.ownership.on_ip_request_resp(peer.name, dest, key, msg.get("ok"), msg.get("weown"))
+            ok, weown = msg.get("ok"), msg.get("weown")
+            self.ownership.legacy.on_ip_request_resp(peer.name, dest, key, ok, weown, at.now)
 
     # -- retransmission and flow control (NS_ types: no seq, never for clients) --------
 

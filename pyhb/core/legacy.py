@@ -26,8 +26,9 @@ What pyhb adds so that every group ends with exactly one owner:
   the group's node to take it, which a 3.0.6 node's rc.d script also obeys) and asks
   for its own again.
 
+``Legacy`` is a part of ``Ownership`` that reaches its owner only through ``LegacyOwner``.
 Operator-level summary: docs/ownership.md.
-Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``ownership_parts`` only.
+Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``owner`` only.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pyhb.config.model import ResourceGroup
 from pyhb.core.events import GroupAction
-from pyhb.core.ownership_parts import OwnershipPart
+from pyhb.core.owner import Owner
 
 REQUEST_RETRY = 2.0  # seconds between repeats of an unanswered ip-request
 
@@ -53,120 +54,140 @@ class LegacyRelease:
     answer: bool
 
 
-class LegacyMixin(OwnershipPart):
-    """The ip-request protocol; mixed into ``Ownership``, which provides the rest."""
+class LegacyOwner(Owner, Protocol):
+    """What ``Legacy`` needs of the node's ownership besides ``Owner``."""
 
-    # provided by Ownership, besides ``OwnershipPart``
     groups: dict[str, ResourceGroup]
     local_keys: frozenset[str]
     foreign_keys: frozenset[str]
 
-    def _init_legacy(self) -> None:
-        self.legacy_wanted: set[str] = set()  # our groups asked for, not answered yet
-        self.legacy_grants: set[str] = set()  # answered: ours to take
-        self.legacy_releases: dict[str, LegacyRelease] = {}  # to stop: key -> for whom
-        self.legacy_handback: set[str] = set()  # the peer's groups to give back to it
-        self.legacy_confirm: set[str] = set()  # answered weown=no: asked once more
-        self.legacy_deadline: float | None = None
-        self.legacy_ready = False  # start-up clean-up done: requests may be answered
 
-    def legacy_start(self, now: float) -> None:
+class Legacy:
+    """The ip-request protocol of one node."""
+
+    def __init__(self, owner: LegacyOwner) -> None:
+        self.own = owner
+        self.wanted: set[str] = set()  # our groups asked for, not answered yet
+        self.grants: set[str] = set()  # answered: ours to take
+        self.releases: dict[str, LegacyRelease] = {}  # to stop: key -> for whom
+        self.handback: set[str] = set()  # the peer's groups to give back to it
+        self.confirm: set[str] = set()  # answered weown=no: asked once more
+        self.deadline: float | None = None
+        self.ready = False  # start-up clean-up done: requests may be answered
+
+    def start(self, now: float) -> None:
         """Communication is up and the peer is alive: stop stale copies of the peer's
         groups (a restart in place may have left them running), then ask for ours."""
+        own = self.own
 
         def cleaned(_failed: frozenset[str]) -> None:
-            self.legacy_ready = True
-            self._legacy_ask(self.eligible(set(self.local_keys) - self.held, "start"), now)
+            self.ready = True
+            self.ask(own.eligible(set(own.local_keys) - own.held, "start"), now)
 
-        self.run(GroupAction.GIVE, self.foreign_keys, "startup cleanup", cleaned, only_running=True)
+        own.clean_up(own.foreign_keys, cleaned)
 
-    def legacy_reconcile(self) -> None:
+    def reconcile(self, now: float) -> None:
         """Ownership was in doubt (the peer returned, we resumed): give the peer's groups
         back to it, and ask for all of ours, held or not, so that its copy stops."""
-        if not self.peer_alive or not self.legacy_ready:
+        own = self.own
+        if not own.peer_alive or not self.ready:
             return
-        self.legacy_handback |= self.held & self.foreign_keys
-        self._legacy_ask(self.eligible(self.local_keys, "reconcile"), self.now)
+        self.handback |= own.held & own.foreign_keys
+        self.ask(own.eligible(own.local_keys, "reconcile"), now)
 
-    def legacy_forget_peer(self) -> None:
+    def forget_peer(self) -> None:
         """The peer is gone: nothing to ask of it or answer to it."""
-        self.legacy_wanted.clear()
-        self.legacy_releases.clear()
-        self.legacy_handback.clear()
-        self.legacy_confirm.clear()
-        self.legacy_deadline = None
+        self.wanted.clear()
+        self.releases.clear()
+        self.handback.clear()
+        self.confirm.clear()
+        self.deadline = None
 
-    def _legacy_ask(self, keys: Collection[str], now: float) -> None:
-        self.legacy_wanted |= set(keys)
+    def hand_back(self, key: str) -> None:
+        """``key`` is the peer's from now on: never asked for again, given back to it."""
+        for pending in (self.wanted, self.confirm, self.grants):
+            pending.discard(key)
+        self.handback.add(key)
+
+    def ask(self, keys: Collection[str], now: float) -> None:
+        self.wanted |= set(keys)
         for key in sorted(keys):
-            self._send("ip-request", [("ipaddr", key)], None)
-        self.legacy_deadline = now + REQUEST_RETRY if self.legacy_wanted else None
+            self.own.send("ip-request", [("ipaddr", key)], None)
+        self.deadline = now + REQUEST_RETRY if self.wanted else None
 
-    def legacy_timer(self, now: float) -> None:
-        if self.legacy_deadline is None or now < self.legacy_deadline:
+    def timer(self, now: float) -> None:
+        if self.deadline is None or now < self.deadline:
             return
-        self.legacy_deadline = None
-        if self.peer_alive and self.legacy_wanted:
-            self._legacy_ask(set(self.legacy_wanted), now)
+        self.deadline = None
+        if self.own.peer_alive and self.wanted:
+            self.ask(set(self.wanted), now)
 
     # -- messages ----------------------------------------------------------------------
 
-    def on_ip_request(self, peer: str, key: str) -> None:
+    def on_ip_request(self, peer: str, key: str, now: float) -> None:
         """The peer asks for ``key``: release it if we hold it, then answer."""
-        if key in self.groups:
-            self.peer = peer
-            self.legacy_releases[key] = LegacyRelease(peer, answer=True)
-            self.legacy_wanted.discard(key)  # it is the peer's now
-            self.evaluate()
+        if key in self.own.groups:
+            self.own.peer = peer
+            self.releases[key] = LegacyRelease(peer, answer=True)
+            self.wanted.discard(key)  # it is the peer's now
+            self.own.evaluate(now)
 
     def on_ip_request_resp(
-        self, peer: str, dest: str | None, key: str, ok: str | None, weown: str | None = None
+        self,
+        peer: str,
+        dest: str | None,
+        key: str,
+        ok: str | None,
+        weown: str | None,
+        now: float,
     ) -> None:
         """The holder released ``key`` to ``dest`` (or a peer hands it back): take it.
 
         Addressed to the peer that sent it, it is a 3.0.6 node granting one of its own
         groups to itself because it counted no other active node when its communication
         came up: it starts the group whatever we do, so our copy stops."""
-        if ok != "OK" or key not in self.groups:
+        own = self.own
+        if ok != "OK" or key not in own.groups:
             return
-        if dest is not None and dest == peer != self.local:
-            self._legacy_yield(peer, key)
+        if dest is not None and dest == peer != own.local:
+            self._yield(peer, key, now)
             return
-        if dest != self.local:
+        if dest != own.local:
             return
-        if weown == "no" and key in self.legacy_wanted and key not in self.legacy_confirm:
-            self.legacy_confirm.add(key)  # still wanted: asked once more at the next retry
+        if weown == "no" and key in self.wanted and key not in self.confirm:
+            self.confirm.add(key)  # still wanted: asked once more at the next retry
         else:
-            self.legacy_confirm.discard(key)
-            self.legacy_wanted.discard(key)
-        if not self.legacy_wanted:
-            self.legacy_deadline = None
-        if key not in self.held and self.eligible({key}, "ip-request-resp"):
-            self.legacy_grants.add(key)
-        self.evaluate()
+            self.confirm.discard(key)
+            self.wanted.discard(key)
+        if not self.wanted:
+            self.deadline = None
+        if key not in own.held and own.eligible({key}, "ip-request-resp"):
+            self.grants.add(key)
+        own.evaluate(now)
 
-    def _legacy_yield(self, peer: str, key: str) -> None:
-        self.legacy_wanted.discard(key)
-        self.legacy_grants.discard(key)
-        self.legacy_handback.discard(key)
-        if key in self.held or self.busy is not None:
-            self._log(
+    def _yield(self, peer: str, key: str, now: float) -> None:
+        self.wanted.discard(key)
+        self.grants.discard(key)
+        self.handback.discard(key)
+        if key in self.own.held or self.own.busy is not None:
+            self.own.log_line(
                 logging.WARNING,
                 f"{peer} takes resource group {key} without asking: stopping our copy",
             )
-            self.legacy_releases[key] = LegacyRelease(peer, answer=False)
-            self.evaluate()
+            self.releases[key] = LegacyRelease(peer, answer=False)
+            self.own.evaluate(now)
 
     # -- decisions ---------------------------------------------------------------------
 
-    def legacy_step(self) -> None:
+    def step(self) -> None:
         """One operation at a time: releases asked of us first, then takes, then
         hand-backs."""
-        if self.busy is not None or not self.legacy_ready:
+        own = self.own
+        if own.busy is not None or not self.ready:
             return
-        if self.legacy_releases:
-            asked, self.legacy_releases = self.legacy_releases, {}
-            give = {k for k in asked if k in self.held}
+        if self.releases:
+            asked, self.releases = self.releases, {}
+            give = {k for k in asked if k in own.held}
             for key in sorted(set(asked) - give):
                 if asked[key].answer:
                     self._answer(asked[key].node, key, "no")
@@ -178,38 +199,33 @@ class LegacyMixin(OwnershipPart):
 
             if give:
                 for key in sorted(give):
-                    self._log(logging.INFO, f"Releasing resource group {key} to {asked[key].node}")
-                self.run(GroupAction.GIVE, give, "ip-request", released)
+                    own.log_line(
+                        logging.INFO, f"Releasing resource group {key} to {asked[key].node}"
+                    )
+                own.run(GroupAction.GIVE, give, "ip-request", released)
                 return
-        take = self.legacy_grants - self.held
-        self.legacy_grants.clear()
+        take = self.grants - own.held
+        self.grants.clear()
         if take:
-            self.run(GroupAction.TAKE, take, "ip-request-resp", self._took)
+            own.run(GroupAction.TAKE, take, "ip-request-resp", self._took)
             return
-        back = self.legacy_handback & self.held
-        self.legacy_handback.clear()
-        if back and self.peer is not None:
-            peer = self.peer
+        back = self.handback & own.held
+        self.handback.clear()
+        if back and own.peer is not None:
+            peer = own.peer
 
             def handed(failed: frozenset[str]) -> None:
                 for key in sorted(back - failed):
                     self._answer(peer, key, "yes")
 
-            self._log(
+            own.log_line(
                 logging.INFO,
                 f"Giving resource group {', '.join(sorted(back))} back to {peer}",
             )
-            self.run(GroupAction.GIVE, back, "hand back", handed)
+            own.run(GroupAction.GIVE, back, "hand back", handed)
 
     def _took(self, _failed: frozenset[str]) -> None:
-        self._log(logging.INFO, "Initial resource acquisition complete (ip-request-resp)")
+        self.own.log_line(logging.INFO, "Initial resource acquisition complete (ip-request-resp)")
 
     def _answer(self, peer: str, key: str, weown: str) -> None:
-        self._send("ip-request-resp", [("ipaddr", key), ("weown", weown), ("ok", "OK")], peer)
-
-    def evaluate(self) -> None:
-        raise NotImplementedError
-
-    if TYPE_CHECKING:  # provided by ``core.monitored`` (a later base of Ownership)
-
-        def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
+        self.own.send("ip-request-resp", [("ipaddr", key), ("weown", weown), ("ok", "OK")], peer)

@@ -136,7 +136,7 @@ class Receiver:
         self._heard(peer, st.uuid, medium, heard, st.seq, st.gen)
         # As ``ROUTES["status"]`` says: from any peer, in any state.
         if self._sequence_ok(peer, "status", addr, now, st.seq, st.gen):
-            self.handlers.status(peer, heard, st.dt, True, st.st)
+            self.handlers.status(peer, heard, st.dt, True, st.st, now.mono)
             if arrived is None and st.seq == peer.tracker.last:
                 self.host.status_heard(now.mono)
         self.host.settle()

@@ -12,12 +12,16 @@ from pyhb.core.events import LinkStatus, NodeStatus
 
 @dataclass(frozen=True, slots=True)
 class LinkView:
+    """One medium to a node, as ``listhblinks -v`` shows it (a ping node's is its name)."""
+
     name: str
     status: LinkStatus
 
 
 @dataclass(frozen=True, slots=True)
 class NodeView:
+    """One node, with its links; ``type`` is ``normal`` or ``ping``."""
+
     name: str
     status: NodeStatus
     links: tuple[LinkView, ...]

@@ -1,4 +1,5 @@
-"""The standby hand-over (``ask_resources``) and ``hb_takeover``, as a mixin of Ownership.
+"""The standby hand-over (``ask_resources``) and ``hb_takeover``: ``Standby``, a part of
+``Ownership`` that reaches its owner only through ``StandbyOwner``.
 
 Protocol (hb_resource.c; docs/protocol.md#standby-and-takeover); ``rsc_hold`` is the set being given
 up, from the requester R's point of view:
@@ -15,21 +16,21 @@ its own transition is answered when the transition ends, within ``STANDBY_REPLY_
 the peer to go standby on the mirrored set; ``failback`` there means "give me my own
 groups back" (3.0.6 made the peer give up everything).
 
-Imports stdlib, ``pyhb.config.model`` and the core's ``events`` and ``ownership_parts`` only.
+The hand-over's own states (NOT, ME, OTHER, DONE) move only as
+``negotiation.STANDBY_TRANSITIONS`` allows. Imports stdlib, ``pyhb.config.model`` and the
+core's ``events``, ``negotiation`` and ``owner`` only.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from pyhb.config.model import AutoFailback
 from pyhb.core.events import GroupAction, RscHold
-from pyhb.core.ownership_parts import OwnershipPart
-
-if TYPE_CHECKING:
-    from pyhb.config.model import AutoFailback
+from pyhb.core.negotiation import STANDBY_TRANSITIONS, Machine, StandbyState
+from pyhb.core.owner import Owner
 
 STANDBY_REPLY_TIMEOUT = 10.0
 STANDBY_TOTAL_TIMEOUT = 3600.0
@@ -39,13 +40,6 @@ MIRROR = {
     RscHold.LOCAL: RscHold.FOREIGN,
     RscHold.FOREIGN: RscHold.LOCAL,
 }
-
-
-class StandbyState(enum.Enum):
-    NOT = "not"
-    ME = "me"  # we asked to give up a set
-    OTHER = "other"  # the peer asked; we agreed to take its set
-    DONE = "done"  # we released our set and wait for the peer to finish
 
 
 def parse_hold(word: str, *, failback: RscHold) -> RscHold | None:
@@ -58,18 +52,16 @@ def parse_hold(word: str, *, failback: RscHold) -> RscHold | None:
         return None
 
 
-class StandbyMixin(OwnershipPart):
-    """Standby state and handlers; expects the attributes Ownership defines."""
+class StandbyOwner(Owner, Protocol):
+    """What ``Standby`` needs of the node's ownership besides ``Owner``."""
 
-    # provided by Ownership, besides ``OwnershipPart``
+    mode: AutoFailback
     local_claimed: bool
     foreign_claimed: bool
-    mode: AutoFailback
-    deadline_failback: float | None
     failback_armed: bool
+    deadline_failback: float | None
 
-    def keys_of(self, word: str, node: str) -> frozenset[str]:
-        raise NotImplementedError
+    def keys_of(self, word: str, node: str) -> frozenset[str]: ...
 
     def statement(
         self,
@@ -77,212 +69,221 @@ class StandbyMixin(OwnershipPart):
         stable: bool | None = None,
         info: str | None = None,
         held: Collection[str] | None = None,
-    ) -> None:
-        raise NotImplementedError
+    ) -> None: ...
 
-    def is_stable(self) -> bool:
-        raise NotImplementedError
+    def is_stable(self) -> bool: ...
 
-    def evaluate(self) -> None:
-        raise NotImplementedError
+    def declines(self, peer: str, hold: RscHold) -> bool: ...
 
-    if TYPE_CHECKING:  # provided by ``core.monitored`` (a later base of Ownership)
 
-        def eligible(self, keys: Collection[str], why: str) -> set[str]: ...
+class Standby:
+    """One node's side of standby hand-overs."""
 
-        def declines(self, peer: str, hold: RscHold) -> bool: ...
+    def __init__(self, owner: StandbyOwner) -> None:
+        self.own = owner
+        self._machine = Machine("standby", StandbyState.NOT, STANDBY_TRANSITIONS)
+        self.hold = RscHold.NONE
+        self.deadline: float | None = None
+        self.auto = False
+        self.deferred: tuple[str, RscHold, float] | None = None
 
-    def _init_standby(self) -> None:
-        self.standby = StandbyState.NOT
-        self.standby_hold = RscHold.NONE
-        self.standby_deadline: float | None = None
-        self.standby_auto = False
-        self.deferred_request: tuple[str, RscHold, float] | None = None
-        self.now = 0.0
+    @property
+    def state(self) -> StandbyState:
+        return self._machine.state
 
-    def standby_active(self) -> bool:
-        return self.standby is not StandbyState.NOT
+    def active(self) -> bool:
+        return self.state is not StandbyState.NOT
+
+    def _end(self, why: str) -> None:
+        self._machine.move(StandbyState.NOT, why)
+        self.deadline = None
 
     # -- commands ----------------------------------------------------------------------
 
-    def request_standby(self, hold: RscHold) -> str | None:
+    def request(self, hold: RscHold, now: float) -> str | None:
         """``hb_standby SET``: None when started, else why not."""
-        from pyhb.config.model import AutoFailback  # noqa: PLC0415 - avoids a cycle
-
-        if self.mode is AutoFailback.LEGACY:
+        own = self.own
+        if own.mode is AutoFailback.LEGACY:
             return "Standby mode only implemented when auto_failback is on or off"
-        if not self.peer_alive or self.peer is None:
+        if not own.peer_alive or own.peer is None:
             return "no other node is active to take over"
-        if self.standby_active():
+        if self.active():
             return "a standby is already in progress"
-        if not self.is_stable():
+        if not own.is_stable():
             return "local resources in flux; try again when the transition is complete"
-        self._log(logging.INFO, f"Going standby [{hold}].")
-        self.start_standby(hold, auto=False)
+        own.log_line(logging.INFO, f"Going standby [{hold}].")
+        self.start(hold, now, auto=False)
         return None
 
     def request_takeover(self, hold: RscHold) -> str | None:
         """``hb_takeover SET`` (SET from our point of view): send ``hb_takeover
         rsc_hold=SET``; the peer goes standby on the mirrored set, or logs why it does not.
         None when sent, else why not."""
-        if not self.peer_alive or self.peer is None:
+        if not self.own.peer_alive or self.own.peer is None:
             return "no other node is active"
-        self._send("hb_takeover", [("rsc_hold", str(hold))], None)
+        self.own.send("hb_takeover", [("rsc_hold", str(hold))], None)
         return None
 
-    def start_standby(self, hold: RscHold, *, auto: bool) -> None:
-        self.standby = StandbyState.ME
-        self.standby_hold = hold
-        self.standby_auto = auto
-        self.standby_deadline = self.now + STANDBY_REPLY_TIMEOUT
-        self._log(logging.INFO, f"{self.local} wants to go standby [{hold}]")
-        self._send("ask_resources", [("rsc_hold", str(hold)), ("info", "me")], None)
+    def start(self, hold: RscHold, now: float, *, auto: bool) -> None:
+        self._machine.move(StandbyState.ME, "auto_failback" if auto else "going standby")
+        self.hold = hold
+        self.auto = auto
+        self.deadline = now + STANDBY_REPLY_TIMEOUT
+        self.own.log_line(logging.INFO, f"{self.own.local} wants to go standby [{hold}]")
+        self._ask(hold, "me")
+
+    def _ask(self, hold: RscHold, info: str) -> None:
+        self.own.send("ask_resources", [("rsc_hold", str(hold)), ("info", info)], None)
 
     # -- messages ----------------------------------------------------------------------
 
-    def on_hb_takeover(self, peer: str, word: str) -> None:
+    def on_hb_takeover(self, peer: str, word: str, now: float) -> None:
         """The peer wants SET (its view): we go standby on the mirror of it."""
         hold = parse_hold(word, failback=RscHold.LOCAL)
         if hold is None or hold is RscHold.NONE:
             return
-        reason = self.request_standby(MIRROR[hold])
+        reason = self.request(MIRROR[hold], now)
         if reason is not None:
-            self._log(logging.WARNING, f"hb_takeover from {peer} not honoured: {reason}")
+            self.own.log_line(logging.WARNING, f"hb_takeover from {peer} not honoured: {reason}")
 
-    def on_ask_resources(self, peer: str, word: str, info: str) -> None:
+    def on_ask_resources(self, peer: str, word: str, info: str, now: float) -> None:
         hold = parse_hold(word, failback=RscHold.FOREIGN)
         if hold is None:
             return
         if info == "me":
-            self._their_request(peer, hold)
-        elif info == "other" and self.standby is StandbyState.ME:
-            self._give_our_set(peer, hold)
-        elif info == "done" and self.standby is StandbyState.OTHER:
+            self._their_request(peer, hold, now)
+        elif info == "other" and self.state is StandbyState.ME:
+            self._give_our_set(peer, hold, now)
+        elif info == "done" and self.state is StandbyState.OTHER:
             self._take_their_set(peer, hold)
-        elif info == "done" and self.standby is StandbyState.DONE:
-            self._log(logging.INFO, f"Other node completed standby takeover of {hold} resources.")
+        elif info == "done" and self.state is StandbyState.DONE:
+            self.own.log_line(
+                logging.INFO, f"Other node completed standby takeover of {hold} resources."
+            )
             self._finish()
 
-    def _their_request(self, peer: str, hold: RscHold) -> None:
-        if self.declines(peer, hold):
+    def _their_request(self, peer: str, hold: RscHold, now: float) -> None:
+        own = self.own
+        if own.declines(peer, hold):
             return
-        if self.standby_active():
-            self._log(
+        if self.active():
+            own.log_line(
                 logging.INFO,
                 f"standby message [me] from {peer} ignored.  local resources in flux.",
             )
             return
-        if not self.is_stable():
+        if not own.is_stable():
             # Heartbeat drops the request and the peer's hb_standby silently times out;
             # answer it as soon as the local transition is over instead.
-            self._log(
+            own.log_line(
                 logging.INFO,
                 f"standby message [me] from {peer} deferred: local resources in flux.",
             )
-            self.deferred_request = (peer, hold, self.now + STANDBY_REPLY_TIMEOUT)
+            self.deferred = (peer, hold, now + STANDBY_REPLY_TIMEOUT)
             return
-        self._log(logging.INFO, f"{peer} wants to go standby [{hold}]")
-        self.standby = StandbyState.OTHER
-        self.standby_hold = hold
-        self.standby_deadline = self.now + STANDBY_TOTAL_TIMEOUT
-        self._send("ask_resources", [("rsc_hold", str(hold)), ("info", "other")], None)
+        own.log_line(logging.INFO, f"{peer} wants to go standby [{hold}]")
+        self._machine.move(StandbyState.OTHER, f"{peer} goes standby")
+        self.hold = hold
+        self.deadline = now + STANDBY_TOTAL_TIMEOUT
+        self._ask(hold, "other")
 
-    def poll_deferred(self) -> None:
+    def poll_deferred(self, now: float) -> None:
         """Answer a peer's standby request deferred while local resources were in flux."""
-        pending = self.deferred_request
+        pending = self.deferred
         if pending is None:
             return
         peer, hold, deadline = pending
-        if not self.peer_alive or self.peer != peer or self.now >= deadline:
-            self.deferred_request = None
+        if not self.own.peer_alive or self.own.peer != peer or now >= deadline:
+            self.deferred = None
             return
-        if self.is_stable():
-            self.deferred_request = None
-            self._their_request(peer, hold)
+        if self.own.is_stable():
+            self.deferred = None
+            self._their_request(peer, hold, now)
 
-    def _give_our_set(self, peer: str, hold: RscHold) -> None:
-        self._log(logging.INFO, f"standby: {peer} can take our {hold} resources")
-        give = self.keys_of(hold, self.local) & self.held
+    def _give_our_set(self, peer: str, hold: RscHold, now: float) -> None:
+        own = self.own
+        own.log_line(logging.INFO, f"standby: {peer} can take our {hold} resources")
+        give = own.keys_of(hold, own.local) & own.held
         # 3.0.6 holds words, not groups: giving up a set clears its claim even when no
         # haresources line falls into it (so giving up all leaves ``none``).
         if hold in (RscHold.ALL, RscHold.LOCAL):
-            self.local_claimed = False
+            own.local_claimed = False
         if hold in (RscHold.ALL, RscHold.FOREIGN):
-            self.foreign_claimed = False
-        self.standby_deadline = self.now + STANDBY_TOTAL_TIMEOUT
-        self.statement(stable=False, info="standby", held=self.held - give)
-        self._log(logging.INFO, f"give up {hold} HA resources (standby).")
+            own.foreign_claimed = False
+        self.deadline = now + STANDBY_TOTAL_TIMEOUT
+        own.statement(stable=False, info="standby", held=own.held - give)
+        own.log_line(logging.INFO, f"give up {hold} HA resources (standby).")
 
         def released(failed: frozenset[str]) -> None:
+            if self.state is not StandbyState.ME:
+                return  # called off meanwhile (the peer was lost): nothing to tell it
             if failed:
-                self._stop_failed_in_standby(hold, give, failed)
+                self._stop_failed(hold, give, failed)
                 return
-            self._log(logging.INFO, f"{hold} HA resource release completed (standby).")
-            self.standby = StandbyState.DONE
-            self._send("ask_resources", [("rsc_hold", str(hold)), ("info", "done")], None)
-            self._log(logging.INFO, f"Local standby process completed [{hold}].")
+            own.log_line(logging.INFO, f"{hold} HA resource release completed (standby).")
+            self._machine.move(StandbyState.DONE, "our set released")
+            self._ask(hold, "done")
+            own.log_line(logging.INFO, f"Local standby process completed [{hold}].")
 
-        self.run(GroupAction.GIVE, give, "standby", released)
+        own.run(GroupAction.GIVE, give, "standby", released)
 
-    def _stop_failed_in_standby(
-        self, hold: RscHold, give: frozenset[str], failed: frozenset[str]
-    ) -> None:
+    def _stop_failed(self, hold: RscHold, give: frozenset[str], failed: frozenset[str]) -> None:
         """A group would not stop: it may still run here, so the peer must not start it.
         The hand-over is called off (no ``done``: the peer's side times out), the groups
         that did stop are taken back, and our statement claims the failed ones."""
-        self._log(
+        own = self.own
+        own.log_line(
             logging.CRITICAL,
             f"Standby [{hold}] cancelled: {', '.join(sorted(failed))} could not be stopped "
             "and stays here",
         )
-        self.standby = StandbyState.NOT
-        self.standby_deadline = None
+        self._end("a group would not stop")
 
         def retaken(_failed: frozenset[str]) -> None:
-            self.statement()
+            own.statement()
 
-        self.run(GroupAction.TAKE, give - failed, "standby cancelled", retaken)
+        own.run(GroupAction.TAKE, give - failed, "standby cancelled", retaken)
 
     def _take_their_set(self, peer: str, hold: RscHold) -> None:
-        self._log(logging.INFO, f"standby: acquire [{hold}] resources from {peer}")
-        take = self.eligible(self.keys_of(hold, peer) - self.held, "standby")
+        own = self.own
+        own.log_line(logging.INFO, f"standby: acquire [{hold}] resources from {peer}")
+        take = own.eligible(own.keys_of(hold, peer) - own.held, "standby")
         # The peer's foreign set is our local one and its local set our foreign one.
         if hold in (RscHold.ALL, RscHold.FOREIGN):
-            self.local_claimed = True
+            own.local_claimed = True
         if hold in (RscHold.ALL, RscHold.LOCAL):
-            self.foreign_claimed = True
+            own.foreign_claimed = True
 
         def acquired(_failed: frozenset[str]) -> None:
-            self._log(logging.INFO, f"Standby resource acquisition done [{hold}].")
-            self._send("ask_resources", [("rsc_hold", str(hold)), ("info", "done")], None)
+            own.log_line(logging.INFO, f"Standby resource acquisition done [{hold}].")
+            self._ask(hold, "done")
             self._finish()
 
-        self.run(GroupAction.TAKE, take, "standby", acquired)
+        own.run(GroupAction.TAKE, take, "standby", acquired)
 
     def _finish(self) -> None:
-        self.failback_armed = False
-        self.standby = StandbyState.NOT
-        self.standby_deadline = None
-        self.statement(stable=self.busy is None)
+        self.own.failback_armed = False
+        self._end("hand-over complete")
+        self.own.statement(stable=self.own.busy is None)
 
-    def standby_timer(self, now: float) -> None:
-        if self.standby_deadline is None or now < self.standby_deadline:
+    def timer(self, now: float) -> None:
+        if self.deadline is None or now < self.deadline:
             return
-        if self.standby is StandbyState.ME:
-            self._log(logging.WARNING, "No reply to standby request.  Standby request cancelled.")
+        if self.state is StandbyState.ME:
+            self.own.log_line(
+                logging.WARNING, "No reply to standby request.  Standby request cancelled."
+            )
         else:
-            self._log(logging.WARNING, "Standby hand-over timed out; cancelled.")
-        self.cancel_standby()
-        self.evaluate()
+            self.own.log_line(logging.WARNING, "Standby hand-over timed out; cancelled.")
+        self.cancel(now)
+        self.own.evaluate(now)
 
-    def cancel_standby(self) -> None:
-        if self.standby is StandbyState.ME and self.standby_auto:
-            self.deadline_failback = self.now + 1.0
-        self.standby = StandbyState.NOT
-        self.standby_deadline = None
+    def cancel(self, now: float) -> None:
+        if self.state is StandbyState.ME and self.auto:
+            self.own.deadline_failback = now + 1.0
+        self._end("cancelled")
 
-    def standby_peer_lost(self) -> None:
+    def peer_lost(self) -> None:
         """The peer died or restarted mid-hand-over: the dead-peer path takes over."""
-        self.deferred_request = None
-        self.standby = StandbyState.NOT
-        self.standby_deadline = None
+        self.deferred = None
+        self._end("peer lost")

@@ -282,7 +282,7 @@ class Daemon:
         """rc.d event scripts (docs/eventscripts.md)."""
         if self.rcd is None or self.engine is None:
             return
-        down = self.engine.ownership.shutdown_requested
+        down = self.engine.ownership.shutting_down
         fields = offered(ev, local=self.config.local_node, shutting_down=down)
         if fields is not None:
             self.rcd.offer(fields)

@@ -8,7 +8,8 @@ python3-prometheus-client); this module is imported only when metrics are served
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import KW_ONLY, dataclass
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -25,27 +26,38 @@ from pyhb.daemon.counters import Counters
 
 GROUP_STATES = ("running", "stopped", "starting", "stopping", "failed")
 
+Sample = tuple[Sequence[str], float]
 
+
+def _gauge(name: str, text: str, labels: Sequence[str]) -> GaugeMetricFamily:
+    """A gauge family with these label names (filled by the caller)."""
+    return GaugeMetricFamily(name, text, labels=labels)
+
+
+def _counter(
+    name: str, text: str, labels: Sequence[str], samples: Iterable[Sample] = ()
+) -> CounterMetricFamily:
+    """A counter family with these label names, holding ``samples`` (label values, count)."""
+    family = CounterMetricFamily(name, text, labels=labels)
+    for values, count in samples:
+        family.add_metric(values, count)
+    return family
+
+
+@dataclass(eq=False)  # the registry keys collectors by identity
 class ClusterCollector(Collector):
-    """Everything on the metrics page, read at each scrape."""
+    """Everything on the metrics page, read at each scrape: the engine (None before it
+    starts), the daemon's counters, and the resource monitor's view when monitoring."""
 
-    def __init__(
-        self,
-        engine: Callable[[], Engine | None],
-        counters: Counters,
-        *,
-        version: str,
-        uptime: Callable[[], float],
-        monitor: Callable[[], MonitorAccessor | None] = lambda: None,
-    ) -> None:
-        self._engine = engine
-        self._counters = counters
-        self._version = version
-        self._uptime = uptime
-        self._monitor = monitor
+    engine: Callable[[], Engine | None]
+    counters: Counters
+    _: KW_ONLY
+    version: str
+    uptime: Callable[[], float]
+    monitor: Callable[[], MonitorAccessor | None] = lambda: None
 
     def collect(self) -> Iterator[Metric]:
-        engine = self._engine()
+        engine = self.engine()
         if engine is None:
             return
         yield from self._node_metrics(engine)
@@ -54,13 +66,11 @@ class ClusterCollector(Collector):
 
     def _node_metrics(self, engine: Engine) -> Iterator[Metric]:
         snap = engine.snapshot()
-        info = GaugeMetricFamily(
-            "pyhb_info", "pyhb's version and this node's name", labels=["version", "node"]
-        )
-        info.add_metric([self._version, snap.local_node], 1)
+        info = _gauge("pyhb_info", "pyhb's version and this node's name", ("version", "node"))
+        info.add_metric([self.version, snap.local_node], 1)
         yield info
         yield GaugeMetricFamily("pyhb_uptime_seconds", "Seconds since the daemon started",
-                                value=self._uptime())  # fmt: skip
+                                value=self.uptime())  # fmt: skip
         ha = engine.config.ha
         for name, ms, text in (
             ("keepalive", ha.keepalive, "Interval between heartbeats"),
@@ -68,16 +78,16 @@ class ClusterCollector(Collector):
             ("warntime", ha.warntime, "Silence after which a late heartbeat is logged"),
         ):
             yield GaugeMetricFamily(f"pyhb_{name}_seconds", text, value=ms / 1000)
-        nodes = GaugeMetricFamily(
+        nodes = _gauge(
             "pyhb_node_status",
             "Node status as this node sees it: 1 for the current status, 0 for the others",
-            labels=["node", "status"],
-        )
-        links = GaugeMetricFamily(
+            ("node", "status"),
+        )  # fmt: skip
+        links = _gauge(
             "pyhb_link_status",
             "Link status per node and medium: 1 for the current status, 0 for the other",
-            labels=["node", "link", "status"],
-        )
+            ("node", "link", "status"),
+        )  # fmt: skip
         for n in snap.nodes:
             for st in NodeStatus:
                 nodes.add_metric([n.name, st.value], 1 if n.status is st else 0)
@@ -89,32 +99,26 @@ class ClusterCollector(Collector):
 
     def _group_metrics(self, engine: Engine) -> Iterator[Metric]:
         snap = engine.snapshot()
-        holder = GaugeMetricFamily(
+        holder = _gauge(
             "pyhb_group_holder",
             "1 for the node holding the resource group (as this node knows), 0 for the others",
-            labels=["group", "node"],
-        )
-        state = GaugeMetricFamily(
+            ("group", "node"),
+        )  # fmt: skip
+        state = _gauge(
             "pyhb_group_state",
             "The resource group's state on this node: 1 for the current state",
-            labels=["group", "state"],
-        )
-        monitored = GaugeMetricFamily(
-            "pyhb_resource_monitored",
-            "1 if the resource is monitored",
-            labels=["group", "resource"],
-        )
-        failures = GaugeMetricFamily(
+            ("group", "state"),
+        )  # fmt: skip
+        rsc = ("group", "resource")
+        monitored = _gauge("pyhb_resource_monitored", "1 if the resource is monitored", rsc)
+        failures = _gauge(
             "pyhb_resource_monitor_failures",
-            "Failed monitor checks of the resource within the monitor's window",
-            labels=["group", "resource"],
+            "Failed monitor checks of the resource within the monitor's window", rsc,
+        )  # fmt: skip
+        restarts = _counter(
+            "pyhb_resource_monitor_restarts", "Restarts of the resource by its monitor", rsc
         )
-        restarts = CounterMetricFamily(
-            "pyhb_resource_monitor_restarts",
-            "Restarts of the resource by its monitor",
-            labels=["group", "resource"],
-        )
-        accessor = self._monitor()
+        accessor = self.monitor()
         names = [n.name for n in snap.nodes]
         for g in snap.groups:
             who = group_holder(engine, g.key)
@@ -131,37 +135,32 @@ class ClusterCollector(Collector):
         yield from (holder, state, monitored, failures, restarts)
 
     def _counter_metrics(self, engine: Engine) -> Iterator[Metric]:
-        c = self._counters
+        c = self.counters
         for name, counts, text in (
             ("takeovers", c.takeovers, "Resource group acquisitions by this node"),
             ("releases", c.releases, "Resource group releases by this node"),
             ("failovers", c.failovers, "Acquisitions because the other node died or shut down"),
         ):
-            fam = CounterMetricFamily(f"pyhb_group_{name}", text, labels=["group"])
-            for key in engine.ownership.groups:
-                fam.add_metric([key], counts[key])
-            yield fam
-        failed = CounterMetricFamily(
+            groups = [((key,), counts[key]) for key in engine.ownership.groups]
+            yield _counter(f"pyhb_group_{name}", text, ("group",), groups)
+        yield _counter(
             "pyhb_group_operation_failures",
             "Failed acquisitions (takegroup) and releases (givegroup) of a group",
-            labels=["group", "action"],
-        )
-        for (key, action), n in sorted(c.failures.items()):
-            failed.add_metric([key, action], n)
-        yield failed
+            ("group", "action"), sorted(c.failures.items()),
+        )  # fmt: skip
         yield CounterMetricFamily(
             "pyhb_bad_packets_dropped",
             "Packets rejected: forged, replayed, malformed or from unknown nodes",
             value=engine.badpackets.total,
         )
-        late = CounterMetricFamily(
+        late = [
+            ((node, "true" if over else "false"), n) for (node, over), n in sorted(c.late.items())
+        ]
+        yield _counter(
             "pyhb_late_heartbeats",
             "Heartbeats that came after warntime (over_deadtime: after deadtime too)",
-            labels=["node", "over_deadtime"],
-        )
-        for (node, over), n in sorted(c.late.items()):
-            late.add_metric([node, "true" if over else "false"], n)
-        yield late
+            ("node", "over_deadtime"), late,
+        )  # fmt: skip
         scripts = HistogramMetricFamily(
             "pyhb_script_duration_seconds",
             "How long resource script runs took",

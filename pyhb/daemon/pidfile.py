@@ -49,14 +49,21 @@ def is_heartbeat_command(argv: list[bytes]) -> bool:
     return bool(args) and os.path.basename(args[0]) in (b"heartbeat", b"pyhb")
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists and is a heartbeat daemon."""
+def process_exists(pid: int) -> bool:
+    """Whether a process with this pid exists (signal 0; one we may not signal exists)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists and is a heartbeat daemon."""
+    if not process_exists(pid):
+        return False
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:

@@ -25,6 +25,9 @@ def issue(path: str, line: int, message: str) -> ConfigIssue:
 
 @dataclass(frozen=True, slots=True)
 class Op:
+    """One operation of a primitive (``monitor`` repeats every ``interval``); ``role``
+    limits it to one role of a promotable clone."""
+
     name: str
     interval: str
     timeout: str
@@ -69,6 +72,8 @@ Resource = Primitive | Group | PromotableClone
 
 @dataclass(frozen=True, slots=True)
 class Location:
+    """An ``rsc_location``: ``score`` for running ``rsc`` (in ``role``, if given) on ``node``."""
+
     id: str
     rsc: str
     node: str

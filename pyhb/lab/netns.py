@@ -2,7 +2,8 @@
 
 Owns: creating and tearing down the namespaces, the bridge, the veth links, per-node
 private directories, processes started in nodes, and the iptables rules used to lose
-packets. Imports stdlib, ``pyhb.errors`` and ``pyhb.lab.capture`` only; never the daemon.
+packets. Imports stdlib, ``pyhb.errors``, ``pyhb.lab.capture`` and the daemon's
+stdlib-only ``daemon.pidfile`` (``process_exists``) only; never the daemon itself.
 
 Layout (``N`` = a per-run prefix ``pyhb-<pid>-<n>-`` so parallel runs never clash)::
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pyhb.daemon.pidfile import process_exists
 from pyhb.lab.capture import Capture
 from pyhb.lab.shell import (
     LabError,
@@ -40,7 +42,6 @@ from pyhb.lab.shell import (
     copy_skeleton,
     iptables_binary,
     kill_namespaces,
-    pid_alive,
     sh,
 )
 
@@ -203,25 +204,13 @@ class Node(Host):
         # Set by ``pyhb.lab.overlay``: argv prefix that joins a long-lived node namespace
         # (network, mount, UTS) instead of making a fresh private mount namespace per call.
         self.enter: list[str] | None = None
-
-    @property
-    def etc_dir(self) -> Path:
-        """The directory the node sees as /etc/ha.d."""
-        return self.root / "etc-ha.d"
-
-    @property
-    def var_lib_dir(self) -> Path:
-        """The directory the node sees as /var/lib/heartbeat."""
-        return self.root / "var-lib-heartbeat"
-
-    @property
-    def run_dir(self) -> Path:
-        """The directory the node sees as /run."""
-        return self.root / "run"
-
-    @property
-    def log_dir(self) -> Path:
-        return self.root / "logs"
+        # What the node sees as /etc/ha.d, /var/lib/heartbeat and /run (``PRIVATE_DIRS``),
+        # and where the output of the processes it spawns goes.
+        seen_as = {host: root / sub for host, sub in PRIVATE_DIRS}
+        self.etc_dir = seen_as["/etc/ha.d"]
+        self.var_lib_dir = seen_as["/var/lib/heartbeat"]
+        self.run_dir = seen_as["/run"]
+        self.log_dir = root / "logs"
 
     def wrap(self, argv: Sequence[str]) -> list[str]:
         """``argv`` run in the node's network, mount and UTS namespaces."""
@@ -431,14 +420,14 @@ def cleanup_stale() -> list[str]:
     for line in sh(["ip", "netns", "list"], check=False).splitlines():
         name = line.split()[0] if line.split() else ""
         m = _NAME_RE.match(name)
-        if m and not pid_alive(int(m.group(1))):
+        if m and not process_exists(int(m.group(1))):
             kill_namespaces([name], grace=0.5)
             sh(["ip", "netns", "del", name], check=False)
             removed.append(name)
     tmp = Path(tempfile.gettempdir())
     for entry in tmp.glob(f"{_TMP_PREFIX}*"):
         m = _TMP_RE.match(entry.name)
-        if m and not pid_alive(int(m.group(1))):
+        if m and not process_exists(int(m.group(1))):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(str(entry))
     return removed

@@ -71,16 +71,6 @@ def kill_namespaces(namespaces: Sequence[str], grace: float = 1.0) -> None:
             time.sleep(0.02)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def copy_skeleton(src: Path, dst: Path) -> None:
     """Recreate the directory tree of ``src`` under ``dst`` (no files), same owner/mode."""
     for dirpath, _dirnames, _files in os.walk(src):

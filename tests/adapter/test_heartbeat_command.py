@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.imports import loaded_by
+
 
 def _confdir(tmp_path: Path, media: str) -> Path:
     conf = tmp_path / "ha.d"
@@ -72,12 +74,8 @@ def test_bad_configuration_is_refused_with_every_problem(tmp_path: Path) -> None
 def test_quick_flags_do_not_load_the_daemon_or_config_stack(tmp_path: Path, flag: str) -> None:
     """-k/-s/-V act at once: neither the daemon, the config parser nor asyncio is imported."""
     code = (
-        "import sys; from pyhb.cli.heartbeat import main;"
-        f"rc = main([{flag!r}, '--pidfile', {str(tmp_path / 'hb.pid')!r}]);"
-        "heavy = ('pyhb.daemon.app', 'pyhb.config', 'pyhb.core', 'asyncio');"
-        "print(rc, sorted(m for m in sys.modules if m.startswith(heavy)))"
+        "from pyhb.cli.heartbeat import main;"
+        f"main([{flag!r}, '--pidfile', {str(tmp_path / 'hb.pid')!r}])"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.split("\n")[-2].endswith(" []"), out
+    heavy = ("pyhb.daemon.app", "pyhb.config", "pyhb.core", "asyncio")
+    assert loaded_by(code, heavy) == []

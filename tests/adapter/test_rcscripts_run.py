@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from pyhb.config.model import ClusterConfig
 from pyhb.daemon.app import script_environment
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.rcscripts import EventScripts, for_daemon
+from tests.helpers.procs import gone
 from tests.helpers.sim import make_config
 
 pytestmark = pytest.mark.asyncio
@@ -44,21 +45,21 @@ async def opened() -> AsyncIterator[list[EventScripts]]:
         await rcd.close()
 
 
-def _open(
-    cfg: ClusterConfig, paths: Paths, opened: list[EventScripts], status: str = "up"
-) -> EventScripts:
-    rcd = for_daemon(cfg, paths, script_environment(cfg, paths), lambda: status)
+def _mymessage(
+    tmp_path: Path,
+    opened: list[EventScripts],
+    script: str,
+    *,
+    harc: bool = False,
+    status: Callable[[], str] = lambda: "up",
+) -> tuple[EventScripts, Paths]:
+    """A node (``_node``) whose rc.d/mymessage is ``script``, and its event scripts, with
+    ``status`` as the node's own status."""
+    cfg, paths = _node(tmp_path, harc=harc)
+    _script(paths.confdir / "rc.d" / "mymessage", script)
+    rcd = for_daemon(cfg, paths, script_environment(cfg, paths), status)
     opened.append(rcd)
-    return rcd
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return rcd, paths
 
 
 def _script(path: Path, text: str) -> Path:
@@ -99,10 +100,10 @@ MESSAGE = (("t", "mymessage"), ("src", "b"), ("seq", "2a"), ("payload", "hello w
 async def test_a_site_script_runs_through_harc_with_heartbeats_arguments_and_environment(
     tmp_path: Path, opened: list[EventScripts]
 ) -> None:
-    cfg, paths = _node(tmp_path, harc=True)
     out = tmp_path / "out"
-    _script(paths.confdir / "rc.d" / "mymessage", REPORT.format(out=out))
-    rcd = _open(cfg, paths, opened, status="active")
+    rcd, paths = _mymessage(
+        tmp_path, opened, REPORT.format(out=out), harc=True, status=lambda: "active"
+    )
     assert rcd.offer(MESSAGE)
     await rcd.drain()
     got = _vars(out)
@@ -136,10 +137,8 @@ async def test_a_site_script_runs_through_harc_with_heartbeats_arguments_and_env
 async def test_without_harc_the_script_runs_directly(
     tmp_path: Path, opened: list[EventScripts]
 ) -> None:
-    cfg, paths = _node(tmp_path, harc=False)
     out = tmp_path / "out"
-    _script(paths.confdir / "rc.d" / "mymessage", REPORT.format(out=out))
-    rcd = _open(cfg, paths, opened)
+    rcd, paths = _mymessage(tmp_path, opened, REPORT.format(out=out))
     rcd.offer(MESSAGE)
     await rcd.drain()
     got = _vars(out)
@@ -152,11 +151,10 @@ async def test_harc_without_the_shellfuncs_it_sources_is_passed_by(
 ) -> None:
     """After the heartbeat package is removed its harc stays (a conffile) while
     shellfuncs may be gone: harc would fail, so the script runs directly."""
-    cfg, paths = _node(tmp_path, harc=True)
-    (paths.confdir / "shellfuncs").unlink()
     out = tmp_path / "out"
-    _script(paths.confdir / "rc.d" / "mymessage", f'#!/bin/sh\necho "$0 $*" > {out}\n')
-    rcd = _open(cfg, paths, opened)
+    script = f'#!/bin/sh\necho "$0 $*" > {out}\n'
+    rcd, paths = _mymessage(tmp_path, opened, script, harc=True)
+    (paths.confdir / "shellfuncs").unlink()
     rcd.offer(MESSAGE)
     await rcd.drain()
     assert out.read_text() == f"{paths.confdir}/rc.d/mymessage mymessage\n"
@@ -166,9 +164,7 @@ async def test_harc_without_the_shellfuncs_it_sources_is_passed_by(
 async def test_messages_without_a_script_run_nothing(
     tmp_path: Path, opened: list[EventScripts]
 ) -> None:
-    cfg, paths = _node(tmp_path, harc=False)
-    _script(paths.confdir / "rc.d" / "mymessage", "#!/bin/sh\n")
-    rcd = _open(cfg, paths, opened)
+    rcd, _ = _mymessage(tmp_path, opened, "#!/bin/sh\n")
     assert not rcd.offer((("t", "other"), ("src", "b")))
     assert not rcd.offer((("t", "MyMessage"), ("src", "b")))
     assert rcd.offer((("t", "mymessage"), ("src", "b")))
@@ -177,13 +173,9 @@ async def test_messages_without_a_script_run_nothing(
 
 
 async def test_runs_are_one_at_a_time_in_order(tmp_path: Path, opened: list[EventScripts]) -> None:
-    cfg, paths = _node(tmp_path, harc=False)
     out = tmp_path / "out"
-    _script(
-        paths.confdir / "rc.d" / "mymessage",
-        f'#!/bin/sh\necho "start $HA_n" >> {out}\nsleep 0.2\necho "end $HA_n" >> {out}\n',
-    )
-    rcd = _open(cfg, paths, opened)
+    script = f'#!/bin/sh\necho "start $HA_n" >> {out}\nsleep 0.2\necho "end $HA_n" >> {out}\n'
+    rcd, _ = _mymessage(tmp_path, opened, script)
     for n in range(3):
         rcd.offer((("t", "mymessage"), ("n", str(n))))
     await rcd.drain()
@@ -196,15 +188,10 @@ async def test_ha_ostatus_is_this_nodes_status_when_the_run_starts(
     tmp_path: Path, opened: list[EventScripts]
 ) -> None:
     """As in 3.0.6, which reads it when the queued job runs, not when it was queued."""
-    cfg, paths = _node(tmp_path, harc=False)
     out = tmp_path / "out"
-    _script(
-        paths.confdir / "rc.d" / "mymessage",
-        f'#!/bin/sh\necho "$HA_n $HA_OSTATUS" >> {out}\nsleep 0.2\n',
-    )
     status = ["up"]
-    rcd = for_daemon(cfg, paths, script_environment(cfg, paths), lambda: status[0])
-    opened.append(rcd)
+    script = f'#!/bin/sh\necho "$HA_n $HA_OSTATUS" >> {out}\nsleep 0.2\n'
+    rcd, _ = _mymessage(tmp_path, opened, script, status=lambda: status[0])
     rcd.offer((("t", "mymessage"), ("n", "1")))
     rcd.offer((("t", "mymessage"), ("n", "2")))
     for _ in range(100):  # the first run has started
@@ -219,9 +206,7 @@ async def test_ha_ostatus_is_this_nodes_status_when_the_run_starts(
 async def test_a_failing_script_is_logged_with_exit_code_and_output(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, opened: list[EventScripts]
 ) -> None:
-    cfg, paths = _node(tmp_path, harc=False)
-    _script(paths.confdir / "rc.d" / "mymessage", "#!/bin/sh\necho no mail server\nexit 3\n")
-    rcd = _open(cfg, paths, opened)
+    rcd, paths = _mymessage(tmp_path, opened, "#!/bin/sh\necho no mail server\nexit 3\n")
     rcd.offer((("t", "mymessage"),))
     await rcd.drain()
     assert rcd.outcomes[-1].rc == 3
@@ -235,13 +220,9 @@ async def test_a_failing_script_is_logged_with_exit_code_and_output(
 async def test_a_script_over_its_time_has_its_whole_process_group_killed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, opened: list[EventScripts]
 ) -> None:
-    cfg, paths = _node(tmp_path, harc=False)
     pids = tmp_path / "pids"
-    _script(
-        paths.confdir / "rc.d" / "mymessage",
-        f"#!/bin/sh\nsleep 300 &\necho $! > {pids}\nsleep 300\n",
-    )
-    base = _open(cfg, paths, opened)
+    script = f"#!/bin/sh\nsleep 300 &\necho $! > {pids}\nsleep 300\n"
+    base, paths = _mymessage(tmp_path, opened, script)
     rcd = EventScripts(
         paths.confdir, base.scripts, base.base_env, base.extra_env, base.ostatus, timeout=0.5
     )
@@ -250,19 +231,18 @@ async def test_a_script_over_its_time_has_its_whole_process_group_killed(
     rcd.offer((("t", "mymessage"),))  # the next one still runs
     await asyncio.wait_for(rcd.drain(), 20)
     assert [o.rc for o in rcd.outcomes] == [None, None]
-    assert not _alive(int(pids.read_text()))
+    assert await gone(int(pids.read_text()))
     assert "timed out after 0.5s: killed" in caplog.text
 
 
 async def test_close_kills_the_running_script(tmp_path: Path, opened: list[EventScripts]) -> None:
-    cfg, paths = _node(tmp_path, harc=False)
     pids = tmp_path / "pids"
-    _script(paths.confdir / "rc.d" / "mymessage", f"#!/bin/sh\necho $$ > {pids}\nexec sleep 300\n")
-    rcd = _open(cfg, paths, opened)
+    script = f"#!/bin/sh\necho $$ > {pids}\nexec sleep 300\n"
+    rcd, _ = _mymessage(tmp_path, opened, script)
     rcd.offer((("t", "mymessage"),))
     for _ in range(100):
         if pids.exists() and pids.read_text().strip():
             break
         await asyncio.sleep(0.05)
     await rcd.close()
-    assert not _alive(int(pids.read_text()))
+    assert await gone(int(pids.read_text()))

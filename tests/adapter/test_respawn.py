@@ -12,6 +12,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,14 @@ def _script(tmp_path: Path, body: str) -> str:
     return str(p)
 
 
+def _client(tmp_path: Path, body: str, **supervisor: Any) -> tuple[Path, str, Supervisor]:
+    """The file a client script's ``body`` appends to as ``$RUNS``, the script, and a
+    supervisor of that one client."""
+    runs = tmp_path / "runs"
+    prog = _script(tmp_path, f"RUNS={runs}\n{body}")
+    return runs, prog, Supervisor([RespawnClient(ME, prog)], {}, **supervisor)
+
+
 async def _until(predicate: object, within: float = 10.0) -> None:
     assert callable(predicate)
     loop = asyncio.get_running_loop()
@@ -35,6 +44,19 @@ async def _until(predicate: object, within: float = 10.0) -> None:
     while not predicate():
         assert loop.time() < end, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def _given_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, code: int, logged: str
+) -> tuple[Path, str, Supervisor]:
+    """A client that exits with ``code`` at once (``_client``), supervised until ``logged``
+    is logged, then a little longer (no respawn may follow)."""
+    log, prog, sup = _client(tmp_path, f'echo run >> "$RUNS"\nexit {code}\n', respawn_delay=0.01)
+    caplog.set_level(logging.INFO, "pyhb")
+    sup.start()
+    await _until(lambda: logged in caplog.text)
+    await asyncio.sleep(0.2)
+    return log, prog, sup
 
 
 def _lines(path: Path) -> list[str]:
@@ -72,13 +94,7 @@ async def test_a_killed_client_is_restarted_and_stopped_at_shutdown(
 async def test_a_client_exiting_at_once_is_given_up_after_ten_respawns(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    log = tmp_path / "runs"
-    prog = _script(tmp_path, f"echo run >> {log}\nexit 1\n")
-    sup = Supervisor([RespawnClient(ME, prog)], {}, respawn_delay=0.01)
-    caplog.set_level(logging.INFO, "pyhb")
-    sup.start()
-    await _until(lambda: "respawning too fast" in caplog.text)
-    await asyncio.sleep(0.2)
+    log, prog, sup = await _given_up(tmp_path, caplog, 1, "respawning too fast")
     assert len(_lines(log)) == MAX_SHORT_RUNS + 1  # the first run and ten respawns
     assert caplog.text.count("Respawning client") == MAX_SHORT_RUNS
     assert f'Client {prog} "respawning too fast"' in caplog.text
@@ -89,10 +105,10 @@ async def test_a_client_exiting_at_once_is_given_up_after_ten_respawns(
 
 @pytest.mark.asyncio
 async def test_runs_longer_than_thirty_seconds_reset_the_count(tmp_path: Path) -> None:
-    log = tmp_path / "runs"
-    prog = _script(tmp_path, f"echo run >> {log}\nexit 1\n")
     ticks = iter(range(0, 10_000, 31))  # every run seems to last 31 s
-    sup = Supervisor([RespawnClient(ME, prog)], {}, respawn_delay=0.0, clock=lambda: next(ticks))
+    log, _, sup = _client(
+        tmp_path, 'echo run >> "$RUNS"\nexit 1\n', respawn_delay=0.0, clock=lambda: next(ticks)
+    )
     sup.start()
     await _until(lambda: len(_lines(log)) >= 3 * MAX_SHORT_RUNS)
     await sup.stop()
@@ -102,22 +118,15 @@ async def test_runs_longer_than_thirty_seconds_reset_the_count(tmp_path: Path) -
 async def test_exit_code_100_means_do_not_restart(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    log = tmp_path / "runs"
-    prog = _script(tmp_path, f"echo run >> {log}\nexit 100\n")
-    sup = Supervisor([RespawnClient(ME, prog)], {}, respawn_delay=0.01)
-    caplog.set_level(logging.INFO, "pyhb")
-    sup.start()
-    await _until(lambda: "not respawning" in caplog.text)
-    await asyncio.sleep(0.2)
+    log, _, sup = await _given_up(tmp_path, caplog, 100, "not respawning")
     assert _lines(log) == ["run"]
     await sup.stop()
 
 
 @pytest.mark.asyncio
 async def test_a_client_ignoring_sigterm_is_killed_after_the_grace(tmp_path: Path) -> None:
-    log = tmp_path / "runs"
-    prog = _script(tmp_path, f"trap '' TERM\necho $$ >> {log}\nwhile :; do sleep 0.05; done\n")
-    sup = Supervisor([RespawnClient(ME, prog)], {}, stop_grace=0.3)
+    body = "trap '' TERM\necho $$ >> \"$RUNS\"\nwhile :; do sleep 0.05; done\n"
+    log, _, sup = _client(tmp_path, body, stop_grace=0.3)
     sup.start()
     await _until(lambda: len(_lines(log)) == 1)
     pid = int(_lines(log)[0])

@@ -12,6 +12,7 @@ import pytest
 
 from pyhb.resources.plan import Action, Invocation
 from pyhb.resources.process import run_subprocess, script_env
+from tests.helpers.procs import running
 
 
 def _script(tmp_path: Path, body: str) -> str:
@@ -27,15 +28,6 @@ def _inv(path: str, *args: str, timeout: float = 10.0) -> Invocation:
 
 def _exists(p: Path) -> bool:
     return p.exists()
-
-
-def _alive(pid: int) -> bool:
-    """True if ``pid`` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _zombie_children() -> list[int]:
@@ -57,7 +49,7 @@ async def _wait_gone(pids: list[int], seconds: float = 2.0) -> bool:
     import asyncio
 
     for _ in range(int(seconds / 0.05)):
-        if not any(_alive(p) for p in pids):
+        if not any(running(p) for p in pids):
             return True
         await asyncio.sleep(0.05)
     return False

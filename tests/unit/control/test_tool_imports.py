@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.helpers.imports import loaded_by
 
 
 @pytest.mark.parametrize("tool", ["hb_standby", "hb_takeover", "cl_status", "status"])
 def test_tools_do_not_import_the_config_parsers(tool: str) -> None:
-    code = (
-        f"import sys, pyhb.cli.{tool};"
-        "heavy = ('pyhb.config.load', 'pyhb.config.hacf', 'pyhb.daemon.app', 'asyncio');"
-        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    heavy = ("pyhb.config.load", "pyhb.config.hacf", "pyhb.daemon.app", "asyncio")
+    assert loaded_by(f"import pyhb.cli.{tool}", heavy) == []
 
 
 def test_config_package_still_offers_its_names() -> None:

@@ -335,8 +335,8 @@ def test_resumed_node_asks_for_fresh_claims_and_keeps_what_nobody_else_took(
     if not peer_answers:
         original = b.ownership.on_resource
 
-        def deaf(*args: object) -> None:
-            original(*args[:5])  # type: ignore[arg-type]
+        def deaf(*args: object, now: float) -> None:
+            original(*args[:5], now=now)  # type: ignore[arg-type]
 
         b.ownership.on_resource = deaf  # type: ignore[method-assign]
     _resume_without_peer_noticing(sim, "a", 5.5)

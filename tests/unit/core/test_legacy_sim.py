@@ -236,7 +236,7 @@ def test_a_peer_granting_its_own_group_to_itself_makes_the_holder_stop_its_copy(
     sim.start("a")
     a = sim.nodes["a"].engine
     assert a is not None
-    a.ownership._legacy_ask = lambda keys, now: None  # like 3.0.6 here: it does not ask
+    a.ownership.legacy.ask = lambda keys, now: None  # like 3.0.6 here: it does not ask
     sim.run_until(lambda: a.comm_up)
     a.send("ip-request-resp", [("ipaddr", VIP), ("weown", "yes"), ("ok", "OK")], dest="a")
     sim._service(sim.nodes["a"])

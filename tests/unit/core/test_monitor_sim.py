@@ -151,7 +151,7 @@ def test_legacy_hand_over_right_after_the_take_is_not_asked_back() -> None:
     sim.run_until(lambda: sim.owners(VIP) == ["a"])
     engine = sim.nodes["a"].engine
     assert engine is not None
-    assert VIP in engine.ownership.legacy_wanted  # its weown=no is checked once more
+    assert VIP in engine.ownership.legacy.wanted  # its weown=no is checked once more
     assert sim.request("a", MonitorFailure(VIP, 1, True, "tsvc::one failed")) is None
     sim.run_until(lambda: sim.owners(VIP) == ["b"], limit=15)
     sim.run_for(20)

@@ -13,7 +13,7 @@ from pyhb.core import handlers
 from pyhb.core.engine import Engine
 from pyhb.core.handlers import NOT_FOR_CLIENTS, ROUTES, Comm, Handlers
 from pyhb.core.peers import Peer
-from pyhb.core.standby import StandbyMixin
+from pyhb.core.standby import Standby
 from tests.helpers.sim import WALL0, make_config
 
 ADDR = ("10.77.0.2", 694)
@@ -87,7 +87,7 @@ def test_ask_resources_reaches_the_ownership_only_once_communication_is_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(StandbyMixin, "on_ask_resources", lambda self, *args: asked.append(args))
+    monkeypatch.setattr(Standby, "on_ask_resources", lambda self, *args: asked.append(args[:3]))
     a, b = _pair()
     b.send("ask_resources", [("rsc_hold", "all"), ("info", "me")])
     _deliver(b, a, 0.2)

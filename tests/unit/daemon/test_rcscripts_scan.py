@@ -22,6 +22,15 @@ def _script(path: Path, text: str, mode: int = 0o755) -> Path:
     return path
 
 
+def _rc_d(tmp_path: Path, scripts: dict[str, str]) -> Path:
+    """A site's rc.d holding these executable scripts (name -> text)."""
+    rcdir = tmp_path / "rc.d"
+    rcdir.mkdir()
+    for name, text in scripts.items():
+        _script(rcdir / name, text)
+    return rcdir
+
+
 @pytest.fixture
 def stock_copy(tmp_path: Path) -> Path:
     """A copy of the heartbeat package's rc.d (only where it is installed)."""
@@ -55,10 +64,13 @@ def test_an_edited_stock_status_is_the_sites_own_and_runs(stock_copy: Path) -> N
 def test_an_ip_request_of_the_sites_own_is_refused_with_an_error_naming_it(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    rcdir = tmp_path / "rc.d"
-    rcdir.mkdir()
-    _script(rcdir / "ip-request", "#!/bin/sh\nha_clustermsg <<EOF\nt=ip-request-resp\nEOF\n")
-    _script(rcdir / "ip-request-resp", "#!/bin/sh\nexit 0\n")
+    rcdir = _rc_d(
+        tmp_path,
+        {
+            "ip-request": "#!/bin/sh\nha_clustermsg <<EOF\nt=ip-request-resp\nEOF\n",
+            "ip-request-resp": "#!/bin/sh\nexit 0\n",
+        },
+    )
     scripts = scan(rcdir)
     assert scripts.refused == {"ip-request", "ip-request-resp"}
     assert not scripts.runnable
@@ -71,10 +83,7 @@ def test_an_ip_request_of_the_sites_own_is_refused_with_an_error_naming_it(
 def test_dot_files_directories_and_unexecutable_files_are_not_run(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    rcdir = tmp_path / "rc.d"
-    rcdir.mkdir()
-    _script(rcdir / ".status.swp", "#!/bin/sh\n")
-    _script(rcdir / "mymessage", "#!/bin/sh\n")
+    rcdir = _rc_d(tmp_path, {".status.swp": "#!/bin/sh\n", "mymessage": "#!/bin/sh\n"})
     _script(rcdir / "notes", "#!/bin/sh\n", mode=0o644)
     (rcdir / "subdir").mkdir()
     scripts = scan(rcdir)
