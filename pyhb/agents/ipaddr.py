@@ -47,6 +47,7 @@ from pyhb.agents.base import (
     status_result,
     success,
 )
+from pyhb.agents.names import IPADDR, is_address_agent
 
 try:
     from pyroute2 import AsyncIPRoute
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 MAX_ALIAS = 512  # IPaddr's find_free_interface gives up after :511
 AF_INET = 2
 
-Kind = Literal["IPaddr", "IPaddr2"]
+Kind = str  # one of agents.names.ADDRESS_AGENTS
 TrainMode = Literal["task", "fork"]
 
 
@@ -257,7 +258,7 @@ class IpAddrAgent:
         link = next((lk for lk in links.values() if lk.ifname == nic), None)
         if link is None:
             return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: no such interface {nic}")
-        if self.kind == "IPaddr":
+        if self.kind == IPADDR:
             label = free_alias_label(entries, nic)
         else:
             label = f"{nic}:{spec.label}" if spec.label else None
@@ -341,12 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     import sys  # noqa: PLC0415 - only the command line needs it
 
     args = sys.argv[1:] if argv is None else list(argv)
-    kind: Kind = "IPaddr"
+    kind: Kind = IPADDR
     if len(args) >= 2 and args[0] == "--kind":
-        if args[1] not in ("IPaddr", "IPaddr2"):
+        if not is_address_agent(args[1]):
             sys.stderr.write(f"unknown kind {args[1]!r}\n")
             return RC_GENERIC
-        kind = "IPaddr2" if args[1] == "IPaddr2" else "IPaddr"
+        kind = args[1]
         args = args[2:]
     if not args:
         args = ["usage"]

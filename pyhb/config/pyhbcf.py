@@ -23,6 +23,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Literal, TypeGuard, assert_never, get_args
 
 from pyhb.config.haresources import parse_resource
 from pyhb.config.model import ResourceGroup
@@ -32,7 +33,8 @@ from pyhb.config.source import ConfigIssue, Severity
 FILE_NAME = "pyhb.cf"
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?")
 _SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-MONITOR_OPTIONS = ("interval", "timeout", "restarts", "window", "check")
+MonitorOption = Literal["interval", "timeout", "restarts", "window", "check"]
+MONITOR_OPTIONS: tuple[MonitorOption, ...] = get_args(MonitorOption)
 
 
 def parse_seconds(text: str) -> float:
@@ -65,7 +67,13 @@ def parse_listen(text: str) -> ListenAddress:
     return ListenAddress(host, int(port))
 
 
+def _is_option(key: str) -> TypeGuard[MonitorOption]:
+    return key in MONITOR_OPTIONS
+
+
 def _option(spec: MonitorSpec, key: str, value: str) -> MonitorSpec:
+    if not _is_option(key):
+        raise ValueError(f"unknown option {key!r} (options: {', '.join(MONITOR_OPTIONS)})")
     match key:
         case "interval":
             return replace(spec, interval=parse_seconds(value))
@@ -83,7 +91,7 @@ def _option(spec: MonitorSpec, key: str, value: str) -> MonitorSpec:
                 raise ValueError(f"check={value!r}: must start with an absolute path")
             return replace(spec, check=argv)
         case _:
-            raise ValueError(f"unknown option {key!r} (options: {', '.join(MONITOR_OPTIONS)})")
+            assert_never(key)
 
 
 def _monitor(words: list[str], lineno: int, known: set[str]) -> MonitorSpec:

@@ -71,6 +71,7 @@ from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
+from pyhb.resources.plan import Action, groups_in_order
 from pyhb.resources.process import script_env
 from pyhb.resources.runner import ResourceRunner
 
@@ -382,8 +383,8 @@ class Daemon:
     async def _take_or_give(self, ev: RunGroups) -> list[str]:
         assert self.runner is not None
         failed: list[str] = []
-        groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
-        for group in groups:
+        step = Action.START if ev.action is GroupAction.TAKE else Action.STOP
+        for group in groups_in_order(ev.groups, step):
             if ev.action is GroupAction.TAKE:
                 outcome = await self.runner.take_group(group)
             else:

@@ -16,6 +16,7 @@ left; a failing stop is retried ``stop_retries`` times ``retry_delay`` apart (he
 is called at once with the resource: the daemon reboots the node there, as heartbeat
 does (``daemon.fence``), before anything else of the group is stopped.
 
+The order of both is ``resources.plan``'s (``ordered``, ``in_order``).
 Each ``Running PATH ARGS ACTION`` / ``Return code N from PATH`` line matches heartbeat's.
 Scripts are found with ``resources.locate`` at run time; IPaddr, IPaddr2 and SendArp run
 in-process (agents built, and so pyroute2 imported, at construction).
@@ -38,11 +39,12 @@ from pathlib import Path
 
 from pyhb.agents.arp import plan_from_env
 from pyhb.agents.base import DEFAULT_RUNDIR, InProcessAgent
+from pyhb.agents.names import is_address_agent
 from pyhb.agents.registry import AgentRegistry, build_registry
 from pyhb.config.model import ResourceGroup, ResourceRef
 from pyhb.core.events import GroupAction
 from pyhb.resources.locate import ScriptError, ScriptRefused, builtin_may_replace, locate
-from pyhb.resources.plan import Action, Invocation, Timeouts, build_invocation
+from pyhb.resources.plan import Action, Invocation, Timeouts, build_invocation, in_order, ordered
 from pyhb.resources.process import (
     DEFAULT_GRACE,
     ScriptResult,
@@ -207,12 +209,12 @@ class ResourceRunner:
     async def announce(self, group: ResourceGroup) -> list[str]:
         """Re-send gratuitous ARPs for the group's addresses that are configured here.
 
-        Only the built-in IPaddr/IPaddr2 agents know how; a site's own IP script is left
+        Only the built-in address agents (``agents.names``) know how; a site's own IP script is left
         alone (logged). Returns the resources announced.
         """
         done: list[str] = []
         for ref in group.resources:
-            if ref.name not in ("IPaddr", "IPaddr2"):
+            if not is_address_agent(ref.name):
                 continue
             if self.agents is None or self._builtin(ref) is None:
                 log.info("%s: a site script; gratuitous ARP not re-sent", ref.text)
@@ -235,7 +237,7 @@ class ResourceRunner:
             started = loop.time()
             log.info("Releasing resource group: %s", _group_text(group))
             run = _Run()
-            for ref in reversed(group.resources):
+            for ref in ordered(group, Action.STOP):
                 await self._stop_with_retries(ref, run)
             status = GroupStatus.STOP_FAILED if run.still_running else GroupStatus.OK
             failed = run.still_running[0] if run.still_running else None
@@ -262,7 +264,7 @@ class ResourceRunner:
         log.info("Acquiring resource group: %s", _group_text(group))
         run = _Run()
         started_here: list[ResourceRef] = []
-        for ref in group.resources:
+        for ref in ordered(group, Action.START):
             if await self._status_step(ref, run):
                 continue
             result = await self.run(ref, Action.START)
@@ -271,7 +273,7 @@ class ResourceRunner:
                 started_here.append(ref)
                 continue
             log.critical("Giving up resources due to failure of %s", ref.text)
-            for undo in [ref, *reversed(started_here)]:
+            for undo in in_order([*started_here, ref], Action.STOP):
                 await self._stop_with_retries(undo, run)
             return GroupOutcome(
                 GroupAction.TAKE,
