@@ -4,21 +4,26 @@ Each entry says how the directive is parsed (option: handler called per token; w
 the rest of the line; media: a transport), the fixed default heartbeat records when the
 directive is absent (as printed by ``heartbeat -D``), whether repeats accumulate, override
 or are refused, and whether pyhb ignores it. The parser lives in ``config.hacf``.
-Imports stdlib, ``config.units`` and ``config.model`` only.
+This table is the one source of ha.cf defaults: ``default_of`` reads a directive's
+recorded default with its own converter (``HaConfig``'s field defaults and the parser's
+values for absent directives), the ``default_*`` functions derive warntime, initdead and
+deadping from deadtime as heartbeat does, and ``recorded`` reads a raw value with the
+table's default behind it. Imports stdlib and ``config.units`` only.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
-from pyhb.config.model import AutoFailback, node_key
 from pyhb.config.units import (
     FALSE_WORDS,
     TRUE_WORDS,
+    AutoFailback,
+    node_key,
     parse_bool,
     parse_choice,
     parse_duration,
@@ -26,6 +31,8 @@ from pyhb.config.units import (
     parse_int,
     parse_port,
 )
+
+_T = TypeVar("_T")
 
 MAX_NODES = 100
 MAX_NODE_NAME = 99
@@ -220,3 +227,38 @@ ALIASES: Final[dict[str, tuple[str, bool]]] = {"udp": ("bcast", True), "crm": ("
 def fixed_defaults() -> dict[str, str]:
     """The defaults heartbeat records for absent directives, in table order."""
     return {d.name: d.default for d in _TABLE if d.default is not None}
+
+
+def default_of(name: str, kind: type[_T]) -> _T:
+    """The value of absent directive ``name``: its recorded default, converted."""
+    directive = DIRECTIVES[name]
+    value = directive.convert(directive.default) if directive.default is not None else None
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} has no default of type {kind.__name__}")
+    return value
+
+
+def recorded(params: Mapping[str, str], name: str) -> str:
+    """The raw value of recorded directive ``name`` in ``params`` (``HaConfig.params``),
+    else the default heartbeat records for it ("" when it has none)."""
+    return params.get(name, DIRECTIVES[name].default or "")
+
+
+def default_warntime(deadtime: int) -> int:
+    """warntime when absent: half of deadtime."""
+    return deadtime // 2
+
+
+def default_initdead(deadtime: int) -> int:
+    """initdead when absent (heartbeat's ``init_config``): deadtime when above 10 s,
+    12 s when deadtime is under 6 s, else twice deadtime."""
+    if deadtime > 10000:
+        return deadtime
+    if deadtime < 6000:
+        return 12000
+    return 2 * deadtime
+
+
+def default_deadping(deadtime: int) -> int:
+    """deadping when absent: deadtime."""
+    return deadtime

@@ -31,6 +31,10 @@ from pyhb.config.directives import (
     Directive,
     Kind,
     Repeat,
+    default_deadping,
+    default_initdead,
+    default_of,
+    default_warntime,
     fixed_defaults,
 )
 from pyhb.config.fencing import Fencing, StonithDevice, parse_stonith, parse_stonith_host
@@ -46,6 +50,7 @@ from pyhb.config.model import (
     RespawnClient,
 )
 from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.units import TRUE_WORDS
 
 WHITESPACE = " \t\n\r\f"
 DELIMS = ", \t\n\r\f"
@@ -84,7 +89,7 @@ class _HaCfParser:
         self.udpport = DEFAULT_UDPPORT
         self.first_udp_medium: int = 0
         self.first_serial: int = 0
-        self.auto_failback = AutoFailback.LEGACY
+        self.auto_failback = default_of("auto_failback", AutoFailback)
         self.apiauth: dict[str, ApiAuth] = {}
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
@@ -206,7 +211,7 @@ class _HaCfParser:
             self.auto_failback = AutoFailback.OFF
             result = "auto_failback off"
         else:
-            self.auto_failback = AutoFailback.LEGACY
+            self.auto_failback = default_of("auto_failback", AutoFailback)
             result = "auto_failback legacy"
         self.warning(
             lineno,
@@ -313,18 +318,24 @@ class _HaCfParser:
 
     # -- global checks ----------------------------------------------------------------------
 
-    def get(self, name: str, kind: type[_T], default: _T) -> _T:
-        value = self.values.get(name, default)
-        return value if isinstance(value, kind) else default
+    def get(self, name: str, kind: type[_T]) -> _T:
+        """The value given, else the directive table's default."""
+        value = self.given(name, kind)
+        return default_of(name, kind) if value is None else value
+
+    def given(self, name: str, kind: type[_T]) -> _T | None:
+        """The value given, else None."""
+        value = self.values.get(name)
+        return value if isinstance(value, kind) else None
 
     def finish(self, local_node: str | None, origin: str) -> HaConfig:
         self.local_origin = f"; {origin}" if origin else ""
         for name, value in fixed_defaults().items():
             self.params.setdefault(name, value)
-        keepalive = self.get("keepalive", int, 1000)
-        deadtime = self.get("deadtime", int, 30000)
-        autojoin = self.get("autojoin", str, "none")
-        pacemaker = self.get("pacemaker", bool, False)
+        keepalive = self.get("keepalive", int)
+        deadtime = self.get("deadtime", int)
+        autojoin = self.get("autojoin", str)
+        pacemaker = self.get("pacemaker", bool)
         if not self.media and not self.bad_media_lines:
             self.error(0, "no heartbeat media defined (add a bcast, ucast or mcast line)")
         if not self.nodes and autojoin != "any":
@@ -341,9 +352,9 @@ class _HaCfParser:
                 f"deadtime {deadtime}ms is too small compared to keepalive "
                 f"{keepalive}ms (deadtime must be more than twice keepalive)",
             )
-        warntime = self.get("warntime", int, 0)
+        warntime = self.given("warntime", int)
         if not warntime:
-            warntime = deadtime // 2
+            warntime = default_warntime(deadtime)
             self.params["warntime"] = f"{warntime}ms"
         elif warntime >= deadtime:
             self.warning(
@@ -363,23 +374,21 @@ class _HaCfParser:
             deadtime=deadtime,
             warntime=warntime,
             initdead=initdead,
-            udpport=self.get("udpport", int, DEFAULT_UDPPORT),
+            udpport=self.udpport,
             media=tuple(self.media),
             auto_failback=self.auto_failback,
-            logfile=self.get("logfile", str, None) if "logfile" in self.values else None,
-            debugfile=self.get("debugfile", str, None) if "debugfile" in self.values else None,
-            logfacility=self.get("logfacility", str, None)
-            if "logfacility" in self.values
-            else None,
-            use_logd=self.params.get("use_logd", "no").lower() in {"true", "on", "yes", "y", "1"},
-            debug=self.get("debug", int, 0),
-            msgfmt=self.get("msgfmt", str, "classic"),
-            hopfudge=self.get("hopfudge", int, 1),
-            max_rexmit_delay=self.get("max_rexmit_delay", int, 250),
-            log_badpack=self.get("log_badpack", bool, True),
-            syslogmsgfmt=self.get("syslogmsgfmt", bool, True),
-            hbgenmethod=self.get("hbgenmethod", str, "file"),
-            uuidfrom=self.get("uuidfrom", str, "file"),
+            logfile=self.given("logfile", str),
+            debugfile=self.given("debugfile", str),
+            logfacility=self.given("logfacility", str),
+            use_logd=self.params.get("use_logd", "no").lower() in TRUE_WORDS,
+            debug=self.get("debug", int),
+            msgfmt=self.get("msgfmt", str),
+            hopfudge=self.get("hopfudge", int),
+            max_rexmit_delay=self.get("max_rexmit_delay", int),
+            log_badpack=self.get("log_badpack", bool),
+            syslogmsgfmt=self.get("syslogmsgfmt", bool),
+            hbgenmethod=self.get("hbgenmethod", str),
+            uuidfrom=self.get("uuidfrom", str),
             pacemaker=pacemaker,
             env=tuple(self.env),
             deadping=deadping,
@@ -387,7 +396,7 @@ class _HaCfParser:
             respawn=tuple(self.respawn),
             fencing=Fencing(
                 tuple(self.stonith),
-                self.get("watchdog", str, None) if "watchdog" in self.values else None,
+                self.given("watchdog", str),
                 self.where.get("watchdog", 0),
             ),
             params=self.params,
@@ -395,16 +404,12 @@ class _HaCfParser:
         )
 
     def initdead(self, deadtime: int) -> int:
-        if "initdead" not in self.values:
-            if deadtime > 10000:
-                initdead = deadtime
-            elif deadtime < 6000:
-                initdead = 12000
-            else:
-                initdead = 2 * deadtime
+        given = self.given("initdead", int)
+        if given is None:
+            initdead = default_initdead(deadtime)
             self.params["initdead"] = f"{initdead}ms"
             return initdead
-        initdead = self.get("initdead", int, deadtime)
+        initdead = given
         line = self.where["initdead"]
         if initdead < deadtime:
             self.error(
@@ -421,10 +426,11 @@ class _HaCfParser:
         return initdead
 
     def deadping(self, deadtime: int, keepalive: int) -> int:
-        if "deadping" not in self.values:
-            self.params["deadping"] = f"{deadtime}ms"
-            return deadtime
-        deadping = self.get("deadping", int, deadtime)
+        deadping = self.given("deadping", int)
+        if deadping is None:
+            deadping = default_deadping(deadtime)
+            self.params["deadping"] = f"{deadping}ms"
+            return deadping
         if deadping <= 2 * keepalive:
             self.error(
                 self.where["deadping"],

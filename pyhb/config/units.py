@@ -1,4 +1,5 @@
-"""Heartbeat value syntax: durations, booleans, syslog facilities, ports and bounded integers.
+"""Heartbeat value syntax: durations, booleans, syslog facilities, ports, bounded integers,
+node names (``node_key``) and the failback modes (``AutoFailback``).
 
 Every parser takes the raw token and returns the typed value, or raises ``ValueError``
 whose message names the bad value and what is accepted; callers prefix the directive name.
@@ -7,8 +8,24 @@ Imports stdlib only (no asyncio, socket, subprocess, time or random).
 
 from __future__ import annotations
 
+import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+def node_key(name: str) -> str:
+    """A node name as pyhb keeps, compares, sends and prints it: lower-cased, as
+    heartbeat does with every name it reads (ha.cf ``node``, the first word of a
+    haresources line, ``uname -n`` or nodeinfo, the ``src``/``dest`` of a message, the
+    node operand of ``cl_status``). ``DB1``, ``db1`` and ``Db1`` are one node."""
+    return name.lower()
+
+
+class AutoFailback(enum.StrEnum):
+    ON = "on"
+    OFF = "off"
+    LEGACY = "legacy"
+
 
 _DURATION_RE = re.compile(r"([0-9.]+)[ \t]*([A-Za-z]*)")
 

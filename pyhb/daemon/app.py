@@ -25,6 +25,7 @@ from pyhb.api.glue import EngineView
 from pyhb.api.server import ApiError, ApiServer
 from pyhb.api.sessions import Sessions
 from pyhb.clock import Instant
+from pyhb.config.directives import recorded
 from pyhb.config.model import ClusterConfig
 from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
@@ -113,8 +114,8 @@ class Daemon:
         cfg, paths = self.config, self.paths
         listen = cfg.pyhb.metrics_listen  # pyhb.cf, checked with the rest of the files
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
-        if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
-            rtprio = cfg.ha.params.get("rtprio")
+        if self.realtime and parse_bool(recorded(cfg.ha.params, "realtime")):
+            rtprio = recorded(cfg.ha.params, "rtprio")
             make_realtime(int(rtprio) if rtprio else None)
         generation, uuid = prepare_state(self.paths, cfg.ha.hbgenmethod)
         media = open_media(cfg.ha.media)

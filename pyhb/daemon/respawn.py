@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pyhb.config.clients import resolve_program
+from pyhb.config.directives import recorded
 from pyhb.config.model import HaConfig, RespawnClient
 
 log = logging.getLogger("pyhb")
@@ -41,7 +42,7 @@ def client_environment(script_env: Mapping[str, str], ha: HaConfig) -> dict[str,
     3.0.6 adds for its clients (shell functions, compression, log facility)."""
     env = dict(script_env)
     env.setdefault("HA_FUNCS", env.get("HA_DIR", "/etc/ha.d").rstrip("/") + "//shellfuncs")
-    env.setdefault("HA_COMPRESSION", ha.params.get("compression", "zlib"))
+    env.setdefault("HA_COMPRESSION", recorded(ha.params, "compression"))
     if ha.logfacility is not None:
         env.setdefault("HA_LOGFACILITY", ha.logfacility)
     return env
