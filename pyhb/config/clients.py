@@ -1,4 +1,5 @@
-"""ha.cf's ping nodes (``ping``, ``ping_group``) and respawned clients (``respawn``).
+"""ha.cf's ping nodes (``ping``, ``ping_group``), respawned clients (``respawn``) and the
+clients allowed on the client API (``apiauth``).
 
 Parsing turns one line's tokens into ``PingNode`` / ``RespawnClient`` values plus error
 messages (without the ``path:line`` prefix), as ``config.media`` does for media. The
@@ -14,9 +15,9 @@ import ipaddress
 import os
 import pwd
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from pyhb.config.model import HaConfig, PingNode, RespawnClient, node_key
+from pyhb.config.model import ApiAuth, HaConfig, PingNode, RespawnClient, node_key
 from pyhb.config.source import ConfigIssue, Severity
 
 _HOST_RE = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
@@ -156,3 +157,27 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def parse_apiauth(
+    words: Sequence[str], line: int, known: Mapping[str, ApiAuth]
+) -> tuple[ApiAuth | None, list[str]]:
+    """``apiauth CLIENT uid=U1,U2 gid=G1,G2``: the users and groups that may sign on to the
+    client API as CLIENT (``known``: the clients authorised on earlier lines)."""
+    lists = [w for w in words[1:] if w.startswith(("uid=", "gid="))]
+    if not words or not lists or len(lists) != len(words) - 1:
+        return None, [
+            f"apiauth: expected 'apiauth CLIENT uid=U1,U2 gid=G1,G2' with "
+            f"at least one list (got {' '.join(words)!r})"
+        ]
+    client = words[0]
+    if client in known:
+        return None, [f"apiauth: client {client!r} already authorised on line {known[client].line}"]
+    ids: dict[str, list[str]] = {"uid": [], "gid": []}
+    for word in lists:
+        kind, _, names = word.partition("=")
+        listed = [n for n in names.split(",") if n]
+        if not listed:
+            return None, [f"apiauth {client}: empty {kind}= list (got {word!r})"]
+        ids[kind] += listed
+    return ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), line), []

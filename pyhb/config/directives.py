@@ -13,6 +13,7 @@ table's default behind it. Imports stdlib and ``config.units`` only.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 from collections.abc import Callable, Mapping
@@ -220,8 +221,24 @@ _TABLE: tuple[Directive, ...] = (
 
 DIRECTIVES: Final[dict[str, Directive]] = {d.name: d for d in _TABLE}
 
+#: Named in heartbeat's manual, but refused by the packaged 3.0.6 as illegal directives.
+NOT_AVAILABLE = frozenset({"hbaping", "tipc", "rds", "normalpoll"})
+
 #: Spellings rewritten before lookup: name -> (directive, warn?)
 ALIASES: Final[dict[str, tuple[str, bool]]] = {"udp": ("bcast", True), "crm": ("pacemaker", False)}
+
+
+def unknown_message(name: str) -> str:
+    """The error for a directive name that is not in the table, with a hint."""
+    known = sorted(set(DIRECTIVES) | set(ALIASES))
+    if name in NOT_AVAILABLE:
+        hint = " (the heartbeat 3.0.6 packages do not provide it either)"
+    elif name.lower() in DIRECTIVES:
+        hint = f" (did you mean {name.lower()!r}? directive names are case-sensitive)"
+    else:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown directive {name!r}{hint}"
 
 
 def fixed_defaults() -> dict[str, str]:

@@ -1,25 +1,27 @@
 """Parsing ha.cf text into ``HaConfig``, collecting every problem as a ``ConfigIssue``.
 
-Lexical rules follow heartbeat 3.0.6 (``config.c parse_config``): ``#`` anywhere starts a
-comment, no line continuation, case-sensitive directive names, option directives split on
-blanks and commas with the handler applied per token, whole-line directives, and media
+Lexical rules follow heartbeat 3.0.6 (``config.c parse_config``; ``config.units`` splits
+the words): ``#`` anywhere starts a comment, no line continuation, case-sensitive directive
+names, option directives split on blanks and commas with the handler applied per token,
+whole-line directives, and media
 lines that take the ``udpport`` in force when they are read. After the last line the global
 checks of ``init_config`` run (media, nodes, timing relations, local node, failback mode,
 logging, autojoin). Durations are stored in milliseconds; ``params`` keeps each recorded
 value exactly as written, plus the defaults heartbeat records.
-Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``,
-``config.fencing`` only (no asyncio, socket, subprocess, time or random).
+Each line kind's own syntax is parsed where its values are defined (``config.media``,
+``config.clients``: ping nodes, respawn, apiauth; ``config.fencing``: stonith, failfast).
+Imports stdlib and ``pyhb.config`` modules only (no asyncio, socket, subprocess, time or
+random).
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
 from typing import TypeVar
 
 from pyhb.config.clients import (
     duplicate_name_errors,
+    parse_apiauth,
     parse_ping,
     parse_ping_group,
     parse_respawn,
@@ -36,8 +38,15 @@ from pyhb.config.directives import (
     default_of,
     default_warntime,
     fixed_defaults,
+    unknown_message,
 )
-from pyhb.config.fencing import Fencing, StonithDevice, parse_stonith, parse_stonith_host
+from pyhb.config.fencing import (
+    Fencing,
+    StonithDevice,
+    failfast_error,
+    parse_stonith,
+    parse_stonith_host,
+)
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
 from pyhb.config.model import (
     DEFAULT_UDPPORT,
@@ -49,35 +58,17 @@ from pyhb.config.model import (
     PingNode,
     RespawnClient,
 )
-from pyhb.config.source import ConfigIssue, Severity
-from pyhb.config.units import TRUE_WORDS
+from pyhb.config.source import ConfigIssue, IssueList
+from pyhb.config.units import TRUE_WORDS, WHITESPACE, split_directive, split_tokens, strip_comment
 
-WHITESPACE = " \t\n\r\f"
-DELIMS = ", \t\n\r\f"
-_DELIM_RE = re.compile(r"[, \t\n\r\f]+")
 INITDEAD_ADVISED_MS = 10000
-#: Named in heartbeat's manual, but refused by the packaged 3.0.6 as illegal directives.
-NOT_AVAILABLE = frozenset({"hbaping", "tipc", "rds", "normalpoll"})
 
 _T = TypeVar("_T")
 
 
-def split_tokens(text: str) -> list[str]:
-    """Split an option value on heartbeat's delimiters (space, tab, comma, CR, LF, FF)."""
-    return [t for t in _DELIM_RE.split(text) if t]
-
-
-def strip_comment(line: str) -> str:
-    """Drop leading blanks, everything from ``#``, and everything after a CR or LF."""
-    line = line.lstrip(WHITESPACE)
-    line = line.split("#", 1)[0]
-    return re.split(r"[\r\n]", line, maxsplit=1)[0]
-
-
-class _HaCfParser:
+class _HaCfParser(IssueList):
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.issues: list[ConfigIssue] = []
+        super().__init__(path)
         self.params: dict[str, str] = {}
         self.values: dict[str, object] = {}
         self.where: dict[str, int] = {}
@@ -96,14 +87,6 @@ class _HaCfParser:
         self.bad_media_lines = 0
         self.stonith: list[StonithDevice] = []
 
-    # -- reporting --------------------------------------------------------------------------
-
-    def error(self, line: int, message: str) -> None:
-        self.issues.append(ConfigIssue(self.path, line, Severity.ERROR, message))
-
-    def warning(self, line: int, message: str) -> None:
-        self.issues.append(ConfigIssue(self.path, line, Severity.WARNING, message))
-
     # -- lines ------------------------------------------------------------------------------
 
     def feed(self, text: str) -> None:
@@ -113,8 +96,7 @@ class _HaCfParser:
                 self.line(lineno, line)
 
     def line(self, lineno: int, line: str) -> None:
-        name = re.split(r"[ \t\n\r\f]", line, maxsplit=1)[0]
-        rest = line[len(name) :].lstrip(DELIMS)
+        name, rest = split_directive(line)
         if name in ALIASES:
             target, warn = ALIASES[name]
             if warn:
@@ -125,7 +107,7 @@ class _HaCfParser:
             name = target
         directive = DIRECTIVES.get(name)
         if directive is None:
-            self.error(lineno, _unknown_message(name))
+            self.error(lineno, unknown_message(name))
             return
         if directive.ignored and name not in self.warned_ignored:
             self.warned_ignored.add(name)
@@ -230,17 +212,7 @@ class _HaCfParser:
                 self.error(lineno, message)
             self.respawn += [client] if client else []
         elif name == "failfast":
-            if len(words) < 2 or not words[1].startswith("/"):
-                self.error(
-                    lineno,
-                    f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
-                )
-            else:
-                self.error(
-                    lineno,
-                    f"failfast: pyhb does not run {words[1]}, so the reboot this line asks "
-                    "for when it dies would never happen; remove the line to run without it",
-                )
+            self.error(lineno, failfast_error(words, rest))
         elif name in {"stonith", "stonith_host"}:
             parse = parse_stonith if name == "stonith" else parse_stonith_host
             try:
@@ -251,31 +223,11 @@ class _HaCfParser:
             self.api_auth(words, lineno)
 
     def api_auth(self, words: list[str], lineno: int) -> None:
-        lists = [w for w in words[1:] if w.startswith(("uid=", "gid="))]
-        if not words or not lists or len(lists) != len(words) - 1:
-            self.error(
-                lineno,
-                f"apiauth: expected 'apiauth CLIENT uid=U1,U2 gid=G1,G2' with "
-                f"at least one list (got {' '.join(words)!r})",
-            )
-            return
-        client = words[0]
-        if client in self.apiauth:
-            self.error(
-                lineno,
-                f"apiauth: client {client!r} already authorised on line "
-                f"{self.apiauth[client].line}",
-            )
-            return
-        ids: dict[str, list[str]] = {"uid": [], "gid": []}
-        for word in lists:
-            kind, _, names = word.partition("=")
-            listed = [n for n in names.split(",") if n]
-            if not listed:
-                self.error(lineno, f"apiauth {client}: empty {kind}= list (got {word!r})")
-                return
-            ids[kind] += listed
-        self.apiauth[client] = ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), lineno)
+        client, errors = parse_apiauth(words, lineno, self.apiauth)
+        for message in errors:
+            self.error(lineno, message)
+        if client is not None:
+            self.apiauth[client.client] = client
 
     # -- media ------------------------------------------------------------------------------
 
@@ -471,18 +423,6 @@ class _HaCfParser:
                 )
             elif "use_logd" not in self.values:
                 self.params["use_logd"] = "yes"
-
-
-def _unknown_message(name: str) -> str:
-    known = sorted(set(DIRECTIVES) | set(ALIASES))
-    if name in NOT_AVAILABLE:
-        hint = " (the heartbeat 3.0.6 packages do not provide it either)"
-    elif name.lower() in DIRECTIVES:
-        hint = f" (did you mean {name.lower()!r}? directive names are case-sensitive)"
-    else:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown directive {name!r}{hint}"
 
 
 def parse_hacf(

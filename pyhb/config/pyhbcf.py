@@ -28,7 +28,7 @@ from typing import Literal, TypeGuard, assert_never, get_args
 from pyhb.config.haresources import parse_resource
 from pyhb.config.model import ResourceGroup
 from pyhb.config.monitors import ListenAddress, MonitorSpec, PyhbSettings
-from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.source import ConfigIssue, IssueList, Severity
 
 FILE_NAME = "pyhb.cf"
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?")
@@ -119,18 +119,14 @@ def _monitor(words: list[str], lineno: int, known: set[str]) -> MonitorSpec:
     return spec
 
 
-class _Reader:
+class _Reader(IssueList):
     """The state of one pass over the file."""
 
     def __init__(self, path: str, groups: Sequence[ResourceGroup]) -> None:
-        self.path = path
+        super().__init__(path)
         self.known = {r.text for g in groups for r in g.resources}
-        self.issues: list[ConfigIssue] = []
         self.monitors: dict[str, MonitorSpec] = {}
         self.listen: ListenAddress | None = None
-
-    def issue(self, lineno: int, message: str, severity: Severity = Severity.ERROR) -> None:
-        self.issues.append(ConfigIssue(self.path, lineno, severity, message))
 
     def directive(self, name: str, args: list[str], lineno: int) -> None:
         """One line; ``ValueError`` says what is wrong with it."""

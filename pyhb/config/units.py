@@ -1,5 +1,6 @@
 """Heartbeat value syntax: durations, booleans, syslog facilities, ports, bounded integers,
-node names (``node_key``) and the failback modes (``AutoFailback``).
+node names (``node_key``), the failback modes (``AutoFailback``), and how an ha.cf line
+splits into words (``strip_comment``, ``split_directive``, ``split_tokens``).
 
 Every parser takes the raw token and returns the typed value, or raises ``ValueError``
 whose message names the bad value and what is accepted; callers prefix the directive name.
@@ -25,6 +26,29 @@ class AutoFailback(enum.StrEnum):
     ON = "on"
     OFF = "off"
     LEGACY = "legacy"
+
+
+WHITESPACE = " \t\n\r\f"
+DELIMS = ", \t\n\r\f"
+_DELIM_RE = re.compile(r"[, \t\n\r\f]+")
+
+
+def split_tokens(text: str) -> list[str]:
+    """Split an option value on heartbeat's delimiters (space, tab, comma, CR, LF, FF)."""
+    return [t for t in _DELIM_RE.split(text) if t]
+
+
+def strip_comment(line: str) -> str:
+    """Drop leading blanks, everything from ``#``, and everything after a CR or LF."""
+    line = line.lstrip(WHITESPACE)
+    line = line.split("#", 1)[0]
+    return re.split(r"[\r\n]", line, maxsplit=1)[0]
+
+
+def split_directive(line: str) -> tuple[str, str]:
+    """A comment-free ha.cf line as (directive name, the rest after its delimiters)."""
+    name = re.split(r"[ \t\n\r\f]", line, maxsplit=1)[0]
+    return name, line[len(name) :].lstrip(DELIMS)
 
 
 _DURATION_RE = re.compile(r"([0-9.]+)[ \t]*([A-Za-z]*)")
