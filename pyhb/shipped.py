@@ -34,6 +34,8 @@ import pyhb
 
 DATA_PACKAGE_DIR = "_data"
 INIT_D = Path("/etc/init.d")
+#: Heartbeat's configuration directory (``$HA_DIR``): ha.cf, authkeys, haresources, resource.d.
+DEFAULT_CONFDIR = Path("/etc/ha.d")
 # What a data root holds: the build copies these top-level directories into the package.
 SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf", "noarchbin")
 

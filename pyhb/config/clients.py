@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pyhb.config.model import ApiAuth, HaConfig, PingNode, RespawnClient, node_key
 from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.units import each_valid
 
 _HOST_RE = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 _NAME_RE = re.compile(r"[^\s/]{1,99}")
@@ -43,15 +44,11 @@ def _address_error(directive: str, text: str) -> str | None:
 
 def parse_ping(tokens: Sequence[str], line: int) -> tuple[list[PingNode], list[str]]:
     """``ping ADDR [ADDR...]``: one ping node per address, named by the address."""
-    nodes: list[PingNode] = []
-    errors: list[str] = []
-    for token in tokens:
-        problem = _address_error("ping", token)
-        if problem:
-            errors.append(problem)
-        else:
-            nodes.append(PingNode(node_key(token), (token,), line))
-    return nodes, errors
+    return each_valid(
+        tokens,
+        lambda token: _address_error("ping", token),
+        lambda token: PingNode(node_key(token), (token,), line),
+    )
 
 
 def parse_ping_group(tokens: Sequence[str], line: int) -> tuple[PingNode | None, list[str]]:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from pyhb.config.units import (
-    FALSE_WORDS,
     TRUE_WORDS,
     AutoFailback,
     node_key,
@@ -44,12 +43,16 @@ PACEMAKER_ON_WORDS = frozenset(
 
 
 class Kind(enum.Enum):
+    """How a directive's line is parsed."""
+
     OPTION = "option"  # rest of line split on blanks/commas, handler called per token
     WHOLE_LINE = "whole-line"  # handler receives the rest of the line verbatim
     MEDIA = "media"  # a heartbeat transport (HBcomm plugin)
 
 
 class Repeat(enum.Enum):
+    """What a second line of the same directive does."""
+
     LAST_WINS = "last wins"
     ACCUMULATES = "accumulates"
     ONCE = "once only"
@@ -57,6 +60,8 @@ class Repeat(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Directive:
+    """One row of the table."""
+
     name: str
     kind: Kind
     help: str
@@ -94,15 +99,14 @@ def auto_failback(text: str) -> AutoFailback:
 
 
 def pacemaker(text: str) -> bool:
-    """``pacemaker``/``crm``: True for every value that turns Pacemaker on."""
-    word = text.lower()
-    if word in FALSE_WORDS:
-        return False
-    if word in PACEMAKER_ON_WORDS:
-        return True
-    raise ValueError(
-        f"invalid value {text!r} (use off, or on/respawn/minimal/manual/valgrind/ccm-only)"
-    )
+    """``pacemaker``/``crm``: a boolean, whose true words include every value that turns
+    Pacemaker on."""
+    try:
+        return parse_bool(text, PACEMAKER_ON_WORDS)
+    except ValueError:
+        raise ValueError(
+            f"invalid value {text!r} (use off, or on/respawn/minimal/manual/valgrind/ccm-only)"
+        ) from None
 
 
 def env_setting(text: str) -> tuple[str, str]:

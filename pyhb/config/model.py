@@ -29,12 +29,10 @@ DEFAULT_UDPPORT = 694
 
 
 @dataclass(frozen=True, slots=True)
-class Bcast:
-    """``bcast IFACE``: UDP broadcast to the interface's broadcast address."""
+class _OnInterface:
+    """What every medium has first: the interface it goes out of."""
 
     iface: str
-    port: int
-    line: int = 0
 
     @property
     def name(self) -> str:
@@ -43,33 +41,31 @@ class Bcast:
 
 
 @dataclass(frozen=True, slots=True)
-class Ucast:
+class Bcast(_OnInterface):
+    """``bcast IFACE``: UDP broadcast to the interface's broadcast address."""
+
+    port: int
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ucast(_OnInterface):
     """``ucast IFACE PEER``: UDP unicast to PEER out of IFACE."""
 
-    iface: str
     peer: str
     port: int
     line: int = 0
 
-    @property
-    def name(self) -> str:
-        return self.iface
-
 
 @dataclass(frozen=True, slots=True)
-class Mcast:
+class Mcast(_OnInterface):
     """``mcast IFACE GROUP PORT TTL LOOP``: UDP multicast."""
 
-    iface: str
     group: str
     port: int
     ttl: int
     loop: bool
     line: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.iface
 
 
 Medium = Bcast | Ucast | Mcast
@@ -150,6 +146,8 @@ class HaConfig:
 
 
 class AuthMethod(enum.StrEnum):
+    """The digest an authkeys key signs with (``auth`` lines, docs/authkeys.md)."""
+
     CRC = "crc"
     MD5 = "md5"
     SHA1 = "sha1"
@@ -157,6 +155,8 @@ class AuthMethod(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AuthKey:
+    """One ``N METHOD [SECRET]`` line of authkeys."""
+
     index: int
     method: AuthMethod
     key: bytes  # empty for crc

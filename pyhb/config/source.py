@@ -21,12 +21,16 @@ MAX_CONFIG_BYTES = 1 << 20
 
 
 class Severity(enum.StrEnum):
+    """An error makes the configuration unusable; a warning is only reported."""
+
     ERROR = "error"
     WARNING = "warning"
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigIssue:
+    """One problem, at ``line`` of ``path`` (0: the file as a whole)."""
+
     path: str
     line: int
     severity: Severity

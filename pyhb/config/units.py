@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeVar
 
 
 def node_key(name: str) -> str:
@@ -45,11 +47,29 @@ def strip_comment(line: str) -> str:
     return re.split(r"[\r\n]", line, maxsplit=1)[0]
 
 
+def each_valid(
+    tokens: Sequence[str], problem: Callable[[str], str | None], make: Callable[[str], _T]
+) -> tuple[list[_T], list[str]]:
+    """``make(token)`` for each token in which ``problem`` finds nothing wrong, and the
+    problems of the others: a line naming several items (interfaces, addresses)."""
+    made: list[_T] = []
+    errors: list[str] = []
+    for token in tokens:
+        wrong = problem(token)
+        if wrong:
+            errors.append(wrong)
+        else:
+            made.append(make(token))
+    return made, errors
+
+
 def split_directive(line: str) -> tuple[str, str]:
     """A comment-free ha.cf line as (directive name, the rest after its delimiters)."""
     name = re.split(r"[ \t\n\r\f]", line, maxsplit=1)[0]
     return name, line[len(name) :].lstrip(DELIMS)
 
+
+_T = TypeVar("_T")
 
 _DURATION_RE = re.compile(r"([0-9.]+)[ \t]*([A-Za-z]*)")
 
@@ -112,10 +132,11 @@ def parse_duration(text: str) -> int:
     return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_bool(text: str) -> bool:
-    """A heartbeat boolean (glue's ``cl_str_to_boolean``), case-insensitive."""
+def parse_bool(text: str, true_words: frozenset[str] = TRUE_WORDS) -> bool:
+    """A heartbeat boolean (glue's ``cl_str_to_boolean``), case-insensitive; a directive
+    with more ways to say yes gives its own ``true_words``."""
     word = text.lower()
-    if word in TRUE_WORDS:
+    if word in true_words:
         return True
     if word in FALSE_WORDS:
         return False

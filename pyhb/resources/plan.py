@@ -30,6 +30,8 @@ _T = TypeVar("_T")
 
 
 class Action(enum.StrEnum):
+    """What a resource script is asked to do: the last word of its argv."""
+
     START = "start"
     STOP = "stop"
     STATUS = "status"

@@ -61,6 +61,8 @@ DEFAULT_RETRY_DELAY = 1.0
 
 
 class GroupStatus(enum.StrEnum):
+    """How a group operation ended (as heartbeat's ResourceManager words it)."""
+
     OK = "ok"
     START_FAILED = "start failure"
     STOP_FAILED = "stop failure, still running"
