@@ -128,14 +128,14 @@ class _AuthkeysParser(IssueList):
             return
         method = AuthMethod(method_text)
         key_text = words[2] if len(words) > 2 else ""
-        if method is AuthMethod.CRC and key_text:
+        if not method.keyed and key_text:
             self.error(
                 lineno,
                 f"key {index}: crc does not use a key (remove {key_text!r}, or "
                 "use sha1 to authenticate with a key)",
             )
             return
-        if method is not AuthMethod.CRC and not key_text:
+        if method.keyed and not key_text:
             self.error(lineno, f"key {index}: {method} requires a key ('{index} {method} KEY')")
             return
         if len(words) > 3:

@@ -57,6 +57,13 @@ class Repeat(enum.Enum):
     ACCUMULATES = "accumulates"
     ONCE = "once only"
 
+    def refusal(self, name: str, first_line: int | None) -> str | None:
+        """The error for a repeat of ``name`` first given on ``first_line`` (None: not
+        given before), or None when the repeat is allowed."""
+        if self is Repeat.ONCE and first_line is not None:
+            return f"{name} may be given only once (first given on line {first_line})"
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Directive:

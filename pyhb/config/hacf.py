@@ -32,7 +32,6 @@ from pyhb.config.directives import (
     MAX_NODES,
     Directive,
     Kind,
-    Repeat,
     default_deadping,
     default_initdead,
     default_of,
@@ -129,10 +128,9 @@ class _HaCfParser(IssueList):
 
     def option(self, d: Directive, token: str, lineno: int) -> None:
         name = d.name
-        if d.repeat is Repeat.ONCE and name in self.where:
-            self.error(
-                lineno, f"{name} may be given only once (first given on line {self.where[name]})"
-            )
+        refused = d.repeat.refusal(name, self.where.get(name))
+        if refused:
+            self.error(lineno, refused)
             return
         try:
             value = d.convert(token)

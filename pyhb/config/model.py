@@ -152,6 +152,12 @@ class AuthMethod(enum.StrEnum):
     MD5 = "md5"
     SHA1 = "sha1"
 
+    @property
+    def keyed(self) -> bool:
+        """Whether the method takes a secret key: md5 and sha1 do; crc does not, so
+        anyone can sign with it."""
+        return self is not AuthMethod.CRC
+
 
 @dataclass(frozen=True, slots=True)
 class AuthKey:
@@ -193,7 +199,7 @@ class AuthKeys:
         key = self.get(index)
         if key is None:
             return False
-        return index == self.active or key.method is not AuthMethod.CRC
+        return index == self.active or key.method.keyed
 
 
 @dataclass(frozen=True, slots=True)
