@@ -178,14 +178,10 @@ class Daemon:
         """The resource runner, which reboots on a stop failure (``daemon.fence``), and
         the STONITH devices to reset dead peers with (``daemon.stonith``)."""
         cfg = self.config
-        runner = ResourceRunner(
-            self.paths.resource_dirs(),
-            script_environment(cfg, self.paths),
-            **runner_limits(os.environ),
-        )
+        env = script_environment(cfg, self.paths)  # each copies it
+        runner = ResourceRunner(self.paths.resource_dirs(), env, **runner_limits(os.environ))
         if self.manage_resources:
             runner.prepare(cfg.groups)
-            env = script_environment(cfg, self.paths)
             self.rcd = for_daemon(cfg, self.paths, env, self._own_status)
         runner.on_stop_failure = self.fence.stop_failed
         devices = cfg.ha.fencing.devices_for(cfg.local_node)
