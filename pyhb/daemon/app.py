@@ -139,7 +139,7 @@ class Daemon:
         await server.start()
         exporter = None
         if listen:  # prometheus_client is loaded only then
-            from pyhb.daemon.metrics import serve_metrics  # noqa: PLC0415
+            from pyhb.daemon.exporter import serve_metrics  # noqa: PLC0415
 
             exporter = await serve_metrics(
                 (listen.host, listen.port), lambda: self.engine, self.counters, lambda: self.monitor

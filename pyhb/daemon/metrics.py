@@ -8,7 +8,6 @@ python3-prometheus-client); this module is imported only when metrics are served
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 
 from prometheus_client.core import (
@@ -19,12 +18,10 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-import pyhb
 from pyhb.control.status import MonitorAccessor, group_holder
 from pyhb.core.engine import Engine
 from pyhb.core.events import LinkStatus, NodeStatus
 from pyhb.daemon.counters import Counters
-from pyhb.daemon.exporter import MetricsServer, start_exporter
 
 GROUP_STATES = ("running", "stopped", "starting", "stopping", "failed")
 
@@ -173,20 +170,3 @@ class ClusterCollector(Collector):
         for (resource, action), hist in sorted(c.scripts.items()):
             scripts.add_metric([resource, action], hist.cumulative(), hist.total)
         yield scripts
-
-
-async def serve_metrics(
-    address: tuple[str, int],
-    engine: Callable[[], Engine | None],
-    counters: Counters,
-    monitor: Callable[[], MonitorAccessor | None],
-) -> MetricsServer:
-    """The metrics page of a running daemon, when pyhb.cf sets ``metrics_listen``
-    (docs/metrics.md); call it once the engine exists."""
-    loop, first = asyncio.get_running_loop(), engine()
-    assert first is not None
-    collector = ClusterCollector(
-        engine, counters, version=pyhb.__version__,
-        uptime=lambda: loop.time() - first.started, monitor=monitor,
-    )  # fmt: skip
-    return await start_exporter(address, collector)
