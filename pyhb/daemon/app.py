@@ -142,7 +142,7 @@ class Daemon:
             from pyhb.daemon.exporter import serve_metrics  # noqa: PLC0415
 
             exporter = await serve_metrics(
-                (listen.host, listen.port), lambda: self.engine, self.counters, lambda: self.monitor
+                listen, lambda: self.engine, self.counters, lambda: self.monitor
             )
         self._make_api()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
