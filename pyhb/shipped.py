@@ -34,8 +34,11 @@ import pyhb
 
 DATA_PACKAGE_DIR = "_data"
 INIT_D = Path("/etc/init.d")
+#: Heartbeat's configuration directory (``$HA_DIR``): ha.cf, authkeys, haresources, resource.d.
+DEFAULT_CONFDIR = Path("/etc/ha.d")
 # What a data root holds: the build copies these top-level directories into the package.
-SHIPPED_DIRS = ("resource.d", "etc", "man", "ocf", "noarchbin")
+RESOURCE_D = "resource.d"
+SHIPPED_DIRS = (RESOURCE_D, "etc", "man", "ocf", "noarchbin")
 
 
 def _checkout() -> Path:
@@ -49,10 +52,10 @@ def data_root() -> Path:
     Raises ``FileNotFoundError`` naming both places when neither holds them.
     """
     packaged = importlib.resources.files(pyhb) / DATA_PACKAGE_DIR
-    if isinstance(packaged, Path) and (packaged / "resource.d").is_dir():
+    if isinstance(packaged, Path) and (packaged / RESOURCE_D).is_dir():
         return packaged
     checkout = _checkout()
-    if (checkout / "resource.d").is_dir() and (checkout / "etc" / "init.d").is_dir():
+    if (checkout / RESOURCE_D).is_dir() and (checkout / "etc" / "init.d").is_dir():
         return checkout
     raise FileNotFoundError(
         f"pyhb's own files (resource.d/, etc/) are neither in {packaged} nor in {checkout}; "
@@ -60,26 +63,29 @@ def data_root() -> Path:
     )
 
 
-def agent_dir() -> Path:
-    """pyhb's own ``resource.d`` (IPaddr, IPaddr2, SendArp, Filesystem, drbddisk, Delay)."""
+def _shipped_dir(name: str) -> Path:
+    """One of ``SHIPPED_DIRS`` where ``data_root`` has it, else where a package would."""
     try:
-        return data_root() / "resource.d"
+        return data_root() / name
     except FileNotFoundError:
-        return Path(pyhb.__file__).resolve().parent / DATA_PACKAGE_DIR / "resource.d"
+        return Path(pyhb.__file__).resolve().parent / DATA_PACKAGE_DIR / name
+
+
+def agent_dir() -> Path:
+    """pyhb's own ``resource.d`` (the agents ``pyhb.agents.names`` knows)."""
+    return _shipped_dir(RESOURCE_D)
 
 
 def standin_dir() -> Path:
     """pyhb's stand-ins for Heartbeat's ResourceManager, mach_down and req_resource: the
     ``HA_NOARCHBIN`` of event scripts (docs/eventscripts.md)."""
-    try:
-        return data_root() / "noarchbin"
-    except FileNotFoundError:
-        return Path(pyhb.__file__).resolve().parent / DATA_PACKAGE_DIR / "noarchbin"
+    return _shipped_dir("noarchbin")
 
 
 def resource_dirs(confdir: Path) -> tuple[Path, ...]:
-    """The search path for resource scripts of the configuration in ``confdir``."""
-    return (confdir / "resource.d", agent_dir(), INIT_D)
+    """The search path for resource scripts of the configuration in ``confdir``: its
+    ``resource.d``, pyhb's agents, then the init scripts (always last)."""
+    return (confdir / RESOURCE_D, agent_dir(), INIT_D)
 
 
 def unsafe_name_reason(name: str) -> str | None:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pyhb.agents import names
 from pyhb.agents.base import UsageError
 
 IFNAMSIZ = 15  # the kernel's limit on an interface name or address label (IFNAMSIZ - 1)
@@ -167,11 +168,11 @@ def delay_problems(args: Sequence[str]) -> list[str]:
 
 
 RULES: dict[str, Callable[[Sequence[str]], list[str]]] = {
-    "IPaddr": ipaddr_problems,
-    "IPaddr2": ipaddr2_problems,
-    "Filesystem": filesystem_problems,
-    "drbddisk": drbddisk_problems,
-    "Delay": delay_problems,
+    names.IPADDR: ipaddr_problems,
+    names.IPADDR2: ipaddr2_problems,
+    names.FILESYSTEM: filesystem_problems,
+    names.DRBDDISK: drbddisk_problems,
+    names.DELAY: delay_problems,
 }
 
 

@@ -27,10 +27,16 @@ import signal
 import socket
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+
+from pyhb.agents.base import AgentResult, InProcessAgent, rundir_from_env
+
+#: How a start's ARP train goes on after the first frame: an asyncio task of the daemon,
+#: or a forked child of a script that exits at once.
+TrainMode = Literal["task", "fork"]
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +287,50 @@ def kill_background_train(pidfile: Path) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def start_train(
+    garp: GarpSender, mode: TrainMode, rundir: Path, iface: str, ip: str, mac: str
+) -> None:
+    """Announce ``ip`` at ``mac`` out of ``iface``: the first frame now, the rest by the
+    daemon's task or (``fork``) by a child that outlives the script, replacing any
+    earlier child's train of that address (its pid file is in ``rundir``)."""
+    if mode == "task":
+        garp.announce(iface, ip, mac)
+        return
+    pidfile = pidfile_path(rundir, ip)
+    kill_background_train(pidfile)
+    frames = frame_sequence(mac, ip, garp.plan)
+    garp.send_frame(iface, frames[0])
+    if len(frames) > 1:
+        spawn_background_train(garp, iface, frames[1:], pidfile)
+
+
+def run_as_script(
+    args: Sequence[str],
+    agent_for: Callable[[GarpSender, Path], InProcessAgent],
+    close: Callable[[], None] = lambda: None,
+) -> int:
+    """Run one built-in agent as its ``resource.d`` script does: ``ARGS... ACTION`` (just
+    ``usage`` when nothing is given), its ARP train carried on by a forked child, its
+    output on stdout; returns the exit code. ``agent_for(sender, rundir)`` builds the
+    agent; ``close`` releases what it holds once it has run."""
+    import sys  # noqa: PLC0415 - only the command line needs it
+
+    words = list(args) or ["usage"]
+    garp = GarpSender(plan_from_env())
+    agent = agent_for(garp, rundir_from_env())
+
+    async def _run() -> AgentResult:
+        try:
+            return await agent.run(tuple(words[:-1]), words[-1])
+        finally:
+            close()
+
+    result = asyncio.run(_run())
+    garp.close()
+    sys.stdout.write(result.output)
+    return result.rc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,6 +63,21 @@ def failure(rc: int, text: str, *details: str) -> AgentResult:
     return AgentResult(rc, "\n".join([*details, text]) + "\n")
 
 
+def usage_failure(usage: str) -> AgentResult:
+    """Called the wrong way (argument count or action): the usage line, exit 1."""
+    return failure(RC_GENERIC, usage)
+
+
+def argument_failure(detail: str) -> AgentResult:
+    """The argument is wrong: ``ERROR: DETAIL`` then heartbeat's Illegal argument, exit 2."""
+    return failure(RC_ARGS, TEXT_ARGS, f"ERROR: {detail}")
+
+
+def generic_failure(detail: str) -> AgentResult:
+    """The action failed: ``ERROR: DETAIL`` then heartbeat's Generic error, exit 1."""
+    return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: {detail}")
+
+
 def success(*details: str) -> AgentResult:
     """A successful start/stop result."""
     return AgentResult(RC_OK, "\n".join([*details, TEXT_SUCCESS]) + "\n")

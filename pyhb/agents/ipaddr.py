@@ -28,7 +28,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pyroute2.netlink.exceptions import NetlinkError
 
@@ -36,17 +36,16 @@ from pyhb.agents import arp
 from pyhb.agents.args import IFNAMSIZ, IpSpec, parse_ipaddr_arg
 from pyhb.agents.base import (
     ACTIONS,
-    RC_ARGS,
     RC_GENERIC,
-    TEXT_ARGS,
-    TEXT_GENERIC,
     AgentResult,
     UsageError,
-    failure,
-    rundir_from_env,
+    argument_failure,
+    generic_failure,
     status_result,
     success,
+    usage_failure,
 )
+from pyhb.agents.names import IPADDR, is_address_agent
 
 try:
     from pyroute2 import AsyncIPRoute
@@ -58,8 +57,7 @@ log = logging.getLogger(__name__)
 MAX_ALIAS = 512  # IPaddr's find_free_interface gives up after :511
 AF_INET = 2
 
-Kind = Literal["IPaddr", "IPaddr2"]
-TrainMode = Literal["task", "fork"]
+Kind = str  # one of agents.names.ADDRESS_AGENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +191,7 @@ class IpAddrAgent:
         garp: arp.GarpSender,
         *,
         rundir: Path,
-        train_mode: TrainMode = "task",
+        train_mode: arp.TrainMode = "task",
     ) -> None:
         self.kind = kind
         self.netlink = netlink
@@ -204,15 +202,14 @@ class IpAddrAgent:
     async def run(self, args: tuple[str, ...], action: str) -> AgentResult:
         """Run ``ACTION`` for the single address argument, like the v1 wrapper does."""
         if len(args) != 1 or action not in ACTIONS:
-            return failure(
-                RC_GENERIC,
+            return usage_failure(
                 f"usage: {self.kind} ip-address[/netmaskbits[/interface[:label][/broadcast]]]"
                 " (start|stop|status|monitor)",
             )
         try:
             spec = parse_ipaddr_arg(args[0])
         except UsageError as exc:
-            return failure(RC_ARGS, TEXT_ARGS, f"ERROR: {exc}")
+            return argument_failure(str(exc))
         try:
             if action == "start":
                 return await self.start(spec)
@@ -221,7 +218,7 @@ class IpAddrAgent:
             return await self.status(spec)
         except (NetlinkError, OSError) as exc:
             log.error("%s %s %s failed: %s", self.kind, args[0], action, exc)  # noqa: TRY400 - expected, no traceback
-            return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: {exc}")
+            return generic_failure(str(exc))
 
     async def _state(self) -> tuple[dict[int, Link], list[AddrEntry]]:
         links = await self.netlink.links()
@@ -235,9 +232,7 @@ class IpAddrAgent:
             return status_result(False)
         if spec.nic is not None and all(e.ifname != spec.nic for e in here):
             # heartbeat's IPaddr: "running on an interface instead of the configured one"
-            return failure(
-                RC_GENERIC, TEXT_GENERIC, f"ERROR: {spec.ip} is on {here[0].ifname}, not {spec.nic}"
-            )
+            return generic_failure(f"{spec.ip} is on {here[0].ifname}, not {spec.nic}")
         return status_result(True)
 
     async def start(self, spec: IpSpec) -> AgentResult:
@@ -249,22 +244,18 @@ class IpAddrAgent:
         if nic is None or prefixlen is None:
             found = find_subnet(entries, spec.ip, nic)
             if found is None:
-                return failure(
-                    RC_GENERIC, TEXT_GENERIC, f"ERROR: Unable to find nic or netmask for {spec.ip}"
-                )
+                return generic_failure(f"Unable to find nic or netmask for {spec.ip}")
             nic = nic or found.ifname
             prefixlen = found.prefixlen if prefixlen is None else prefixlen
         link = next((lk for lk in links.values() if lk.ifname == nic), None)
         if link is None:
-            return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: no such interface {nic}")
-        if self.kind == "IPaddr":
+            return generic_failure(f"no such interface {nic}")
+        if self.kind == IPADDR:
             label = free_alias_label(entries, nic)
         else:
             label = f"{nic}:{spec.label}" if spec.label else None
             if label is not None and len(label) > IFNAMSIZ:
-                return failure(
-                    RC_ARGS, TEXT_ARGS, f"ERROR: Interface label [{label}] exceeds 15 characters"
-                )
+                return argument_failure(f"Interface label [{label}] exceeds 15 characters")
         broadcast = spec.broadcast or subnet_broadcast(spec.ip, prefixlen)
         try:
             await self.netlink.add(link.index, spec.ip, prefixlen, broadcast, label)
@@ -302,16 +293,7 @@ class IpAddrAgent:
         if not link.mac or link.mac == "00:00:00:00:00:00":
             return  # loopback and friends: nothing to announce
         try:
-            if self.train_mode == "task":
-                self.garp.announce(link.ifname, ip, link.mac)
-            else:
-                frames = arp.frame_sequence(link.mac, ip, self.garp.plan)
-                arp.kill_background_train(arp.pidfile_path(self.rundir, ip))
-                self.garp.send_frame(link.ifname, frames[0])
-                if len(frames) > 1:
-                    arp.spawn_background_train(
-                        self.garp, link.ifname, frames[1:], arp.pidfile_path(self.rundir, ip)
-                    )
+            arp.start_train(self.garp, self.train_mode, self.rundir, link.ifname, ip, link.mac)
         except OSError as exc:
             # heartbeat's IPaddr: "Could not send gratuitous arps" is logged, start succeeds
             log.error("Could not send gratuitous arps for %s on %s: %s", ip, link.ifname, exc)  # noqa: TRY400 - expected, no traceback
@@ -341,29 +323,19 @@ def main(argv: list[str] | None = None) -> int:
     import sys  # noqa: PLC0415 - only the command line needs it
 
     args = sys.argv[1:] if argv is None else list(argv)
-    kind: Kind = "IPaddr"
+    kind: Kind = IPADDR
     if len(args) >= 2 and args[0] == "--kind":
-        if args[1] not in ("IPaddr", "IPaddr2"):
+        if not is_address_agent(args[1]):
             sys.stderr.write(f"unknown kind {args[1]!r}\n")
             return RC_GENERIC
-        kind = "IPaddr2" if args[1] == "IPaddr2" else "IPaddr"
+        kind = args[1]
         args = args[2:]
-    if not args:
-        args = ["usage"]
-    garp = arp.GarpSender(arp.plan_from_env())
     netlink = Netlink()
-    agent = IpAddrAgent(kind, netlink, garp, rundir=rundir_from_env(), train_mode="fork")
-
-    async def _run() -> AgentResult:
-        try:
-            return await agent.run(tuple(args[:-1]), args[-1])
-        finally:
-            netlink.close()
-
-    result = asyncio.run(_run())
-    garp.close()
-    sys.stdout.write(result.output)
-    return result.rc
+    return arp.run_as_script(
+        args,
+        lambda garp, rundir: IpAddrAgent(kind, netlink, garp, rundir=rundir, train_mode="fork"),
+        netlink.close,
+    )
 
 
 if __name__ == "__main__":

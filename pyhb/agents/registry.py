@@ -17,9 +17,8 @@ from pyhb.agents.args import parse_ipaddr_arg
 from pyhb.agents.arp import GarpPlan, GarpSender
 from pyhb.agents.base import InProcessAgent, UsageError
 from pyhb.agents.ipaddr import IpAddrAgent, Netlink
+from pyhb.agents.names import ADDRESS_AGENTS, SENDARP, is_address_agent
 from pyhb.agents.sendarp import SendArpAgent
-
-BUILTIN_NAMES = ("IPaddr", "IPaddr2", "SendArp")
 
 
 @dataclass(slots=True)
@@ -43,12 +42,12 @@ class AgentRegistry:
         done: list[str] = []
         for name, args in resources:
             nic: str | None = None
-            if name in ("IPaddr", "IPaddr2") and len(args) == 1:
+            if is_address_agent(name) and len(args) == 1:
                 try:
                     nic = parse_ipaddr_arg(args[0]).nic
                 except UsageError:
                     nic = None
-            elif name == "SendArp" and len(args) == 1:
+            elif name == SENDARP and len(args) == 1:
                 nic = args[0].partition("/")[2] or None
             if nic and nic not in done:
                 try:
@@ -72,12 +71,12 @@ class AgentRegistry:
 
 
 def build_registry(rundir: Path, plan: GarpPlan | None = None) -> AgentRegistry:
-    """The IPaddr, IPaddr2 and SendArp agents sharing one netlink handle and one ARP sender."""
+    """The built-in agents (``agents.names.BUILTIN``: the address agents and SendArp)
+    sharing one netlink handle and one ARP sender."""
     garp = GarpSender(plan)
     netlink = Netlink()
     agents: dict[str, InProcessAgent] = {
-        "IPaddr": IpAddrAgent("IPaddr", netlink, garp, rundir=rundir),
-        "IPaddr2": IpAddrAgent("IPaddr2", netlink, garp, rundir=rundir),
-        "SendArp": SendArpAgent(garp, rundir=rundir),
+        name: IpAddrAgent(name, netlink, garp, rundir=rundir) for name in ADDRESS_AGENTS
     }
+    agents[SENDARP] = SendArpAgent(garp, rundir=rundir)
     return AgentRegistry(agents, garp, netlink)

@@ -10,7 +10,6 @@ Must not import anything from pyhb outside ``pyhb.agents``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
 import logging
@@ -19,17 +18,13 @@ from pathlib import Path
 from pyhb.agents import arp
 from pyhb.agents.base import (
     ACTIONS,
-    RC_ARGS,
-    RC_GENERIC,
-    TEXT_ARGS,
-    TEXT_GENERIC,
     AgentResult,
-    failure,
-    rundir_from_env,
+    argument_failure,
+    generic_failure,
     status_result,
     success,
+    usage_failure,
 )
-from pyhb.agents.ipaddr import TrainMode
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +33,7 @@ class SendArpAgent:
     """SendArp for one process, sharing the GARP sender with IPaddr."""
 
     def __init__(
-        self, garp: arp.GarpSender, *, rundir: Path, train_mode: TrainMode = "task"
+        self, garp: arp.GarpSender, *, rundir: Path, train_mode: arp.TrainMode = "task"
     ) -> None:
         self.garp = garp
         self.rundir = rundir
@@ -50,35 +45,26 @@ class SendArpAgent:
     async def run(self, args: tuple[str, ...], action: str) -> AgentResult:
         """Run ``ACTION`` for ``IP/NIC``."""
         if len(args) != 1 or action not in ACTIONS:
-            return failure(RC_GENERIC, "usage: SendArp ip-address/interface (start|stop|status)")
+            return usage_failure("usage: SendArp ip-address/interface (start|stop|status)")
         ip, _, nic = args[0].partition("/")
         try:
             ip = str(ipaddress.IPv4Address(ip))
         except ValueError:
-            return failure(RC_ARGS, TEXT_ARGS, f"ERROR: invalid IP address {ip!r}")
+            return argument_failure(f"invalid IP address {ip!r}")
         if not nic:
-            return failure(RC_ARGS, TEXT_ARGS, "ERROR: an interface is required (IP/NIC)")
+            return argument_failure("an interface is required (IP/NIC)")
         try:
             if action in ("start", "stop"):
                 return self._start(ip, nic) if action == "start" else self._stop(ip)
         except OSError as exc:
             log.error("SendArp %s %s failed: %s", args[0], action, exc)  # noqa: TRY400 - expected, no traceback
-            return failure(RC_GENERIC, TEXT_GENERIC, f"ERROR: {exc}")
+            return generic_failure(str(exc))
         return status_result(self._statefile(ip).exists())
 
     def _start(self, ip: str, nic: str) -> AgentResult:
         self.rundir.mkdir(parents=True, exist_ok=True)
         self._statefile(ip).touch()
-        mac = arp.interface_mac(nic)
-        if self.train_mode == "task":
-            self.garp.announce(nic, ip, mac)
-        else:
-            pidfile = arp.pidfile_path(self.rundir, ip)
-            arp.kill_background_train(pidfile)
-            frames = arp.frame_sequence(mac, ip, self.garp.plan)
-            self.garp.send_frame(nic, frames[0])
-            if len(frames) > 1:
-                arp.spawn_background_train(self.garp, nic, frames[1:], pidfile)
+        arp.start_train(self.garp, self.train_mode, self.rundir, nic, ip, arp.interface_mac(nic))
         return success()
 
     def _stop(self, ip: str) -> AgentResult:
@@ -94,14 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     import sys  # noqa: PLC0415 - only the command line needs it
 
     args = sys.argv[1:] if argv is None else list(argv)
-    if not args:
-        args = ["usage"]
-    garp = arp.GarpSender(arp.plan_from_env())
-    agent = SendArpAgent(garp, rundir=rundir_from_env(), train_mode="fork")
-    result = asyncio.run(agent.run(tuple(args[:-1]), args[-1]))
-    garp.close()
-    sys.stdout.write(result.output)
-    return result.rc
+    return arp.run_as_script(
+        args, lambda garp, rundir: SendArpAgent(garp, rundir=rundir, train_mode="fork")
+    )
 
 
 if __name__ == "__main__":

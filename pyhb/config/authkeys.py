@@ -17,7 +17,7 @@ import re
 import stat
 
 from pyhb.config.model import AuthKey, AuthKeys, AuthMethod
-from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.source import ConfigIssue, IssueList, Severity
 
 MAX_INDEX = 15
 _METHODS = tuple(m.value for m in AuthMethod)
@@ -65,21 +65,14 @@ def _index(text: str) -> int | None:
     return None
 
 
-class _AuthkeysParser:
+class _AuthkeysParser(IssueList):
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.issues: list[ConfigIssue] = []
+        super().__init__(path)
         self.keys: dict[int, tuple[AuthKey, int]] = {}
         self.active: int | None = None
         self.active_line = 0
         self.rejected: set[int] = set()
         self.bad_auth_line = False
-
-    def error(self, line: int, message: str) -> None:
-        self.issues.append(ConfigIssue(self.path, line, Severity.ERROR, message))
-
-    def warning(self, line: int, message: str) -> None:
-        self.issues.append(ConfigIssue(self.path, line, Severity.WARNING, message))
 
     def feed(self, text: str) -> None:
         for lineno, raw in enumerate(text.split("\n"), start=1):
@@ -135,14 +128,14 @@ class _AuthkeysParser:
             return
         method = AuthMethod(method_text)
         key_text = words[2] if len(words) > 2 else ""
-        if method is AuthMethod.CRC and key_text:
+        if not method.keyed and key_text:
             self.error(
                 lineno,
                 f"key {index}: crc does not use a key (remove {key_text!r}, or "
                 "use sha1 to authenticate with a key)",
             )
             return
-        if method is not AuthMethod.CRC and not key_text:
+        if method.keyed and not key_text:
             self.error(lineno, f"key {index}: {method} requires a key ('{index} {method} KEY')")
             return
         if len(words) > 3:

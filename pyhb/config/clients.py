@@ -1,4 +1,5 @@
-"""ha.cf's ping nodes (``ping``, ``ping_group``) and respawned clients (``respawn``).
+"""ha.cf's ping nodes (``ping``, ``ping_group``), respawned clients (``respawn``) and the
+clients allowed on the client API (``apiauth``).
 
 Parsing turns one line's tokens into ``PingNode`` / ``RespawnClient`` values plus error
 messages (without the ``path:line`` prefix), as ``config.media`` does for media. The
@@ -14,10 +15,11 @@ import ipaddress
 import os
 import pwd
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from pyhb.config.model import HaConfig, PingNode, RespawnClient, node_key
+from pyhb.config.model import ApiAuth, HaConfig, PingNode, RespawnClient, node_key
 from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.units import each_valid
 
 _HOST_RE = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 _NAME_RE = re.compile(r"[^\s/]{1,99}")
@@ -42,15 +44,11 @@ def _address_error(directive: str, text: str) -> str | None:
 
 def parse_ping(tokens: Sequence[str], line: int) -> tuple[list[PingNode], list[str]]:
     """``ping ADDR [ADDR...]``: one ping node per address, named by the address."""
-    nodes: list[PingNode] = []
-    errors: list[str] = []
-    for token in tokens:
-        problem = _address_error("ping", token)
-        if problem:
-            errors.append(problem)
-        else:
-            nodes.append(PingNode(node_key(token), (token,), line))
-    return nodes, errors
+    return each_valid(
+        tokens,
+        lambda token: _address_error("ping", token),
+        lambda token: PingNode(node_key(token), (token,), line),
+    )
 
 
 def parse_ping_group(tokens: Sequence[str], line: int) -> tuple[PingNode | None, list[str]]:
@@ -156,3 +154,27 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def parse_apiauth(
+    words: Sequence[str], line: int, known: Mapping[str, ApiAuth]
+) -> tuple[ApiAuth | None, list[str]]:
+    """``apiauth CLIENT uid=U1,U2 gid=G1,G2``: the users and groups that may sign on to the
+    client API as CLIENT (``known``: the clients authorised on earlier lines)."""
+    lists = [w for w in words[1:] if w.startswith(("uid=", "gid="))]
+    if not words or not lists or len(lists) != len(words) - 1:
+        return None, [
+            f"apiauth: expected 'apiauth CLIENT uid=U1,U2 gid=G1,G2' with "
+            f"at least one list (got {' '.join(words)!r})"
+        ]
+    client = words[0]
+    if client in known:
+        return None, [f"apiauth: client {client!r} already authorised on line {known[client].line}"]
+    ids: dict[str, list[str]] = {"uid": [], "gid": []}
+    for word in lists:
+        kind, _, names = word.partition("=")
+        listed = [n for n in names.split(",") if n]
+        if not listed:
+            return None, [f"apiauth {client}: empty {kind}= list (got {word!r})"]
+        ids[kind] += listed
+    return ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), line), []

@@ -4,21 +4,26 @@ Each entry says how the directive is parsed (option: handler called per token; w
 the rest of the line; media: a transport), the fixed default heartbeat records when the
 directive is absent (as printed by ``heartbeat -D``), whether repeats accumulate, override
 or are refused, and whether pyhb ignores it. The parser lives in ``config.hacf``.
-Imports stdlib, ``config.units`` and ``config.model`` only.
+This table is the one source of ha.cf defaults: ``default_of`` reads a directive's
+recorded default with its own converter (``HaConfig``'s field defaults and the parser's
+values for absent directives), the ``default_*`` functions derive warntime, initdead and
+deadping from deadtime as heartbeat does, and ``recorded`` reads a raw value with the
+table's default behind it. Imports stdlib and ``config.units`` only.
 """
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
-from pyhb.config.model import AutoFailback, node_key
 from pyhb.config.units import (
-    FALSE_WORDS,
     TRUE_WORDS,
+    AutoFailback,
+    node_key,
     parse_bool,
     parse_choice,
     parse_duration,
@@ -26,6 +31,8 @@ from pyhb.config.units import (
     parse_int,
     parse_port,
 )
+
+_T = TypeVar("_T")
 
 MAX_NODES = 100
 MAX_NODE_NAME = 99
@@ -36,19 +43,32 @@ PACEMAKER_ON_WORDS = frozenset(
 
 
 class Kind(enum.Enum):
+    """How a directive's line is parsed."""
+
     OPTION = "option"  # rest of line split on blanks/commas, handler called per token
     WHOLE_LINE = "whole-line"  # handler receives the rest of the line verbatim
     MEDIA = "media"  # a heartbeat transport (HBcomm plugin)
 
 
 class Repeat(enum.Enum):
+    """What a second line of the same directive does."""
+
     LAST_WINS = "last wins"
     ACCUMULATES = "accumulates"
     ONCE = "once only"
 
+    def refusal(self, name: str, first_line: int | None) -> str | None:
+        """The error for a repeat of ``name`` first given on ``first_line`` (None: not
+        given before), or None when the repeat is allowed."""
+        if self is Repeat.ONCE and first_line is not None:
+            return f"{name} may be given only once (first given on line {first_line})"
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Directive:
+    """One row of the table."""
+
     name: str
     kind: Kind
     help: str
@@ -86,15 +106,14 @@ def auto_failback(text: str) -> AutoFailback:
 
 
 def pacemaker(text: str) -> bool:
-    """``pacemaker``/``crm``: True for every value that turns Pacemaker on."""
-    word = text.lower()
-    if word in FALSE_WORDS:
-        return False
-    if word in PACEMAKER_ON_WORDS:
-        return True
-    raise ValueError(
-        f"invalid value {text!r} (use off, or on/respawn/minimal/manual/valgrind/ccm-only)"
-    )
+    """``pacemaker``/``crm``: a boolean, whose true words include every value that turns
+    Pacemaker on."""
+    try:
+        return parse_bool(text, PACEMAKER_ON_WORDS)
+    except ValueError:
+        raise ValueError(
+            f"invalid value {text!r} (use off, or on/respawn/minimal/manual/valgrind/ccm-only)"
+        ) from None
 
 
 def env_setting(text: str) -> tuple[str, str]:
@@ -213,10 +232,61 @@ _TABLE: tuple[Directive, ...] = (
 
 DIRECTIVES: Final[dict[str, Directive]] = {d.name: d for d in _TABLE}
 
+#: Named in heartbeat's manual, but refused by the packaged 3.0.6 as illegal directives.
+NOT_AVAILABLE = frozenset({"hbaping", "tipc", "rds", "normalpoll"})
+
 #: Spellings rewritten before lookup: name -> (directive, warn?)
 ALIASES: Final[dict[str, tuple[str, bool]]] = {"udp": ("bcast", True), "crm": ("pacemaker", False)}
+
+
+def unknown_message(name: str) -> str:
+    """The error for a directive name that is not in the table, with a hint."""
+    known = sorted(set(DIRECTIVES) | set(ALIASES))
+    if name in NOT_AVAILABLE:
+        hint = " (the heartbeat 3.0.6 packages do not provide it either)"
+    elif name.lower() in DIRECTIVES:
+        hint = f" (did you mean {name.lower()!r}? directive names are case-sensitive)"
+    else:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown directive {name!r}{hint}"
 
 
 def fixed_defaults() -> dict[str, str]:
     """The defaults heartbeat records for absent directives, in table order."""
     return {d.name: d.default for d in _TABLE if d.default is not None}
+
+
+def default_of(name: str, kind: type[_T]) -> _T:
+    """The value of absent directive ``name``: its recorded default, converted."""
+    directive = DIRECTIVES[name]
+    value = directive.convert(directive.default) if directive.default is not None else None
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} has no default of type {kind.__name__}")
+    return value
+
+
+def recorded(params: Mapping[str, str], name: str) -> str:
+    """The raw value of recorded directive ``name`` in ``params`` (``HaConfig.params``),
+    else the default heartbeat records for it ("" when it has none)."""
+    return params.get(name, DIRECTIVES[name].default or "")
+
+
+def default_warntime(deadtime: int) -> int:
+    """warntime when absent: half of deadtime."""
+    return deadtime // 2
+
+
+def default_initdead(deadtime: int) -> int:
+    """initdead when absent (heartbeat's ``init_config``): deadtime when above 10 s,
+    12 s when deadtime is under 6 s, else twice deadtime."""
+    if deadtime > 10000:
+        return deadtime
+    if deadtime < 6000:
+        return 12000
+    return 2 * deadtime
+
+
+def default_deadping(deadtime: int) -> int:
+    """deadping when absent: deadtime."""
+    return deadtime

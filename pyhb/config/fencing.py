@@ -7,19 +7,28 @@ line, in the order ``stonith -t TYPE -n`` lists them. A node uses the devices of
 ``stonith`` lines and of the ``stonith_host`` lines naming it or ``*``, in file order;
 the others are for other nodes (heartbeat 3.0.6 ignores them the same way).
 ``watchdog DEVICE``: the watchdog device the daemon keeps alive. See docs/operations.md.
-Imports stdlib only (``config.model`` holds a ``Fencing`` in ``HaConfig``).
+``failfast`` lines are refused (``failfast_error``). Imports stdlib and ``config.units``
+only (``config.model`` holds a ``Fencing`` in ``HaConfig``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyhb.config.units import node_key
+
 ANY_HOST = "*"
 
 
-def _key(name: str) -> str:
-    """A node name compared as ``config.model.node_key`` does (lower-cased)."""
-    return name.lower()
+def failfast_error(words: list[str], rest: str) -> str:
+    """The error of a ``failfast USER /PATH [ARGS...]`` line: pyhb does not run it, so
+    ignoring it would drop the reboot it asks for."""
+    if len(words) < 2 or not words[1].startswith("/"):
+        return f"failfast: expected 'failfast USER /absolute/path [ARGS...]' (got {rest!r})"
+    return (
+        f"failfast: pyhb does not run {words[1]}, so the reboot this line asks "
+        "for when it dies would never happen; remove the line to run without it"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +42,7 @@ class StonithDevice:
     line: int = 0
 
     def usable_by(self, node: str) -> bool:
-        return self.host in (ANY_HOST, _key(node))
+        return self.host in (ANY_HOST, node_key(node))
 
     @property
     def directive(self) -> str:
@@ -52,7 +61,7 @@ def parse_stonith_host(words: list[str], line: int) -> StonithDevice:
     if len(words) < 3:
         raise ValueError(f"expected 'stonith_host HOST TYPE PARAMS...' (got {' '.join(words)!r})")
     host, kind, *params = words
-    host = host if host == ANY_HOST else _key(host)
+    host = host if host == ANY_HOST else node_key(host)
     return StonithDevice(kind, host=host, params=tuple(params), line=line)
 
 

@@ -1,25 +1,27 @@
 """Parsing ha.cf text into ``HaConfig``, collecting every problem as a ``ConfigIssue``.
 
-Lexical rules follow heartbeat 3.0.6 (``config.c parse_config``): ``#`` anywhere starts a
-comment, no line continuation, case-sensitive directive names, option directives split on
-blanks and commas with the handler applied per token, whole-line directives, and media
+Lexical rules follow heartbeat 3.0.6 (``config.c parse_config``; ``config.units`` splits
+the words): ``#`` anywhere starts a comment, no line continuation, case-sensitive directive
+names, option directives split on blanks and commas with the handler applied per token,
+whole-line directives, and media
 lines that take the ``udpport`` in force when they are read. After the last line the global
 checks of ``init_config`` run (media, nodes, timing relations, local node, failback mode,
 logging, autojoin). Durations are stored in milliseconds; ``params`` keeps each recorded
 value exactly as written, plus the defaults heartbeat records.
-Imports stdlib, ``config.source``, ``config.units``, ``config.directives``, ``config.model``,
-``config.fencing`` only (no asyncio, socket, subprocess, time or random).
+Each line kind's own syntax is parsed where its values are defined (``config.media``,
+``config.clients``: ping nodes, respawn, apiauth; ``config.fencing``: stonith, failfast).
+Imports stdlib and ``pyhb.config`` modules only (no asyncio, socket, subprocess, time or
+random).
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
 from typing import TypeVar
 
 from pyhb.config.clients import (
     duplicate_name_errors,
+    parse_apiauth,
     parse_ping,
     parse_ping_group,
     parse_respawn,
@@ -30,10 +32,20 @@ from pyhb.config.directives import (
     MAX_NODES,
     Directive,
     Kind,
-    Repeat,
+    default_deadping,
+    default_initdead,
+    default_of,
+    default_warntime,
     fixed_defaults,
+    unknown_message,
 )
-from pyhb.config.fencing import Fencing, StonithDevice, parse_stonith, parse_stonith_host
+from pyhb.config.fencing import (
+    Fencing,
+    StonithDevice,
+    failfast_error,
+    parse_stonith,
+    parse_stonith_host,
+)
 from pyhb.config.media import parse_bcast, parse_mcast, parse_ucast
 from pyhb.config.model import (
     DEFAULT_UDPPORT,
@@ -45,34 +57,17 @@ from pyhb.config.model import (
     PingNode,
     RespawnClient,
 )
-from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.source import ConfigIssue, IssueList
+from pyhb.config.units import TRUE_WORDS, WHITESPACE, split_directive, split_tokens, strip_comment
 
-WHITESPACE = " \t\n\r\f"
-DELIMS = ", \t\n\r\f"
-_DELIM_RE = re.compile(r"[, \t\n\r\f]+")
 INITDEAD_ADVISED_MS = 10000
-#: Named in heartbeat's manual, but refused by the packaged 3.0.6 as illegal directives.
-NOT_AVAILABLE = frozenset({"hbaping", "tipc", "rds", "normalpoll"})
 
 _T = TypeVar("_T")
 
 
-def split_tokens(text: str) -> list[str]:
-    """Split an option value on heartbeat's delimiters (space, tab, comma, CR, LF, FF)."""
-    return [t for t in _DELIM_RE.split(text) if t]
-
-
-def strip_comment(line: str) -> str:
-    """Drop leading blanks, everything from ``#``, and everything after a CR or LF."""
-    line = line.lstrip(WHITESPACE)
-    line = line.split("#", 1)[0]
-    return re.split(r"[\r\n]", line, maxsplit=1)[0]
-
-
-class _HaCfParser:
+class _HaCfParser(IssueList):
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.issues: list[ConfigIssue] = []
+        super().__init__(path)
         self.params: dict[str, str] = {}
         self.values: dict[str, object] = {}
         self.where: dict[str, int] = {}
@@ -84,20 +79,12 @@ class _HaCfParser:
         self.udpport = DEFAULT_UDPPORT
         self.first_udp_medium: int = 0
         self.first_serial: int = 0
-        self.auto_failback = AutoFailback.LEGACY
+        self.auto_failback = default_of("auto_failback", AutoFailback)
         self.apiauth: dict[str, ApiAuth] = {}
         self.warned_ignored: set[str] = set()
         self.local_origin = ""
         self.bad_media_lines = 0
         self.stonith: list[StonithDevice] = []
-
-    # -- reporting --------------------------------------------------------------------------
-
-    def error(self, line: int, message: str) -> None:
-        self.issues.append(ConfigIssue(self.path, line, Severity.ERROR, message))
-
-    def warning(self, line: int, message: str) -> None:
-        self.issues.append(ConfigIssue(self.path, line, Severity.WARNING, message))
 
     # -- lines ------------------------------------------------------------------------------
 
@@ -108,8 +95,7 @@ class _HaCfParser:
                 self.line(lineno, line)
 
     def line(self, lineno: int, line: str) -> None:
-        name = re.split(r"[ \t\n\r\f]", line, maxsplit=1)[0]
-        rest = line[len(name) :].lstrip(DELIMS)
+        name, rest = split_directive(line)
         if name in ALIASES:
             target, warn = ALIASES[name]
             if warn:
@@ -120,7 +106,7 @@ class _HaCfParser:
             name = target
         directive = DIRECTIVES.get(name)
         if directive is None:
-            self.error(lineno, _unknown_message(name))
+            self.error(lineno, unknown_message(name))
             return
         if directive.ignored and name not in self.warned_ignored:
             self.warned_ignored.add(name)
@@ -142,10 +128,9 @@ class _HaCfParser:
 
     def option(self, d: Directive, token: str, lineno: int) -> None:
         name = d.name
-        if d.repeat is Repeat.ONCE and name in self.where:
-            self.error(
-                lineno, f"{name} may be given only once (first given on line {self.where[name]})"
-            )
+        refused = d.repeat.refusal(name, self.where.get(name))
+        if refused:
+            self.error(lineno, refused)
             return
         try:
             value = d.convert(token)
@@ -206,7 +191,7 @@ class _HaCfParser:
             self.auto_failback = AutoFailback.OFF
             result = "auto_failback off"
         else:
-            self.auto_failback = AutoFailback.LEGACY
+            self.auto_failback = default_of("auto_failback", AutoFailback)
             result = "auto_failback legacy"
         self.warning(
             lineno,
@@ -225,17 +210,7 @@ class _HaCfParser:
                 self.error(lineno, message)
             self.respawn += [client] if client else []
         elif name == "failfast":
-            if len(words) < 2 or not words[1].startswith("/"):
-                self.error(
-                    lineno,
-                    f"{name}: expected '{name} USER /absolute/path [ARGS...]' (got {rest!r})",
-                )
-            else:
-                self.error(
-                    lineno,
-                    f"failfast: pyhb does not run {words[1]}, so the reboot this line asks "
-                    "for when it dies would never happen; remove the line to run without it",
-                )
+            self.error(lineno, failfast_error(words, rest))
         elif name in {"stonith", "stonith_host"}:
             parse = parse_stonith if name == "stonith" else parse_stonith_host
             try:
@@ -246,31 +221,11 @@ class _HaCfParser:
             self.api_auth(words, lineno)
 
     def api_auth(self, words: list[str], lineno: int) -> None:
-        lists = [w for w in words[1:] if w.startswith(("uid=", "gid="))]
-        if not words or not lists or len(lists) != len(words) - 1:
-            self.error(
-                lineno,
-                f"apiauth: expected 'apiauth CLIENT uid=U1,U2 gid=G1,G2' with "
-                f"at least one list (got {' '.join(words)!r})",
-            )
-            return
-        client = words[0]
-        if client in self.apiauth:
-            self.error(
-                lineno,
-                f"apiauth: client {client!r} already authorised on line "
-                f"{self.apiauth[client].line}",
-            )
-            return
-        ids: dict[str, list[str]] = {"uid": [], "gid": []}
-        for word in lists:
-            kind, _, names = word.partition("=")
-            listed = [n for n in names.split(",") if n]
-            if not listed:
-                self.error(lineno, f"apiauth {client}: empty {kind}= list (got {word!r})")
-                return
-            ids[kind] += listed
-        self.apiauth[client] = ApiAuth(client, tuple(ids["uid"]), tuple(ids["gid"]), lineno)
+        client, errors = parse_apiauth(words, lineno, self.apiauth)
+        for message in errors:
+            self.error(lineno, message)
+        if client is not None:
+            self.apiauth[client.client] = client
 
     # -- media ------------------------------------------------------------------------------
 
@@ -313,18 +268,24 @@ class _HaCfParser:
 
     # -- global checks ----------------------------------------------------------------------
 
-    def get(self, name: str, kind: type[_T], default: _T) -> _T:
-        value = self.values.get(name, default)
-        return value if isinstance(value, kind) else default
+    def get(self, name: str, kind: type[_T]) -> _T:
+        """The value given, else the directive table's default."""
+        value = self.given(name, kind)
+        return default_of(name, kind) if value is None else value
+
+    def given(self, name: str, kind: type[_T]) -> _T | None:
+        """The value given, else None."""
+        value = self.values.get(name)
+        return value if isinstance(value, kind) else None
 
     def finish(self, local_node: str | None, origin: str) -> HaConfig:
         self.local_origin = f"; {origin}" if origin else ""
         for name, value in fixed_defaults().items():
             self.params.setdefault(name, value)
-        keepalive = self.get("keepalive", int, 1000)
-        deadtime = self.get("deadtime", int, 30000)
-        autojoin = self.get("autojoin", str, "none")
-        pacemaker = self.get("pacemaker", bool, False)
+        keepalive = self.get("keepalive", int)
+        deadtime = self.get("deadtime", int)
+        autojoin = self.get("autojoin", str)
+        pacemaker = self.get("pacemaker", bool)
         if not self.media and not self.bad_media_lines:
             self.error(0, "no heartbeat media defined (add a bcast, ucast or mcast line)")
         if not self.nodes and autojoin != "any":
@@ -341,9 +302,9 @@ class _HaCfParser:
                 f"deadtime {deadtime}ms is too small compared to keepalive "
                 f"{keepalive}ms (deadtime must be more than twice keepalive)",
             )
-        warntime = self.get("warntime", int, 0)
+        warntime = self.given("warntime", int)
         if not warntime:
-            warntime = deadtime // 2
+            warntime = default_warntime(deadtime)
             self.params["warntime"] = f"{warntime}ms"
         elif warntime >= deadtime:
             self.warning(
@@ -363,23 +324,21 @@ class _HaCfParser:
             deadtime=deadtime,
             warntime=warntime,
             initdead=initdead,
-            udpport=self.get("udpport", int, DEFAULT_UDPPORT),
+            udpport=self.udpport,
             media=tuple(self.media),
             auto_failback=self.auto_failback,
-            logfile=self.get("logfile", str, None) if "logfile" in self.values else None,
-            debugfile=self.get("debugfile", str, None) if "debugfile" in self.values else None,
-            logfacility=self.get("logfacility", str, None)
-            if "logfacility" in self.values
-            else None,
-            use_logd=self.params.get("use_logd", "no").lower() in {"true", "on", "yes", "y", "1"},
-            debug=self.get("debug", int, 0),
-            msgfmt=self.get("msgfmt", str, "classic"),
-            hopfudge=self.get("hopfudge", int, 1),
-            max_rexmit_delay=self.get("max_rexmit_delay", int, 250),
-            log_badpack=self.get("log_badpack", bool, True),
-            syslogmsgfmt=self.get("syslogmsgfmt", bool, True),
-            hbgenmethod=self.get("hbgenmethod", str, "file"),
-            uuidfrom=self.get("uuidfrom", str, "file"),
+            logfile=self.given("logfile", str),
+            debugfile=self.given("debugfile", str),
+            logfacility=self.given("logfacility", str),
+            use_logd=self.params.get("use_logd", "no").lower() in TRUE_WORDS,
+            debug=self.get("debug", int),
+            msgfmt=self.get("msgfmt", str),
+            hopfudge=self.get("hopfudge", int),
+            max_rexmit_delay=self.get("max_rexmit_delay", int),
+            log_badpack=self.get("log_badpack", bool),
+            syslogmsgfmt=self.get("syslogmsgfmt", bool),
+            hbgenmethod=self.get("hbgenmethod", str),
+            uuidfrom=self.get("uuidfrom", str),
             pacemaker=pacemaker,
             env=tuple(self.env),
             deadping=deadping,
@@ -387,7 +346,7 @@ class _HaCfParser:
             respawn=tuple(self.respawn),
             fencing=Fencing(
                 tuple(self.stonith),
-                self.get("watchdog", str, None) if "watchdog" in self.values else None,
+                self.given("watchdog", str),
                 self.where.get("watchdog", 0),
             ),
             params=self.params,
@@ -395,16 +354,12 @@ class _HaCfParser:
         )
 
     def initdead(self, deadtime: int) -> int:
-        if "initdead" not in self.values:
-            if deadtime > 10000:
-                initdead = deadtime
-            elif deadtime < 6000:
-                initdead = 12000
-            else:
-                initdead = 2 * deadtime
+        given = self.given("initdead", int)
+        if given is None:
+            initdead = default_initdead(deadtime)
             self.params["initdead"] = f"{initdead}ms"
             return initdead
-        initdead = self.get("initdead", int, deadtime)
+        initdead = given
         line = self.where["initdead"]
         if initdead < deadtime:
             self.error(
@@ -421,10 +376,11 @@ class _HaCfParser:
         return initdead
 
     def deadping(self, deadtime: int, keepalive: int) -> int:
-        if "deadping" not in self.values:
-            self.params["deadping"] = f"{deadtime}ms"
-            return deadtime
-        deadping = self.get("deadping", int, deadtime)
+        deadping = self.given("deadping", int)
+        if deadping is None:
+            deadping = default_deadping(deadtime)
+            self.params["deadping"] = f"{deadping}ms"
+            return deadping
         if deadping <= 2 * keepalive:
             self.error(
                 self.where["deadping"],
@@ -465,18 +421,6 @@ class _HaCfParser:
                 )
             elif "use_logd" not in self.values:
                 self.params["use_logd"] = "yes"
-
-
-def _unknown_message(name: str) -> str:
-    known = sorted(set(DIRECTIVES) | set(ALIASES))
-    if name in NOT_AVAILABLE:
-        hint = " (the heartbeat 3.0.6 packages do not provide it either)"
-    elif name.lower() in DIRECTIVES:
-        hint = f" (did you mean {name.lower()!r}? directive names are case-sensitive)"
-    else:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown directive {name!r}{hint}"
 
 
 def parse_hacf(

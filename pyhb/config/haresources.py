@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from pyhb.agents.names import SHORTHAND
 from pyhb.config.model import ResourceGroup, ResourceRef, node_key
 from pyhb.config.source import ConfigIssue, Severity
 from pyhb.shipped import unsafe_name_reason
@@ -58,7 +59,7 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def parse_resource(word: str) -> ResourceRef:
     """One resource word; the IPv4 shorthand becomes ``IPaddr::WORD``."""
-    text = f"IPaddr::{word}" if _IPV4_SHORTHAND.fullmatch(word) else word
+    text = f"{SHORTHAND}::{word}" if _IPV4_SHORTHAND.fullmatch(word) else word
     name, *args = text.split("::")
     return ResourceRef(name=name, args=tuple(args), text=text)
 

@@ -1,11 +1,12 @@
-"""Loading and checking a configuration directory: the body of ``pyhb.config``."""
+"""Loading and checking a configuration directory: the body of ``pyhb.config``, whose
+``__all__`` lists what of it is public."""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyhb.config.agent_args import check_agent_args
@@ -31,25 +32,14 @@ from pyhb.config.validate import (
     check_interfaces,
     check_scripts,
 )
+from pyhb.shipped import DEFAULT_CONFDIR as DEFAULT_CONFDIR  # noqa: PLC0414 - re-exported
 from pyhb.shipped import resource_dirs as default_resource_dirs
-
-__all__ = [
-    "ConfigError",
-    "ConfigFileError",
-    "ConfigIssue",
-    "Severity",
-    "check_config",
-    "load_config",
-    "local_node_name",
-]
 
 log = logging.getLogger(__name__)
 
 #: Checks of the media against this machine (interfaces, addresses), given by the layer
 #: that opens sockets: (ha.cf settings, ha.cf path) -> issues.
 MediaCheck = Callable[[HaConfig, str], list[ConfigIssue]]
-
-DEFAULT_CONFDIR = Path("/etc/ha.d")
 
 
 class ConfigFileError(ConfigError):
@@ -58,21 +48,32 @@ class ConfigFileError(ConfigError):
 
 @dataclass(frozen=True, slots=True)
 class _File:
+    """A configuration file as read: its path as issues name it, its text, mode and owner."""
+
     shown: str
-    text: str | None
+    text: str
     mode: int
-    uid: int = 0
+    uid: int
 
 
-def _read(path: Path) -> tuple[_File, ConfigIssue | None]:
-    shown = str(path)
-    try:
-        data, info = read_config_file(shown)
-    except UnreadableFile as exc:
-        issue = ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {exc}")
-        return _File(shown, None, 0), issue
-    text = data.decode("utf-8", "surrogateescape")
-    return _File(shown, text, info.st_mode, info.st_uid), None
+@dataclass(slots=True)
+class _Reader:
+    """Reads the files of one configuration, noting each that cannot be read."""
+
+    issues: list[ConfigIssue] = field(default_factory=list)
+    unreadable: bool = False
+
+    def read(self, path: Path) -> _File | None:
+        """The file's text, or None (the reason noted as an error of the file)."""
+        shown = str(path)
+        try:
+            data, info = read_config_file(shown)
+        except UnreadableFile as exc:
+            self.issues.append(ConfigIssue(shown, 0, Severity.ERROR, f"cannot read {shown}: {exc}"))
+            self.unreadable = True
+            return None
+        text = data.decode("utf-8", "surrogateescape")
+        return _File(shown, text, info.st_mode, info.st_uid)
 
 
 def local_node_name(confdir: Path | str, node_name: str | None = None) -> str:
@@ -106,24 +107,17 @@ def _collect(
     root = Path(confdir)
     local, origin = _local_node(root, node_name)
     dirs = tuple(resource_dirs) if resource_dirs is not None else default_resource_dirs(root)
-    issues: list[ConfigIssue] = []
-    unreadable = False
+    reader = _Reader()
+    issues = reader.issues
+    hacf_path = str(root / "ha.cf")
 
-    hacf, problem = _read(root / "ha.cf")
     ha = None
-    if problem:
-        issues.append(problem)
-        unreadable = True
-    elif hacf.text is not None:
+    if hacf := reader.read(root / "ha.cf"):
         ha, found = parse_hacf(hacf.text, hacf.shown, local, origin)
         issues += found
 
-    keyfile, problem = _read(root / "authkeys")
     keys = None
-    if problem:
-        issues.append(problem)
-        unreadable = True
-    elif keyfile.text is not None:
+    if keyfile := reader.read(root / "authkeys"):
         refused = mode_issue(keyfile.shown, keyfile.mode)
         issues += [refused] if refused else []
         foreign = owner_issue(keyfile.shown, keyfile.uid, os.geteuid())
@@ -131,12 +125,8 @@ def _collect(
         keys, found = parse_authkeys(keyfile.text, keyfile.shown)
         issues += found
 
-    resfile, problem = _read(root / "haresources")
     groups = None
-    if problem:
-        issues.append(problem)
-        unreadable = True
-    elif resfile.text is not None:
+    if resfile := reader.read(root / "haresources"):
         groups, found = parse_haresources(resfile.text, resfile.shown)
         issues += found
         if ha is not None:
@@ -144,18 +134,17 @@ def _collect(
         issues += check_scripts(groups, resfile.shown, dirs)
         issues += check_agent_args(resfile.text, resfile.shown)
 
-    settings, found = _pyhbcf(root, groups)
-    issues += found
-    unreadable = unreadable or any(i.line == 0 and i.path.endswith(PYHBCF) for i in found)
+    settings = _pyhbcf(root, groups, reader)
+    unreadable = reader.unreadable
 
     if ha is not None and (interfaces or media_check is not None):
-        issues += check_clients(ha, hacf.shown)
+        issues += check_clients(ha, hacf_path)
     if ha is not None and media_check is not None:
-        issues += media_check(ha, hacf.shown)
+        issues += media_check(ha, hacf_path)
     elif ha is not None and interfaces:
-        issues += check_interfaces(ha, hacf.shown)
+        issues += check_interfaces(ha, hacf_path)
     if ha is not None:
-        issues += check_apiauth(ha, hacf.shown)
+        issues += check_apiauth(ha, hacf_path)
     if ha is None or keys is None or groups is None or _has_errors(issues):
         return None, issues, unreadable
     config = ClusterConfig(
@@ -164,17 +153,17 @@ def _collect(
     return config, issues, unreadable
 
 
-def _pyhbcf(
-    root: Path, groups: tuple[ResourceGroup, ...] | None
-) -> tuple[PyhbSettings, list[ConfigIssue]]:
+def _pyhbcf(root: Path, groups: tuple[ResourceGroup, ...] | None, reader: _Reader) -> PyhbSettings:
     """pyhb.cf, optional (absent: no monitoring); checked against haresources."""
     path = root / PYHBCF
     if not path.exists() and not path.is_symlink():
-        return PyhbSettings(), []
-    file, problem = _read(path)
-    if problem is not None or file.text is None:
-        return PyhbSettings(), [problem] if problem else []
-    return parse_pyhbcf(file.text, file.shown, groups or ())
+        return PyhbSettings()
+    file = reader.read(path)
+    if file is None:
+        return PyhbSettings()
+    settings, found = parse_pyhbcf(file.text, file.shown, groups or ())
+    reader.issues += found
+    return settings
 
 
 def _has_errors(issues: Sequence[ConfigIssue]) -> bool:

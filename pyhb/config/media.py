@@ -12,7 +12,7 @@ import ipaddress
 import re
 
 from pyhb.config.model import Bcast, Mcast, Ucast
-from pyhb.config.units import parse_int
+from pyhb.config.units import each_valid, parse_int
 
 _IFACE_RE = re.compile(r"[^\s/:]{1,15}(:[0-9A-Za-z_.-]+)?")
 _HOST_RE = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
@@ -29,15 +29,9 @@ def iface_error(directive: str, iface: str) -> str | None:
 
 def parse_bcast(tokens: list[str], port: int, line: int) -> tuple[list[Bcast], list[str]]:
     """``bcast IFACE [IFACE...]``: one medium per interface."""
-    media: list[Bcast] = []
-    errors: list[str] = []
-    for iface in tokens:
-        problem = iface_error("bcast", iface)
-        if problem:
-            errors.append(problem)
-        else:
-            media.append(Bcast(iface, port, line))
-    return media, errors
+    return each_valid(
+        tokens, lambda iface: iface_error("bcast", iface), lambda iface: Bcast(iface, port, line)
+    )
 
 
 def parse_ucast(tokens: list[str], port: int, line: int) -> tuple[Ucast | None, list[str]]:

@@ -1,7 +1,11 @@
 """Frozen, typed configuration: what ha.cf, authkeys and haresources say, once parsed.
 
-Field names equal ha.cf directive names. Durations are integer milliseconds.
-Imports stdlib, ``config.fencing`` and ``config.monitors`` (pyhb.cf's settings) only.
+Field names equal ha.cf directive names. Durations are integer milliseconds. The defaults
+of ``HaConfig`` are the directive table's (``config.directives``): what heartbeat records
+for an absent directive, read by the directive's own converter, and the values derived
+from them (warntime, initdead, deadping). ``node_key`` and ``AutoFailback`` are
+``config.units``'s. Imports stdlib, ``config.directives``, ``config.units``,
+``config.fencing`` and ``config.monitors`` (pyhb.cf's settings) only.
 """
 
 from __future__ import annotations
@@ -10,28 +14,25 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyhb.config.directives import (
+    default_deadping,
+    default_initdead,
+    default_of,
+    default_warntime,
+)
 from pyhb.config.fencing import Fencing
 from pyhb.config.monitors import PyhbSettings
-
-
-def node_key(name: str) -> str:
-    """A node name as pyhb keeps, compares, sends and prints it: lower-cased, as
-    heartbeat does with every name it reads (ha.cf ``node``, the first word of a
-    haresources line, ``uname -n`` or nodeinfo, the ``src``/``dest`` of a message, the
-    node operand of ``cl_status``). ``DB1``, ``db1`` and ``Db1`` are one node."""
-    return name.lower()
-
+from pyhb.config.units import AutoFailback as AutoFailback  # noqa: PLC0414 - re-exported
+from pyhb.config.units import node_key as node_key  # noqa: PLC0414 - re-exported
 
 DEFAULT_UDPPORT = 694
 
 
 @dataclass(frozen=True, slots=True)
-class Bcast:
-    """``bcast IFACE``: UDP broadcast to the interface's broadcast address."""
+class _OnInterface:
+    """What every medium has first: the interface it goes out of."""
 
     iface: str
-    port: int
-    line: int = 0
 
     @property
     def name(self) -> str:
@@ -40,33 +41,31 @@ class Bcast:
 
 
 @dataclass(frozen=True, slots=True)
-class Ucast:
+class Bcast(_OnInterface):
+    """``bcast IFACE``: UDP broadcast to the interface's broadcast address."""
+
+    port: int
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ucast(_OnInterface):
     """``ucast IFACE PEER``: UDP unicast to PEER out of IFACE."""
 
-    iface: str
     peer: str
     port: int
     line: int = 0
 
-    @property
-    def name(self) -> str:
-        return self.iface
-
 
 @dataclass(frozen=True, slots=True)
-class Mcast:
+class Mcast(_OnInterface):
     """``mcast IFACE GROUP PORT TTL LOOP``: UDP multicast."""
 
-    iface: str
     group: str
     port: int
     ttl: int
     loop: bool
     line: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.iface
 
 
 Medium = Bcast | Ucast | Mcast
@@ -96,12 +95,6 @@ class RespawnClient:
         return self.command.split()[0]
 
 
-class AutoFailback(enum.StrEnum):
-    ON = "on"
-    OFF = "off"
-    LEGACY = "legacy"
-
-
 @dataclass(frozen=True, slots=True)
 class ApiAuth:
     """One ``apiauth CLIENT uid=... gid=...`` line: the user and group names (or numbers)
@@ -123,28 +116,28 @@ class HaConfig:
     """
 
     node: tuple[str, ...]
-    keepalive: int = 1000
-    deadtime: int = 30000
-    warntime: int = 15000
-    initdead: int = 30000
+    keepalive: int = default_of("keepalive", int)
+    deadtime: int = default_of("deadtime", int)
+    warntime: int = default_warntime(default_of("deadtime", int))
+    initdead: int = default_initdead(default_of("deadtime", int))
     udpport: int = DEFAULT_UDPPORT
     media: tuple[Medium, ...] = ()
-    auto_failback: AutoFailback = AutoFailback.LEGACY
+    auto_failback: AutoFailback = default_of("auto_failback", AutoFailback)
     logfile: str | None = None
     debugfile: str | None = None
     logfacility: str | None = None
     use_logd: bool = False
-    debug: int = 0
-    msgfmt: str = "classic"
-    hopfudge: int = 1
-    max_rexmit_delay: int = 250
-    log_badpack: bool = True
-    syslogmsgfmt: bool = True
-    hbgenmethod: str = "file"
-    uuidfrom: str = "file"
-    pacemaker: bool = False
+    debug: int = default_of("debug", int)
+    msgfmt: str = default_of("msgfmt", str)
+    hopfudge: int = default_of("hopfudge", int)
+    max_rexmit_delay: int = default_of("max_rexmit_delay", int)
+    log_badpack: bool = default_of("log_badpack", bool)
+    syslogmsgfmt: bool = default_of("syslogmsgfmt", bool)
+    hbgenmethod: str = default_of("hbgenmethod", str)
+    uuidfrom: str = default_of("uuidfrom", str)
+    pacemaker: bool = default_of("pacemaker", bool)
     env: tuple[tuple[str, str], ...] = ()
-    deadping: int = 30000
+    deadping: int = default_deadping(default_of("deadtime", int))
     ping_nodes: tuple[PingNode, ...] = ()
     respawn: tuple[RespawnClient, ...] = ()
     fencing: Fencing = Fencing()  # stonith, stonith_host, watchdog (config.fencing)
@@ -153,13 +146,23 @@ class HaConfig:
 
 
 class AuthMethod(enum.StrEnum):
+    """The digest an authkeys key signs with (``auth`` lines, docs/authkeys.md)."""
+
     CRC = "crc"
     MD5 = "md5"
     SHA1 = "sha1"
 
+    @property
+    def keyed(self) -> bool:
+        """Whether the method takes a secret key: md5 and sha1 do; crc does not, so
+        anyone can sign with it."""
+        return self is not AuthMethod.CRC
+
 
 @dataclass(frozen=True, slots=True)
 class AuthKey:
+    """One ``N METHOD [SECRET]`` line of authkeys."""
+
     index: int
     method: AuthMethod
     key: bytes  # empty for crc
@@ -196,7 +199,7 @@ class AuthKeys:
         key = self.get(index)
         if key is None:
             return False
-        return index == self.active or key.method is not AuthMethod.CRC
+        return index == self.active or key.method.keyed
 
 
 @dataclass(frozen=True, slots=True)

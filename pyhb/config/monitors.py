@@ -7,6 +7,7 @@ Parsed by ``config.pyhbcf``. Imports stdlib only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 20.0
@@ -32,9 +33,8 @@ class MonitorSpec:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ListenAddress:
-    """``metrics_listen HOST:PORT`` (IPv6 as ``[ADDR]:PORT``)."""
+class ListenAddress(NamedTuple):
+    """``metrics_listen HOST:PORT`` (IPv6 as ``[ADDR]:PORT``): the socket address itself."""
 
     host: str
     port: int

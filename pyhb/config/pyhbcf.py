@@ -23,16 +23,18 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Literal, TypeGuard, assert_never, get_args
 
 from pyhb.config.haresources import parse_resource
 from pyhb.config.model import ResourceGroup
 from pyhb.config.monitors import ListenAddress, MonitorSpec, PyhbSettings
-from pyhb.config.source import ConfigIssue, Severity
+from pyhb.config.source import ConfigIssue, IssueList, Severity
 
 FILE_NAME = "pyhb.cf"
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?")
 _SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-MONITOR_OPTIONS = ("interval", "timeout", "restarts", "window", "check")
+MonitorOption = Literal["interval", "timeout", "restarts", "window", "check"]
+MONITOR_OPTIONS: tuple[MonitorOption, ...] = get_args(MonitorOption)
 
 
 def parse_seconds(text: str) -> float:
@@ -65,7 +67,13 @@ def parse_listen(text: str) -> ListenAddress:
     return ListenAddress(host, int(port))
 
 
+def _is_option(key: str) -> TypeGuard[MonitorOption]:
+    return key in MONITOR_OPTIONS
+
+
 def _option(spec: MonitorSpec, key: str, value: str) -> MonitorSpec:
+    if not _is_option(key):
+        raise ValueError(f"unknown option {key!r} (options: {', '.join(MONITOR_OPTIONS)})")
     match key:
         case "interval":
             return replace(spec, interval=parse_seconds(value))
@@ -83,7 +91,7 @@ def _option(spec: MonitorSpec, key: str, value: str) -> MonitorSpec:
                 raise ValueError(f"check={value!r}: must start with an absolute path")
             return replace(spec, check=argv)
         case _:
-            raise ValueError(f"unknown option {key!r} (options: {', '.join(MONITOR_OPTIONS)})")
+            assert_never(key)
 
 
 def _monitor(words: list[str], lineno: int, known: set[str]) -> MonitorSpec:
@@ -111,18 +119,14 @@ def _monitor(words: list[str], lineno: int, known: set[str]) -> MonitorSpec:
     return spec
 
 
-class _Reader:
+class _Reader(IssueList):
     """The state of one pass over the file."""
 
     def __init__(self, path: str, groups: Sequence[ResourceGroup]) -> None:
-        self.path = path
+        super().__init__(path)
         self.known = {r.text for g in groups for r in g.resources}
-        self.issues: list[ConfigIssue] = []
         self.monitors: dict[str, MonitorSpec] = {}
         self.listen: ListenAddress | None = None
-
-    def issue(self, lineno: int, message: str, severity: Severity = Severity.ERROR) -> None:
-        self.issues.append(ConfigIssue(self.path, lineno, severity, message))
 
     def directive(self, name: str, args: list[str], lineno: int) -> None:
         """One line; ``ValueError`` says what is wrong with it."""

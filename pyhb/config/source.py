@@ -1,6 +1,7 @@
 """Reading config files into numbered lines, and the issue/error types that name them.
 
-An issue renders as ``path:line: severity: message`` (line 0 = the file as a whole,
+Parsers collect their issues in an ``IssueList``. An issue renders as
+``path:line: severity: message`` (line 0 = the file as a whole,
 rendered ``path: severity: message``). ``read_config_bytes`` is the one way a config file
 is read: it refuses anything but a regular file (a FIFO would block, ``/dev/zero`` never
 ends) and files over ``MAX_CONFIG_BYTES``. Imports stdlib and ``pyhb.errors`` only.
@@ -20,12 +21,16 @@ MAX_CONFIG_BYTES = 1 << 20
 
 
 class Severity(enum.StrEnum):
+    """An error makes the configuration unusable; a warning is only reported."""
+
     ERROR = "error"
     WARNING = "warning"
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigIssue:
+    """One problem, at ``line`` of ``path`` (0: the file as a whole)."""
+
     path: str
     line: int
     severity: Severity
@@ -34,6 +39,23 @@ class ConfigIssue:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity}: {self.message}"
+
+
+class IssueList:
+    """The issues one parser finds in the file ``path``, in the order found."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.issues: list[ConfigIssue] = []
+
+    def issue(self, line: int, message: str, severity: Severity = Severity.ERROR) -> None:
+        self.issues.append(ConfigIssue(self.path, line, severity, message))
+
+    def error(self, line: int, message: str) -> None:
+        self.issue(line, message, Severity.ERROR)
+
+    def warning(self, line: int, message: str) -> None:
+        self.issue(line, message, Severity.WARNING)
 
 
 class ConfigError(PyhbError):

@@ -1,4 +1,6 @@
-"""Heartbeat value syntax: durations, booleans, syslog facilities, ports and bounded integers.
+"""Heartbeat value syntax: durations, booleans, syslog facilities, ports, bounded integers,
+node names (``node_key``), the failback modes (``AutoFailback``), and how an ha.cf line
+splits into words (``strip_comment``, ``split_directive``, ``split_tokens``).
 
 Every parser takes the raw token and returns the typed value, or raises ``ValueError``
 whose message names the bad value and what is accepted; callers prefix the directive name.
@@ -7,8 +9,67 @@ Imports stdlib only (no asyncio, socket, subprocess, time or random).
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeVar
+
+
+def node_key(name: str) -> str:
+    """A node name as pyhb keeps, compares, sends and prints it: lower-cased, as
+    heartbeat does with every name it reads (ha.cf ``node``, the first word of a
+    haresources line, ``uname -n`` or nodeinfo, the ``src``/``dest`` of a message, the
+    node operand of ``cl_status``). ``DB1``, ``db1`` and ``Db1`` are one node."""
+    return name.lower()
+
+
+class AutoFailback(enum.StrEnum):
+    ON = "on"
+    OFF = "off"
+    LEGACY = "legacy"
+
+
+WHITESPACE = " \t\n\r\f"
+DELIMS = ", \t\n\r\f"
+_DELIM_RE = re.compile(r"[, \t\n\r\f]+")
+
+
+def split_tokens(text: str) -> list[str]:
+    """Split an option value on heartbeat's delimiters (space, tab, comma, CR, LF, FF)."""
+    return [t for t in _DELIM_RE.split(text) if t]
+
+
+def strip_comment(line: str) -> str:
+    """Drop leading blanks, everything from ``#``, and everything after a CR or LF."""
+    line = line.lstrip(WHITESPACE)
+    line = line.split("#", 1)[0]
+    return re.split(r"[\r\n]", line, maxsplit=1)[0]
+
+
+def each_valid(
+    tokens: Sequence[str], problem: Callable[[str], str | None], make: Callable[[str], _T]
+) -> tuple[list[_T], list[str]]:
+    """``make(token)`` for each token in which ``problem`` finds nothing wrong, and the
+    problems of the others: a line naming several items (interfaces, addresses)."""
+    made: list[_T] = []
+    errors: list[str] = []
+    for token in tokens:
+        wrong = problem(token)
+        if wrong:
+            errors.append(wrong)
+        else:
+            made.append(make(token))
+    return made, errors
+
+
+def split_directive(line: str) -> tuple[str, str]:
+    """A comment-free ha.cf line as (directive name, the rest after its delimiters)."""
+    name = re.split(r"[ \t\n\r\f]", line, maxsplit=1)[0]
+    return name, line[len(name) :].lstrip(DELIMS)
+
+
+_T = TypeVar("_T")
 
 _DURATION_RE = re.compile(r"([0-9.]+)[ \t]*([A-Za-z]*)")
 
@@ -71,10 +132,11 @@ def parse_duration(text: str) -> int:
     return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_bool(text: str) -> bool:
-    """A heartbeat boolean (glue's ``cl_str_to_boolean``), case-insensitive."""
+def parse_bool(text: str, true_words: frozenset[str] = TRUE_WORDS) -> bool:
+    """A heartbeat boolean (glue's ``cl_str_to_boolean``), case-insensitive; a directive
+    with more ways to say yes gives its own ``true_words``."""
     word = text.lower()
-    if word in TRUE_WORDS:
+    if word in true_words:
         return True
     if word in FALSE_WORDS:
         return False

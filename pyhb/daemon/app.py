@@ -13,7 +13,6 @@ import dataclasses
 import logging
 import os
 import random
-import shutil
 import signal
 import time
 from collections.abc import Coroutine
@@ -26,8 +25,8 @@ from pyhb.api.glue import EngineView
 from pyhb.api.server import ApiError, ApiServer
 from pyhb.api.sessions import Sessions
 from pyhb.clock import Instant
-from pyhb.config import ConfigError, load_config
-from pyhb.config.model import ClusterConfig, ResourceGroup
+from pyhb.config.directives import recorded
+from pyhb.config.model import ClusterConfig
 from pyhb.config.units import parse_bool
 from pyhb.control.fifo import FifoReader
 from pyhb.control.server import ControlServer
@@ -52,23 +51,23 @@ from pyhb.core.events import (
 )
 from pyhb.core.outbox import wire_name
 from pyhb.core.snapshot import Snapshot
-from pyhb.daemon import logsetup, private
+from pyhb.daemon import logsetup
+from pyhb.daemon.companions import Companions
 from pyhb.daemon.counters import Counters
 from pyhb.daemon.fence import SelfFence
-from pyhb.daemon.monitor import Monitor, attach, load_failed, restart_groups, save_failed
+from pyhb.daemon.groupops import run_groups
+from pyhb.daemon.monitor import Monitor, attach, load_failed, save_failed
 from pyhb.daemon.notify import Notifier, keep_watchdog
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.peermarks import MarkKeeper
 from pyhb.daemon.rcoffers import offered
 from pyhb.daemon.rcscripts import EventScripts, for_daemon
 from pyhb.daemon.realtime import make_realtime
-from pyhb.daemon.reload import plan_reload
-from pyhb.daemon.respawn import Supervisor, client_environment
+from pyhb.daemon.reload import LOGGING, merge, plan_reload, report, reread
 from pyhb.daemon.scriptenv import runner_limits, script_environment
-from pyhb.daemon.state import LoadAvg, next_generation, node_uuid
+from pyhb.daemon.state import LoadAvg, prepare_state
 from pyhb.daemon.stonith import Stonith, stonith_binary
 from pyhb.daemon.watchdog import Watchdog, watchdog_device
-from pyhb.net.icmp import Pinger
 from pyhb.net.sockets import MediumSocket, open_media
 from pyhb.net.split import ignore_own, split_media
 from pyhb.net.transport import Transport
@@ -104,8 +103,7 @@ class Daemon:
     _done: asyncio.Future[int] | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _media: list[MediumSocket] = field(default_factory=list)
-    pinger: Pinger | None = None  # ping nodes (docs/pingnodes.md)
-    clients: Supervisor | None = None  # respawn clients (docs/pingnodes.md)
+    companions: Companions | None = None  # ping nodes, respawn clients (docs/pingnodes.md)
     api: ApiServer | None = None  # Heartbeat's client API (docs/api.md)
     _marks: MarkKeeper | None = None  # peers' replay floors (docs/authkeys.md)
     rcd: EventScripts | None = None  # rc.d event scripts (docs/eventscripts.md)
@@ -117,10 +115,10 @@ class Daemon:
         cfg, paths = self.config, self.paths
         listen = cfg.pyhb.metrics_listen  # pyhb.cf, checked with the rest of the files
         log.info("Configuration validated. Starting heartbeat 3.0.6 (pyhb %s)", pyhb.__version__)
-        if self.realtime and parse_bool(cfg.ha.params.get("realtime", "true")):
-            rtprio = cfg.ha.params.get("rtprio")
+        if self.realtime and parse_bool(recorded(cfg.ha.params, "realtime")):
+            rtprio = recorded(cfg.ha.params, "rtprio")
             make_realtime(int(rtprio) if rtprio else None)
-        generation, uuid = self._prepare_state()
+        generation, uuid = prepare_state(self.paths, cfg.ha.hbgenmethod)
         # Kernel filters drop other nodes' acknowledgements; steady statuses go to a
         # twin socket read at the engine's own timer, wherever the kernel allows it.
         media = self._media = split_media(open_media(cfg.ha.media), wire_name(cfg))
@@ -139,7 +137,13 @@ class Daemon:
         self._marks = MarkKeeper.resume(paths.statedir, self.engine.peers)  # core.replayfloor
         server = ControlServer(paths.control_socket, target=self, staging=paths.private_dir)
         await server.start()
-        exporter = await self._serve_metrics((listen.host, listen.port)) if listen else None
+        exporter = None
+        if listen:  # prometheus_client is loaded only then
+            from pyhb.daemon.exporter import serve_metrics  # noqa: PLC0415
+
+            exporter = await serve_metrics(
+                listen, lambda: self.engine, self.counters, lambda: self.monitor
+            )
         self._make_api()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         fifo = self._open_fifo()
@@ -147,7 +151,7 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_term)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
-        self._start_clients_and_pings()
+        self._start_companions()
         if ready is not None and not ready.done():
             ready.set_result(None)
         self.notifier.ready(self._status_line())
@@ -161,7 +165,8 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             fifo.close()
-            await self._stop_clients_and_pings()
+            if self.companions is not None:
+                await self.companions.stop()
             await server.close()
             self.transport.close()
             self.runner.close()
@@ -173,14 +178,10 @@ class Daemon:
         """The resource runner, which reboots on a stop failure (``daemon.fence``), and
         the STONITH devices to reset dead peers with (``daemon.stonith``)."""
         cfg = self.config
-        runner = ResourceRunner(
-            self.paths.resource_dirs(),
-            script_environment(cfg, self.paths),
-            **runner_limits(os.environ),
-        )
+        env = script_environment(cfg, self.paths)  # each copies it
+        runner = ResourceRunner(self.paths.resource_dirs(), env, **runner_limits(os.environ))
         if self.manage_resources:
             runner.prepare(cfg.groups)
-            env = script_environment(cfg, self.paths)
             self.rcd = for_daemon(cfg, self.paths, env, self._own_status)
         runner.on_stop_failure = self.fence.stop_failed
         devices = cfg.ha.fencing.devices_for(cfg.local_node)
@@ -199,19 +200,6 @@ class Daemon:
     def _close_watchdog_dev(self, *, disarm: bool) -> None:
         if self.watchdog_dev is not None:
             self.watchdog_dev.close(disarm=disarm)
-
-    def _prepare_state(self) -> tuple[int, bytes]:
-        """This start's generation and the node's uuid; root's private run directory and
-        a fresh HA_RSCTMP in it."""
-        paths = self.paths
-        generation = next_generation(paths.statedir, self.config.ha.hbgenmethod)
-        uuid = node_uuid(paths.statedir)
-        log.info("Heartbeat generation: %d", generation)
-        private.ensure(paths.private_dir)
-        shutil.rmtree(paths.rsctmp, ignore_errors=True)
-        paths.rsctmp.mkdir(mode=0o755)
-        log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
-        return generation, uuid
 
     def _open_fifo(self) -> FifoReader:
         """Heartbeat's own hb_standby/hb_takeover (still installed with the package)
@@ -250,8 +238,8 @@ class Daemon:
                     self._observe(ev)
                 case _:
                     assert_never(ev)
-        if self.clients is not None and self.engine.comm_up:
-            self.clients.start()  # once communication is up, as 3.0.6 does (once)
+        if self.companions is not None and self.engine.comm_up:
+            self.companions.clients.start()  # once communication is up, as 3.0.6 does (once)
 
     def _observe(
         self,
@@ -303,27 +291,13 @@ class Daemon:
 
     # -- ping nodes and respawn clients (docs/pingnodes.md) ------------------------------
 
-    def _start_clients_and_pings(self) -> None:
+    def _start_companions(self) -> None:
         assert self.engine is not None
         assert self.runner is not None
-        env = client_environment(self.runner.env, self.config.ha)
-        self.clients = Supervisor(self.config.ha.respawn, env)
-        if self.engine.comm_up:
-            self.clients.start()
-        if self.engine.pings:
-            interval = self.config.ha.keepalive / 1000
-            self.pinger = Pinger(self.engine.pings.addresses(), interval, self._ping_reply)
-            try:
-                self.pinger.start()
-            except OSError as exc:  # the ping nodes go dead; the cluster runs on
-                log.error("Cannot open an ICMP socket for the ping nodes: %s", exc)
-
-    async def _stop_clients_and_pings(self) -> None:
-        """At exit, after the resources were released: as 3.0.6 stops its clients."""
-        if self.pinger is not None:
-            self.pinger.close()
-        if self.clients is not None:
-            await self.clients.stop()
+        pings = self.engine.pings.addresses() if self.engine.pings else {}
+        self.companions = Companions.start(
+            self.config.ha, self.runner.env, pings, self._ping_reply, comm_up=self.engine.comm_up
+        )
 
     def _ping_reply(self, name: str) -> None:
         if self.engine is not None and self.transport is not None:
@@ -344,18 +318,7 @@ class Daemon:
     async def _run_groups(self, ev: RunGroups) -> None:
         assert self.runner is not None
         assert self.engine is not None
-        failed: list[str] = []
-        try:
-            if ev.action is GroupAction.ANNOUNCE:
-                await self._announce(ev.groups)
-                return
-            if ev.action is GroupAction.RESTART:
-                failed = await restart_groups(self.runner, ev.groups)
-            else:
-                failed = await self._take_or_give(ev)
-        except Exception:
-            log.exception("resource operation %s (%s) failed", ev.action, ev.reason)
-            failed = [g.key for g in ev.groups]
+        failed = await run_groups(self.runner, self.counters, ev)
         if ev.action is not GroupAction.ANNOUNCE and self.transport is not None:
             self.engine.script_finished(ev.op_id, failed, self.transport.now())
             self.transport.kick()
@@ -379,22 +342,6 @@ class Daemon:
             engine.fence_finished(node, self.transport.now())
             self.transport.kick()
 
-    async def _take_or_give(self, ev: RunGroups) -> list[str]:
-        assert self.runner is not None
-        failed: list[str] = []
-        groups = ev.groups if ev.action is GroupAction.TAKE else tuple(reversed(ev.groups))
-        for group in groups:
-            if ev.action is GroupAction.TAKE:
-                outcome = await self.runner.take_group(group)
-            else:
-                if ev.only_running and not await self._any_running(group):
-                    continue
-                outcome = await self.runner.give_group(group)
-            self.counters.group_done(ev.reason, outcome)
-            if not outcome.ok:
-                failed.append(group.key)
-        return failed
-
     def _start_monitor(self) -> None:
         """Resource monitoring (docs/monitoring.md), with the failures kept from before."""
         if not self.manage_resources:
@@ -406,19 +353,6 @@ class Daemon:
         self.monitors = attach(self.engine, self.runner, self.request)
         self.monitors.configure(cfg.groups, cfg.pyhb.monitors)
         self.monitor = self.monitors.lookup
-
-    async def _any_running(self, group: ResourceGroup) -> bool:
-        assert self.runner is not None
-        for ref in group.resources:
-            if await self.runner.is_owned(ref):
-                return True
-        return False
-
-    async def _announce(self, groups: tuple[ResourceGroup, ...]) -> None:
-        """Re-send gratuitous ARPs for the addresses we hold."""
-        assert self.runner is not None
-        for group in groups:
-            await self.runner.announce(group)
 
     # -- control target ------------------------------------------------------------------
 
@@ -434,20 +368,6 @@ class Daemon:
             self.engine, now=now, started=self.engine.started, version=pyhb.__version__,
             monitor=self.monitor,
         )  # fmt: skip
-
-    async def _serve_metrics(self, address: tuple[str, int]) -> MetricsServer:
-        """The metrics page, when pyhb.cf sets ``metrics_listen`` (docs/metrics.md);
-        prometheus_client is loaded only then."""
-        from pyhb.daemon.exporter import start_exporter  # noqa: PLC0415
-        from pyhb.daemon.metrics import ClusterCollector  # noqa: PLC0415
-
-        loop, engine = asyncio.get_running_loop(), self.engine
-        assert engine is not None
-        collector = ClusterCollector(
-            lambda: self.engine, self.counters, version=pyhb.__version__,
-            uptime=lambda: loop.time() - engine.started, monitor=lambda: self.monitor,
-        )  # fmt: skip
-        return await start_exporter(address, collector)
 
     async def _stop_extras(
         self, watchdog: asyncio.Task[None], exporter: MetricsServer | None
@@ -493,13 +413,9 @@ class Daemon:
     def _reload(self) -> str | None:
         assert self.engine is not None
         assert self.transport is not None
-        try:
-            new = load_config(self.paths.confdir, self.config.local_node)
-        except ConfigError as exc:
-            for issue in exc.issues:
-                log.error("%s", issue)
-            log.error("Config errors: configuration NOT reloaded; still running on the old one")
-            return f"configuration not reloaded: {len(exc.issues)} problem(s), see the log"
+        new = reread(self.paths.confdir, self.config.local_node)
+        if isinstance(new, str):
+            return new
         monitors_changed = new.pyhb != self.config.pyhb
         if monitors_changed:
             self.config = dataclasses.replace(self.config, pyhb=new.pyhb)
@@ -511,13 +427,8 @@ class Daemon:
             if not monitors_changed:
                 log.info("Configuration unchanged.")
             return None
-        live = dataclasses.replace(
-            self.config.ha,
-            params=new.ha.params,
-            **{name: getattr(new.ha, name) for name in plan.changed},
-        )
-        merged = dataclasses.replace(self.config, ha=live, authkeys=new.authkeys)
-        if {"logfile", "debugfile", "logfacility", "use_logd", "debug"} & set(plan.changed):
+        merged = merge(self.config, new, plan)
+        if LOGGING & set(plan.changed):
             logsetup.configure(merged.ha, stderr=self.log_to_stderr, debug=self.debug)
         self.engine.reconfigure(merged, self.transport.now())
         self.transport.kick()
@@ -526,15 +437,7 @@ class Daemon:
         if self.rcd is not None:
             self.rcd.base_env = script_environment(merged, self.paths)
         self.config = merged
-        applied = [*plan.changed, *(["authkeys"] if plan.authkeys_changed else [])]
-        if applied:
-            log.info("Configuration reloaded: %s", ", ".join(applied))
-        if plan.needs_restart:
-            log.warning(
-                "Changed %s: takes effect at the next restart (service heartbeat restart); "
-                "running on the old values until then",
-                ", ".join(plan.needs_restart),
-            )
+        report(plan)
         return None
 
     # -- signals -------------------------------------------------------------------------

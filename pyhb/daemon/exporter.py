@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -25,7 +27,14 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
+import pyhb
+from pyhb.daemon.metrics import ClusterCollector
 from pyhb.errors import PyhbError
+
+if TYPE_CHECKING:
+    from pyhb.control.status import MonitorAccessor
+    from pyhb.core.engine import Engine
+    from pyhb.daemon.counters import Counters
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +155,21 @@ async def start_exporter(address: tuple[str, int], collector: Collector) -> Metr
     server = MetricsServer(registry, *address)
     await server.start()
     return server
+
+
+async def serve_metrics(
+    address: tuple[str, int],
+    engine: Callable[[], Engine | None],
+    counters: Counters,
+    monitor: Callable[[], MonitorAccessor | None],
+) -> MetricsServer:
+    """The metrics page of a running daemon, when pyhb.cf sets ``metrics_listen``
+    (docs/metrics.md): the cluster's collector (``daemon.metrics``) on ``address``. Call
+    it once the engine exists."""
+    loop, first = asyncio.get_running_loop(), engine()
+    assert first is not None
+    collector = ClusterCollector(
+        engine, counters, version=pyhb.__version__,
+        uptime=lambda: loop.time() - first.started, monitor=monitor,
+    )  # fmt: skip
+    return await start_exporter(address, collector)

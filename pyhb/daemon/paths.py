@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyhb.daemon.private import private_dir
-from pyhb.shipped import resource_dirs
+from pyhb.shipped import DEFAULT_CONFDIR, resource_dirs
 
 
 @dataclass(frozen=True, slots=True)
 class Paths:
     """Where a node keeps its files; several nodes on one host use different ones."""
 
-    confdir: Path = Path("/etc/ha.d")
+    confdir: Path = DEFAULT_CONFDIR
     statedir: Path = Path("/var/lib/heartbeat")
     rundir: Path = Path("/run/heartbeat")
     pidfile: Path = Path("/run/heartbeat.pid")

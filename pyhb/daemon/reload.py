@@ -11,9 +11,14 @@ interrupts a resource.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
+from pyhb.config import ConfigError, load_config
 from pyhb.config.model import ClusterConfig, HaConfig
+
+log = logging.getLogger("pyhb")
 
 # ha.cf settings a running node applies at once.
 LIVE = frozenset(
@@ -32,6 +37,8 @@ LIVE = frozenset(
         "env",
     }
 )
+# The live settings that reconfigure logging.
+LOGGING = frozenset({"logfile", "debugfile", "logfacility", "use_logd", "debug"})
 # Derived from the others (the raw ha.cf values): follows them, never reported on its own.
 DERIVED = frozenset({"params"})
 
@@ -69,3 +76,35 @@ def plan_reload(old: ClusterConfig, new: ClusterConfig) -> ReloadPlan:
     if old_groups != new_groups:
         restart.append("haresources")
     return ReloadPlan(tuple(changed), tuple(restart), old.authkeys != new.authkeys)
+
+
+def reread(confdir: Path, local_node: str) -> ClusterConfig | str:
+    """The configuration as it is now on disk, or (its issues logged) the answer to give."""
+    try:
+        return load_config(confdir, local_node)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            log.error("%s", issue)
+        log.error("Config errors: configuration NOT reloaded; still running on the old one")
+        return f"configuration not reloaded: {len(exc.issues)} problem(s), see the log"
+
+
+def merge(old: ClusterConfig, new: ClusterConfig, plan: ReloadPlan) -> ClusterConfig:
+    """``old`` with ``new``'s live settings (``plan.changed``), raw values and authkeys."""
+    live = dataclasses.replace(
+        old.ha, params=new.ha.params, **{name: getattr(new.ha, name) for name in plan.changed}
+    )
+    return dataclasses.replace(old, ha=live, authkeys=new.authkeys)
+
+
+def report(plan: ReloadPlan) -> None:
+    """Log what a reload applied, and what waits for a restart."""
+    applied = [*plan.changed, *(["authkeys"] if plan.authkeys_changed else [])]
+    if applied:
+        log.info("Configuration reloaded: %s", ", ".join(applied))
+    if plan.needs_restart:
+        log.warning(
+            "Changed %s: takes effect at the next restart (service heartbeat restart); "
+            "running on the old values until then",
+            ", ".join(plan.needs_restart),
+        )

@@ -25,7 +25,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pyhb.config.clients import resolve_program
+from pyhb.config.directives import recorded
 from pyhb.config.model import HaConfig, RespawnClient
+from pyhb.shipped import DEFAULT_CONFDIR
 
 log = logging.getLogger("pyhb")
 
@@ -40,8 +42,8 @@ def client_environment(script_env: Mapping[str, str], ha: HaConfig) -> dict[str,
     """The environment of respawn clients: resource scripts' plus the few ``HA_*`` names
     3.0.6 adds for its clients (shell functions, compression, log facility)."""
     env = dict(script_env)
-    env.setdefault("HA_FUNCS", env.get("HA_DIR", "/etc/ha.d").rstrip("/") + "//shellfuncs")
-    env.setdefault("HA_COMPRESSION", ha.params.get("compression", "zlib"))
+    env.setdefault("HA_FUNCS", env.get("HA_DIR", str(DEFAULT_CONFDIR)).rstrip("/") + "//shellfuncs")
+    env.setdefault("HA_COMPRESSION", recorded(ha.params, "compression"))
     if ha.logfacility is not None:
         env.setdefault("HA_LOGFACILITY", ha.logfacility)
     return env

@@ -1,4 +1,5 @@
-"""The state directory: the generation number and the node UUID.
+"""The state directory: the generation number and the node UUID; at start also the
+private run directory and a fresh ``HA_RSCTMP`` (``prepare_state``).
 
 Formats are 3.0.6's so a migrating node keeps its identity: ``hb_generation`` holds the
 number right-aligned in 15 characters plus a newline, raised by one at every start;
@@ -13,11 +14,28 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import time
 import uuid as uuidlib
 from pathlib import Path
 
+from pyhb.daemon import private
+from pyhb.daemon.paths import Paths
+
 log = logging.getLogger(__name__)
+
+
+def prepare_state(paths: Paths, hbgenmethod: str) -> tuple[int, bytes]:
+    """This start's generation and the node's uuid; root's private run directory and
+    a fresh HA_RSCTMP in it."""
+    generation = next_generation(paths.statedir, hbgenmethod)
+    uuid = node_uuid(paths.statedir)
+    log.info("Heartbeat generation: %d", generation)
+    private.ensure(paths.private_dir)
+    shutil.rmtree(paths.rsctmp, ignore_errors=True)
+    paths.rsctmp.mkdir(mode=0o755)
+    log.info("Resource scripts' HA_RSCTMP is %s (root's own directory)", paths.rsctmp)
+    return generation, uuid
 
 
 def next_generation(statedir: Path, method: str = "file") -> int:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pyhb.agents import names
 from pyhb.agents.args import parse_ipaddr_arg
 from pyhb.agents.base import UsageError
 from pyhb.config.model import ResourceRef
@@ -123,8 +124,8 @@ WRAPPERS: dict[str, tuple[str, Callable[[tuple[str, ...]], Params], str, str]] =
     "ids": ("ids", _ids, "20s", "60s"),
     "ldirectord": ("ldirectord", _positional(("configfile",), 0), "20s", "30s"),
     "portblock": ("portblock", _positional(("protocol", "portno", "action"), 3), "10s", "20s"),
-    "SendArp": ("SendArp", _sendarp, "10s", "20s"),
-    "Filesystem": ("Filesystem", _filesystem, "20s", "60s"),
+    names.SENDARP: ("SendArp", _sendarp, "10s", "20s"),
+    names.FILESYSTEM: ("Filesystem", _filesystem, "20s", "60s"),
 }
 # Words that look like scripts but cannot be carried over as they are.
 REFUSED = {
@@ -134,7 +135,6 @@ REFUSED = {
     "stacked resource with ocf:linbit:drbd by hand",
     "hto-mapfuncs": "hto-mapfuncs is a shell library, not a resource",
 }
-IP_KINDS = ("IPaddr", "IPaddr2")
 HARESOURCE = ("ocf", "pyhb", "haresource")
 
 
@@ -171,9 +171,9 @@ def make_id(text: str) -> str:
 
 def _base_id(ref: ResourceRef, params: Params) -> str:
     values = dict(params)
-    if ref.name in IP_KINDS:
+    if names.is_address_agent(ref.name):
         return f"ip-{values['ip']}"
-    if ref.name == "Filesystem":
+    if ref.name == names.FILESYSTEM:
         return f"fs-{values['directory'].strip('/') or 'root'}"
     return "-".join((ref.name, *ref.args)) if ref.args else ref.name
 
@@ -185,9 +185,9 @@ def primitive_for(
     name = ref.name
     if name in REFUSED:
         raise Untranslatable(REFUSED[name])
-    if name in IP_KINDS:
+    if names.is_address_agent(name):
         params = _ipaddr(ref)
-        note = "" if name == "IPaddr2" else f"{ref.text}: IPaddr2 adds no NIC:N alias label"
+        note = "" if name == names.IPADDR2 else f"{ref.text}: IPaddr2 adds no NIC:N alias label"
         return Primitive(
             make_id(_base_id(ref, params)),
             "ocf",
@@ -198,7 +198,7 @@ def primitive_for(
             ref.text,
             note,
         )
-    if name == "Delay":
+    if name == names.DELAY:
         if len(ref.args) > 2:
             raise Untranslatable(f"takes at most 2 '::' arguments, got {len(ref.args)}")
         start = ref.args[0] if ref.args else "10"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from pyhb.agents import names
 from pyhb.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from pyhb.config.monitors import MonitorSpec
 from pyhb.config.source import ConfigIssue
@@ -102,14 +103,14 @@ class _Builder:
         refs = list(group.resources)
         clones: list[PromotableClone] = []
         members: list[Primitive] = []
-        while refs and refs[0].name == "drbddisk":
+        while refs and refs[0].name == names.DRBDDISK:
             ref = refs.pop(0)
             try:
                 clones.append(_drbd_clone(ref.args, len(self.config.ha.node), self.ids))
             except Untranslatable as exc:
                 self.issues.append(issue(self.path, group.line, f"{ref.text}: {exc}"))
         for ref in refs:
-            if ref.name == "drbddisk":
+            if ref.name == names.DRBDDISK:
                 self.issues.append(
                     issue(
                         self.path,

@@ -7,7 +7,8 @@ refused, and when the daemon runs as root the script and the directory it was fo
 must be owned by root and not writable by group or other. A script that exists but fails
 the check is refused — the search does not fall through to a later directory.
 
-Imports ``os``, ``stat``, ``pathlib``, ``pyhb.errors`` and ``pyhb.shipped`` only.
+Imports ``os``, ``stat``, ``pathlib``, ``pyhb.errors``, ``pyhb.agents.names`` and
+``pyhb.shipped`` only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from pyhb.agents.names import ADDRESS_AGENTS, SENDARP
 from pyhb.errors import PyhbError
 from pyhb.shipped import agent_dir, find_script, unsafe_name_reason
 
@@ -75,9 +77,14 @@ def locate(name: str, dirs: Sequence[Path], *, enforce_owner: bool | None = None
 # start, never at takeover): Heartbeat's stock resource.d wrappers, and pyhb's own agent
 # scripts wherever ``pyhb install`` or a package put a copy.
 REPLACEABLE_MARKERS: dict[str, tuple[bytes, ...]] = {
-    "IPaddr": (b"wrapper of OCF RA IPaddr,", b'-m pyhb.agents.ipaddr --kind IPaddr "$@"'),
-    "IPaddr2": (b"wrapper of OCF RA IPaddr2,", b'-m pyhb.agents.ipaddr --kind IPaddr2 "$@"'),
-    "SendArp": (b"convert it to calling OCF counterpart", b'-m pyhb.agents.sendarp "$@"'),
+    **{
+        name: (
+            f"wrapper of OCF RA {name},".encode(),
+            f'-m pyhb.agents.ipaddr --kind {name} "$@"'.encode(),
+        )
+        for name in ADDRESS_AGENTS
+    },
+    SENDARP: (b"convert it to calling OCF counterpart", b'-m pyhb.agents.sendarp "$@"'),
 }
 
 

@@ -2,7 +2,9 @@
 
 Heartbeat's convention (docs/architecture.md#invocation): ``SCRIPT ARG1 ARG2 ... ACTION`` —
 arguments first, the action last, each ``::``-separated argument one argv element (never a
-shell). A group starts left to right and stops right to left.
+shell). ``in_order`` is the one order rule: a group's resources, the groups of one
+operation and the undo list of a failed start all run in the listed order to start (and
+check status) and in reverse to stop.
 
 Default timeouts (heartbeat has none; these are keepalived-style safety nets, overridable per
 ``Timeouts``): start and stop 60 s — long enough for a slow init script or fsck-less mount;
@@ -14,8 +16,9 @@ Imports ``pyhb.config.model`` and the stdlib only; does no I/O.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pyhb.config.model import ResourceGroup, ResourceRef
 
@@ -23,8 +26,12 @@ DEFAULT_START_TIMEOUT = 60.0
 DEFAULT_STOP_TIMEOUT = 60.0
 DEFAULT_STATUS_TIMEOUT = 20.0
 
+_T = TypeVar("_T")
+
 
 class Action(enum.StrEnum):
+    """What a resource script is asked to do: the last word of its argv."""
+
     START = "start"
     STOP = "stop"
     STATUS = "status"
@@ -64,11 +71,23 @@ class Invocation:
         return f"{self.argv[0]} {' '.join(self.argv[1:-1])} {self.argv[-1]}"
 
 
+def in_order(items: Sequence[_T], action: Action) -> tuple[_T, ...]:
+    """``items`` (resources or groups, as listed) in the order ``action`` runs over them:
+    as listed, and reversed for stop."""
+    if action is Action.STOP:
+        return tuple(reversed(items))
+    return tuple(items)
+
+
 def ordered(group: ResourceGroup, action: Action) -> tuple[ResourceRef, ...]:
     """The group's resources in the order ``action`` runs them (stop: reversed)."""
-    if action is Action.STOP:
-        return tuple(reversed(group.resources))
-    return group.resources
+    return in_order(group.resources, action)
+
+
+def groups_in_order(groups: Sequence[ResourceGroup], action: Action) -> tuple[ResourceGroup, ...]:
+    """The groups of one operation in the order ``action`` runs them (a give stops the
+    last-listed group first)."""
+    return in_order(groups, action)
 
 
 def build_invocation(

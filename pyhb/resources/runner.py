@@ -16,6 +16,7 @@ left; a failing stop is retried ``stop_retries`` times ``retry_delay`` apart (he
 is called at once with the resource: the daemon reboots the node there, as heartbeat
 does (``daemon.fence``), before anything else of the group is stopped.
 
+The order of both is ``resources.plan``'s (``ordered``, ``in_order``).
 Each ``Running PATH ARGS ACTION`` / ``Return code N from PATH`` line matches heartbeat's.
 Scripts are found with ``resources.locate`` at run time; IPaddr, IPaddr2 and SendArp run
 in-process (agents built, and so pyroute2 imported, at construction).
@@ -38,11 +39,12 @@ from pathlib import Path
 
 from pyhb.agents.arp import plan_from_env
 from pyhb.agents.base import DEFAULT_RUNDIR, InProcessAgent
+from pyhb.agents.names import is_address_agent
 from pyhb.agents.registry import AgentRegistry, build_registry
 from pyhb.config.model import ResourceGroup, ResourceRef
 from pyhb.core.events import GroupAction
 from pyhb.resources.locate import ScriptError, ScriptRefused, builtin_may_replace, locate
-from pyhb.resources.plan import Action, Invocation, Timeouts, build_invocation
+from pyhb.resources.plan import Action, Invocation, Timeouts, build_invocation, in_order, ordered
 from pyhb.resources.process import (
     DEFAULT_GRACE,
     ScriptResult,
@@ -56,12 +58,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STOP_RETRIES = 10  # heartbeat's HA_STOPRETRYMAX
 DEFAULT_RETRY_DELAY = 1.0
-
-
-class GroupStatus(enum.StrEnum):
-    OK = "ok"
-    START_FAILED = "start failure"
-    STOP_FAILED = "stop failure, still running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +93,38 @@ class GroupOutcome:
         return self.status is GroupStatus.OK
 
 
+class GroupStatus(enum.StrEnum):
+    """How a group operation ended (as heartbeat's ResourceManager words it)."""
+
+    OK = "ok"
+    START_FAILED = "start failure"
+    STOP_FAILED = "stop failure, still running"
+
+
 @dataclass(slots=True)
 class _Run:
-    """Steps and the first failure of one group operation in progress."""
+    """One group operation in progress: its steps and the resources it could not stop."""
 
+    action: GroupAction
+    key: str
+    started: float
     steps: list[Step] = field(default_factory=list)
     still_running: list[str] = field(default_factory=list)
+
+    def outcome(
+        self,
+        status: GroupStatus,
+        failed: str | None = None,
+        result: ScriptResult | None = None,
+    ) -> GroupOutcome:
+        """The operation's outcome, finished now: what failed, and how (``result``)."""
+        return GroupOutcome(
+            self.action, self.key, status, self.started, asyncio.get_running_loop().time(),
+            tuple(self.steps), failed,
+            rc=result.rc if result is not None else None,
+            output_tail=result.output_tail if result is not None else "",
+            still_running=tuple(self.still_running),
+        )  # fmt: skip
 
 
 class ResourceRunner:
@@ -207,12 +229,12 @@ class ResourceRunner:
     async def announce(self, group: ResourceGroup) -> list[str]:
         """Re-send gratuitous ARPs for the group's addresses that are configured here.
 
-        Only the built-in IPaddr/IPaddr2 agents know how; a site's own IP script is left
+        Only the built-in address agents (``agents.names``) know how; a site's own IP script is left
         alone (logged). Returns the resources announced.
         """
         done: list[str] = []
         for ref in group.resources:
-            if ref.name not in ("IPaddr", "IPaddr2"):
+            if not is_address_agent(ref.name):
                 continue
             if self.agents is None or self._builtin(ref) is None:
                 log.info("%s: a site script; gratuitous ARP not re-sent", ref.text)
@@ -231,24 +253,13 @@ class ResourceRunner:
     async def give_group(self, group: ResourceGroup) -> GroupOutcome:
         """Release ``group`` right to left, retrying failing stops."""
         async with self._lock:
-            loop = asyncio.get_running_loop()
-            started = loop.time()
+            run = _Run(GroupAction.GIVE, group.key, asyncio.get_running_loop().time())
             log.info("Releasing resource group: %s", _group_text(group))
-            run = _Run()
-            for ref in reversed(group.resources):
+            for ref in ordered(group, Action.STOP):
                 await self._stop_with_retries(ref, run)
-            status = GroupStatus.STOP_FAILED if run.still_running else GroupStatus.OK
-            failed = run.still_running[0] if run.still_running else None
-            return GroupOutcome(
-                GroupAction.GIVE,
-                group.key,
-                status,
-                started,
-                loop.time(),
-                tuple(run.steps),
-                failed=failed,
-                still_running=tuple(run.still_running),
-            )
+            if run.still_running:
+                return run.outcome(GroupStatus.STOP_FAILED, failed=run.still_running[0])
+            return run.outcome(GroupStatus.OK)
 
     async def _status_step(self, ref: ResourceRef, run: _Run) -> bool:
         result = await self.run(ref, Action.STATUS)
@@ -257,12 +268,10 @@ class ResourceRunner:
         return owned
 
     async def _take(self, group: ResourceGroup) -> GroupOutcome:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        run = _Run(GroupAction.TAKE, group.key, asyncio.get_running_loop().time())
         log.info("Acquiring resource group: %s", _group_text(group))
-        run = _Run()
         started_here: list[ResourceRef] = []
-        for ref in group.resources:
+        for ref in ordered(group, Action.START):
             if await self._status_step(ref, run):
                 continue
             result = await self.run(ref, Action.START)
@@ -271,23 +280,10 @@ class ResourceRunner:
                 started_here.append(ref)
                 continue
             log.critical("Giving up resources due to failure of %s", ref.text)
-            for undo in [ref, *reversed(started_here)]:
+            for undo in in_order([*started_here, ref], Action.STOP):
                 await self._stop_with_retries(undo, run)
-            return GroupOutcome(
-                GroupAction.TAKE,
-                group.key,
-                GroupStatus.START_FAILED,
-                started,
-                loop.time(),
-                tuple(run.steps),
-                failed=ref.text,
-                rc=result.rc,
-                output_tail=result.output_tail,
-                still_running=tuple(run.still_running),
-            )
-        return GroupOutcome(
-            GroupAction.TAKE, group.key, GroupStatus.OK, started, loop.time(), tuple(run.steps)
-        )
+            return run.outcome(GroupStatus.START_FAILED, ref.text, result)
+        return run.outcome(GroupStatus.OK)
 
     async def _stop_with_retries(self, ref: ResourceRef, run: _Run) -> bool:
         """Stop ``ref`` like ``giveupresourcegroup``; True if it is stopped (or not owned)."""

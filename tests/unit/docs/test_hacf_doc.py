@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pyhb.config.directives import ALIASES, DIRECTIVES
-from pyhb.config.hacf import NOT_AVAILABLE
+from pyhb.config.directives import ALIASES, DIRECTIVES, NOT_AVAILABLE
 
 ROOT = Path(__file__).resolve().parents[3]
 HACF_DOC = ROOT / "docs" / "hacf.md"

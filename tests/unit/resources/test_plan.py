@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from pyhb.config.model import ResourceGroup, ResourceRef
-from pyhb.resources.plan import Action, Timeouts, build_invocation, ordered, plan_group
+from pyhb.resources.plan import (
+    Action,
+    Timeouts,
+    build_invocation,
+    groups_in_order,
+    in_order,
+    ordered,
+    plan_group,
+)
 
 
 def _ref(text: str) -> ResourceRef:
@@ -41,6 +49,20 @@ def test_stop_plan_runs_resources_in_reverse_order() -> None:
 def test_status_order_is_listed_order() -> None:
     """status (like start) keeps the listed order."""
     assert ordered(GROUP, Action.STATUS) == GROUP.resources
+
+
+def test_groups_of_a_give_stop_last_listed_first() -> None:
+    """A take runs the groups as listed, a give from the last-listed one back."""
+    other = ResourceGroup("node1", (_ref("httpd"),), "httpd")
+    assert groups_in_order((GROUP, other), Action.START) == (GROUP, other)
+    assert groups_in_order((GROUP, other), Action.STOP) == (other, GROUP)
+
+
+def test_undo_list_stops_the_failed_resource_first() -> None:
+    """A failed start's undo list (started ones, then the failed one) stops right to left."""
+    started = list(GROUP.resources[:2])
+    undo = in_order([*started, GROUP.resources[2]], Action.STOP)
+    assert undo == tuple(reversed(GROUP.resources))
 
 
 def test_argv_puts_arguments_first_and_action_last() -> None:

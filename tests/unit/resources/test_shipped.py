@@ -49,3 +49,12 @@ def test_the_checker_and_the_daemon_search_the_same_path(tmp_path: Path) -> None
     assert load.default_resource_dirs(tmp_path) == shipped.resource_dirs(tmp_path)
     daemon = Paths(confdir=tmp_path).resource_dirs()
     assert daemon == tuple(d for d in shipped.resource_dirs(tmp_path) if d.is_dir())
+
+
+def test_every_agent_pyhb_knows_by_name_is_shipped() -> None:
+    """The agents ``pyhb.agents.names`` lists (built in or with checked arguments) are in
+    pyhb's own resource.d, so the search path finds them without a site copy."""
+    from pyhb.agents import names
+
+    for name in {*names.BUILTIN, *names.CHECKED}:
+        assert shipped.find_script(name, [shipped.agent_dir()]) is not None, name
