@@ -429,15 +429,18 @@ class Ownership:
         self.standby.timer(now)
         self.legacy.timer(now)
 
-    def next_deadline(self) -> float | None:
-        due = (
+    def next_deadline(self) -> float | None:  # asked after every input: written flat
+        best: float | None = None
+        for t in (
             self.deadline_starting,
             self.deadline_failback,
             self.deadline_resume,
             self.standby.deadline,
             self.legacy.deadline,
-        )
-        return min((t for t in due if t is not None), default=None)
+        ):
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
 
     # -- graceful shutdown (``core.shutdown``) ---------------------------------------
 

@@ -128,7 +128,8 @@ class PeerTable:
         for p in self.peers.values():
             d = p.dead_deadline(started, initdead, comm_up)
             if d is not None:
-                t = min(t, d)
+                if d < t:  # noqa: PLR1730 (runs after every input: no call)
+                    t = d
                 probe = p.probe_at
                 if probe is not None and comm_up and p.heard and probe < t:
                     t = probe
