@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pyhb.config.model import ResourceGroup
 from pyhb.wire.message import HaMessage
+
+if TYPE_CHECKING:  # the tools import this module: they start without the configuration
+    from pyhb.config.model import ResourceGroup
 
 
 class NodeStatus(enum.StrEnum):
