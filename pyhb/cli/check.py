@@ -17,6 +17,7 @@ from pathlib import Path
 from pyhb.cli.tool import parse_args
 from pyhb.config import ConfigFileError, ConfigIssue, Severity
 from pyhb.daemon import preflight
+from pyhb.shipped import DEFAULT_CONFDIR
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -29,7 +30,9 @@ def config_parser(
     """A parser with the options of every tool that reads a configuration directory
     (``-R``'s help says which directories are searched when it is not given)."""
     parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog)
-    parser.add_argument("-c", "--confdir", default="/etc/ha.d", help="default: %(default)s")
+    parser.add_argument(
+        "-c", "--confdir", default=str(DEFAULT_CONFDIR), help="default: %(default)s"
+    )
     parser.add_argument(
         "-n", "--node", help="local node name (default: CONFDIR/nodeinfo, else uname -n)"
     )

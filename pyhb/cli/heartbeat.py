@@ -47,12 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         help="no real-time scheduling or memory locking",
     )  # fmt: skip
     p.add_argument("-t", dest="check", action="store_true", help="check the configuration, exit")
-    p.add_argument("--confdir", type=Path, default=Path("/etc/ha.d"))
-    p.add_argument("--statedir", type=Path, default=Path("/var/lib/heartbeat"))
-    p.add_argument(
-        "--rundir", type=Path, default=Path(os.environ.get("PYHB_RUN_DIR", "/run/heartbeat"))
-    )
-    p.add_argument("--pidfile", type=Path, default=Path("/run/heartbeat.pid"))
+    home = Paths()  # Heartbeat's own paths
+    p.add_argument("--confdir", type=Path, default=home.confdir)
+    p.add_argument("--statedir", type=Path, default=home.statedir)
+    p.add_argument("--rundir", type=Path, default=Path(os.environ.get("PYHB_RUN_DIR", home.rundir)))
+    p.add_argument("--pidfile", type=Path, default=home.pidfile)
     p.add_argument("--node", help="this node's name (default: nodeinfo, then uname -n)")
     p.add_argument("--stop-timeout", type=float, default=1800.0)
     return p

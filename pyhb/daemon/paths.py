@@ -1,13 +1,15 @@
-"""Where a node keeps its files. Imports stdlib, ``pyhb.daemon.private`` and ``pyhb.shipped``
-only, so that the quick command-line paths (``heartbeat -k``/``-s``/``-V``) load nothing
-else."""
+"""Where a node keeps its files; Heartbeat's own paths are the defaults.
+
+Imports stdlib, ``pyhb.daemon.private``, ``pyhb.daemon.pidfile`` and ``pyhb.shipped`` only,
+so that the quick command-line paths (``heartbeat -k``/``-s``/``-V``) load nothing else."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyhb.daemon.private import private_dir
+from pyhb.daemon.pidfile import DEFAULT_PIDFILE
+from pyhb.daemon.private import DEFAULT_RUNDIR, private_dir
 from pyhb.shipped import DEFAULT_CONFDIR, resource_dirs
 
 
@@ -17,8 +19,8 @@ class Paths:
 
     confdir: Path = DEFAULT_CONFDIR
     statedir: Path = Path("/var/lib/heartbeat")
-    rundir: Path = Path("/run/heartbeat")
-    pidfile: Path = Path("/run/heartbeat.pid")
+    rundir: Path = DEFAULT_RUNDIR
+    pidfile: Path = DEFAULT_PIDFILE
 
     @property
     def control_socket(self) -> Path:
