@@ -340,7 +340,7 @@ class Engine:
         return self.ownership.fence.wanted(peer)
 
     def settle(self) -> None:
-        """What an input may have made due: a deferred request, the steps of a shutdown."""
+        """What an input may have made due: a standby request deferred while in flux."""
         self.ownership.after_input(self._now.mono)
 
     # -- membership --------------------------------------------------------------------

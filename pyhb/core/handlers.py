@@ -124,15 +124,17 @@ class Handlers:
     split: SplitMedia
     _rexmit_high_logged: dict[str, float] = field(default_factory=dict)
 
-    def warn_limited(self, logged: dict[str, float], key: str, text: str, t: float) -> None:
-        """WARNING at most once per ``WARN_INTERVAL`` per ``key`` (``logged`` remembers
-        when, bounded in size); the repeats go to the debug log."""
+    def log_limited(
+        self, logged: dict[str, float], key: str, text: str, t: float, level: int = logging.WARNING
+    ) -> None:
+        """``text`` at ``level`` at most once per ``WARN_INTERVAL`` per ``key`` (``logged``
+        remembers when, bounded in size); the repeats go to the debug log."""
         last = logged.get(key)
         if last is None or t - last >= WARN_INTERVAL:
             logged[key] = t
             if len(logged) > 1024:
                 logged.clear()
-            self.host.log_line(logging.WARNING, text)
+            self.host.log_line(level, text)
         else:
             log.debug("%s", text)
 
@@ -271,7 +273,7 @@ class Handlers:
             elif found is Lookup.TOO_HIGH:
                 # A quiet-peer probe may ask one packet ahead of us: rate-limited per peer.
                 text = f"Rexmit of seq {seq} requested. {self.history.next_seq - 1} is max."
-                self.warn_limited(self._rexmit_high_logged, peer.name, text, at.now)
+                self.log_limited(self._rexmit_high_logged, peer.name, text, at.now)
                 break
 
     def ackmsg(self, peer: Peer, msg: HaMessage, at: Arrival) -> None:

@@ -65,9 +65,10 @@ class Outbox:
             mtype, fields, seq=seq, wall=wall, dest=dest, dest_uuid=self._dest_uuid(dest)
         )
         data = self.signer.datagram_of(pairs)
-        if seq is not None:
-            self.history.record(seq, data)
-        self._queue.append(data)
+        if seq is None:
+            self._queue.append(data)
+        else:
+            self.record(seq, data)
         return seq, pairs
 
     def verbatim(self, fields: list[tuple[str, str | bytes]], wall: float) -> list[Pair]:

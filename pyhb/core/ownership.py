@@ -265,11 +265,10 @@ class Ownership:
         decision.evaluate(self, now)
 
     def after_input(self, now: float) -> None:
-        """At the end of every input: a deferred standby request, a pending shutdown."""
+        """At the end of every input: a standby request deferred while we were in flux.
+        (A pending shutdown begins in ``evaluate``, which ``finished`` always runs.)"""
         if self.standby.deferred is not None:
             self.standby.poll_deferred(now)
-        if self.phase is Phase.SHUTDOWN_PENDING and self.busy is None:
-            shutdown.begin(self, now)
 
     # -- life cycle --------------------------------------------------------------------
 

@@ -26,7 +26,6 @@ from collections.abc import MutableMapping
 
 from pyhb.clock import Instant
 from pyhb.config.model import node_key
-from pyhb.core.badpackets import INTERVAL as WARN_INTERVAL
 from pyhb.core.badpackets import BadPacketLog
 from pyhb.core.events import ClusterMessage, LinkStateChanged, LinkStatus
 from pyhb.core.handlers import ROUTES, Arrival, Handlers, Host, hex_field, node_name
@@ -37,8 +36,6 @@ from pyhb.core.splitmedia import SplitMedia
 from pyhb.wire.errors import AuthError, DecodeError
 from pyhb.wire.message import HaMessage, peek_ack_dest
 from pyhb.wire.steady import Status, read_status
-
-log = logging.getLogger(__name__)
 
 Addr = tuple[str, int]
 
@@ -72,7 +69,7 @@ class Receiver:
         self.ownership = ownership
         self.split = split
         self.handlers = Handlers(host, peers, history, ownership, split)
-        self._namesake_logged: float | None = None
+        self._namesake_logged: dict[str, float] = {}
 
     def receive_datagram(
         self, data: bytes, medium: str, addr: Addr, now: Instant, arrived: float | None = None
@@ -212,12 +209,7 @@ class Receiver:
             f"{self.uuid.hex()}): two nodes with one name cannot form a cluster; give each its "
             "own name (uname -n, or the nodeinfo file) and list both in ha.cf"
         )
-        last = self._namesake_logged
-        if last is None or t - last >= WARN_INTERVAL:
-            self._namesake_logged = t
-            self.host.log_line(logging.ERROR, text)
-        else:
-            log.debug("%s", text)
+        self.handlers.log_limited(self._namesake_logged, "namesake", text, t, logging.ERROR)
 
     def _heard_self(self, medium: str) -> None:
         """One of our own packets came back on ``medium``: that link works."""

@@ -45,16 +45,15 @@ def snapshot(
     # 3.0.6 lists nodes in reverse ha.cf order (``node a b`` lists b, then a).
     nodes = tuple(views[n] for n in reversed(config.ha.node) if n in views)
     nodes = tuple(reversed(pings.views())) + nodes  # ping nodes: after the nodes
-    own_state = ownership
     groups = tuple(
-        GroupView(g.key, g.node, own_state.state[g.key], own_state.errors.get(g.key))
-        for g in own_state.groups.values()
+        GroupView(g.key, g.node, ownership.state[g.key], ownership.errors.get(g.key))
+        for g in ownership.groups.values()
     )
     return Snapshot(
         local_node=local,
         local_status=status,
         nodes=nodes,
-        rscstatus=own_state.rscstatus(),
+        rscstatus=ownership.rscstatus(),
         groups=groups,
         params=dict(config.ha.params),
     )
