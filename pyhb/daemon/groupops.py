@@ -11,12 +11,12 @@ task boundary, and fails every group of the operation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from pyhb.config.model import ResourceGroup
 from pyhb.core.events import GroupAction, RunGroups
 from pyhb.daemon.counters import Counters
-from pyhb.daemon.monitor import restart_groups
-from pyhb.resources.plan import Action, groups_in_order
+from pyhb.resources.plan import Action, in_order
 from pyhb.resources.runner import ResourceRunner
 
 log = logging.getLogger("pyhb")
@@ -39,10 +39,20 @@ async def run_groups(runner: ResourceRunner, counters: Counters, ev: RunGroups) 
         return [g.key for g in ev.groups]
 
 
+async def restart_groups(runner: ResourceRunner, groups: Sequence[ResourceGroup]) -> list[str]:
+    """A ``RESTART`` effect: each (partial) group stopped right to left, then started left
+    to right; the keys of those that did not come back."""
+    failed = []
+    for group in groups:
+        if not (await runner.give_group(group)).ok or not (await runner.take_group(group)).ok:
+            failed.append(group.key)
+    return failed
+
+
 async def _take_or_give(runner: ResourceRunner, counters: Counters, ev: RunGroups) -> list[str]:
     failed: list[str] = []
     take = ev.action is GroupAction.TAKE
-    for group in groups_in_order(ev.groups, Action.START if take else Action.STOP):
+    for group in in_order(ev.groups, Action.START if take else Action.STOP):
         if take:
             outcome = await runner.take_group(group)
         else:

@@ -178,16 +178,6 @@ def attach(
     return Monitor(runner, ready=ready, failed=own.banned.__contains__, submit=submit)
 
 
-async def restart_groups(runner: ResourceRunner, groups: Sequence[ResourceGroup]) -> list[str]:
-    """A ``RESTART`` effect: each (partial) group stopped right to left, then started left
-    to right; the keys of those that did not come back."""
-    failed = []
-    for group in groups:
-        if not (await runner.give_group(group)).ok or not (await runner.take_group(group)).ok:
-            failed.append(group.key)
-    return failed
-
-
 def load_failed(statedir: Path, groups: Sequence[ResourceGroup]) -> set[str]:
     """The groups that failed here before pyhb (or the host) restarted: still not taken
     back until cleared. Keys no longer in haresources are dropped."""

@@ -84,12 +84,6 @@ def ordered(group: ResourceGroup, action: Action) -> tuple[ResourceRef, ...]:
     return in_order(group.resources, action)
 
 
-def groups_in_order(groups: Sequence[ResourceGroup], action: Action) -> tuple[ResourceGroup, ...]:
-    """The groups of one operation in the order ``action`` runs them (a give stops the
-    last-listed group first)."""
-    return in_order(groups, action)
-
-
 def build_invocation(
     path: str, ref: ResourceRef, action: Action, timeouts: Timeouts | None = None
 ) -> Invocation:

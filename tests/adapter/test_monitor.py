@@ -13,7 +13,8 @@ import pytest
 from pyhb.config.monitors import MonitorSpec
 from pyhb.core.events import Command, MonitorFailure
 from pyhb.core.monitoring import ResourceHealth
-from pyhb.daemon.monitor import FAILED_FILE, Monitor, load_failed, restart_groups, save_failed
+from pyhb.daemon.groupops import restart_groups
+from pyhb.daemon.monitor import FAILED_FILE, Monitor, load_failed, save_failed
 from tests.adapter.test_runner import Env, group
 
 pytestmark = pytest.mark.asyncio
