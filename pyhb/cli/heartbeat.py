@@ -24,7 +24,7 @@ from pathlib import Path
 import pyhb
 from pyhb.cli.tool import parse_args
 from pyhb.daemon.paths import Paths
-from pyhb.daemon.pidfile import read_pid, running_pid
+from pyhb.daemon.pidfile import process_exists, read_pid, running_pid
 
 # -k, -s and -V import only the above: a stop hands over as soon as the signal is sent,
 # not after loading the daemon and config stack. -r and starting import the rest.
@@ -99,9 +99,7 @@ def _stop(paths: Paths, timeout: float) -> int:
         return 4 if exc.errno in (errno.EPERM, errno.EACCES) else 1
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not process_exists(pid):
             return 0
         time.sleep(0.05)
     print(f"ERROR: heartbeat pid {pid} still running after {timeout:.0f} s", file=sys.stderr)

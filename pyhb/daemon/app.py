@@ -141,9 +141,7 @@ class Daemon:
         if listen:  # prometheus_client is loaded only then
             from pyhb.daemon.exporter import serve_metrics  # noqa: PLC0415
 
-            exporter = await serve_metrics(
-                listen, lambda: self.engine, self.counters, lambda: self.monitor
-            )
+            exporter = await serve_metrics(listen, self.engine, self.counters, lambda: self.monitor)
         self._make_api()
         self.transport = await Transport.open(self.engine, media, on_events=self._drain)
         fifo = self._open_fifo()
@@ -432,10 +430,11 @@ class Daemon:
             logsetup.configure(merged.ha, stderr=self.log_to_stderr, debug=self.debug)
         self.engine.reconfigure(merged, self.transport.now())
         self.transport.kick()
+        env = script_environment(merged, self.paths)
         if self.runner is not None:
-            self.runner.env = script_env(script_environment(merged, self.paths))
+            self.runner.env = script_env(env)
         if self.rcd is not None:
-            self.rcd.base_env = script_environment(merged, self.paths)
+            self.rcd.base_env = env
         self.config = merged
         report(plan)
         return None

@@ -159,17 +159,15 @@ async def start_exporter(address: tuple[str, int], collector: Collector) -> Metr
 
 async def serve_metrics(
     address: tuple[str, int],
-    engine: Callable[[], Engine | None],
+    engine: Engine,
     counters: Counters,
     monitor: Callable[[], MonitorAccessor | None],
 ) -> MetricsServer:
     """The metrics page of a running daemon, when pyhb.cf sets ``metrics_listen``
-    (docs/metrics.md): the cluster's collector (``daemon.metrics``) on ``address``. Call
-    it once the engine exists."""
-    loop, first = asyncio.get_running_loop(), engine()
-    assert first is not None
+    (docs/metrics.md): the cluster's collector (``daemon.metrics``) on ``address``."""
+    loop = asyncio.get_running_loop()
     collector = ClusterCollector(
-        engine, counters, version=pyhb.__version__,
-        uptime=lambda: loop.time() - first.started, monitor=monitor,
+        lambda: engine, counters, version=pyhb.__version__,
+        uptime=lambda: loop.time() - engine.started, monitor=monitor,
     )  # fmt: skip
     return await start_exporter(address, collector)

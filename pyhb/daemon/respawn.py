@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pyhb.config.clients import resolve_program
 from pyhb.config.directives import recorded
 from pyhb.config.model import HaConfig, RespawnClient
+from pyhb.resources.process import killpg
 from pyhb.shipped import DEFAULT_CONFDIR
 
 log = logging.getLogger("pyhb")
@@ -178,12 +179,12 @@ class Supervisor:
                     log.info("client [%s] is not running.", client.command)
                 continue
             log.info("killing %s process group %d with signal 15", client.command, proc.pid)
-            _killpg(proc.pid, signal.SIGTERM)
+            killpg(proc.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(proc.wait(), self.stop_grace)
             except TimeoutError:
                 log.warning("killing %s process group %d with signal 9", client.command, proc.pid)
-                _killpg(proc.pid, signal.SIGKILL)
+                killpg(proc.pid, signal.SIGKILL)
                 await proc.wait()
         for client in self.clients:
             if client.task is not None:
@@ -196,8 +197,3 @@ class Supervisor:
         return [
             c.proc.pid for c in self.clients if c.proc is not None and c.proc.returncode is None
         ]
-
-
-def _killpg(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, sig)

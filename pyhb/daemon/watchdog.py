@@ -28,7 +28,7 @@ import logging
 import math
 import os
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 log = logging.getLogger("pyhb")
 
@@ -51,17 +51,6 @@ def watchdog_timeout(deadtime_ms: int) -> int:
     return math.ceil((deadtime_ms + 10) / 1000)
 
 
-def _logged(call: Callable[[], object], done: str, failed: str, arg: object) -> None:
-    """Make one device call; log ``done`` with ``arg``, or ``failed`` with ``arg`` and the
-    error (3.0.6's lines)."""
-    try:
-        call()
-    except OSError as exc:
-        log.error(failed, arg, exc.strerror)
-    else:
-        log.info(done, arg)
-
-
 class Watchdog:
     """One open watchdog device."""
 
@@ -73,14 +62,18 @@ class Watchdog:
 
     def open(self) -> None:
         """Open the device and set its timeout; OSError when it cannot be opened."""
-        fd = self.fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
         log.info("Using watchdog device: %s", self.path)
-        _logged(  # on failure the device keeps its own timeout
-            lambda: fcntl.ioctl(fd, WDIOC_SETTIMEOUT, struct.pack("i", self.timeout)),
-            "Watchdog timer set to %d seconds",
-            "WDIOC_SETTIMEOUT: Failed to set watchdog timer to %d seconds.: %s",
-            self.timeout,
-        )
+        try:
+            fcntl.ioctl(self.fd, WDIOC_SETTIMEOUT, struct.pack("i", self.timeout))
+        except OSError as exc:  # 3.0.6's line; the device keeps its own timeout
+            log.error(
+                "WDIOC_SETTIMEOUT: Failed to set watchdog timer to %d seconds.: %s",
+                self.timeout,
+                exc.strerror,
+            )
+        else:
+            log.info("Watchdog timer set to %d seconds", self.timeout)
         self.tickle()
 
     def tickle(self) -> None:
@@ -110,13 +103,16 @@ class Watchdog:
         if self.fd is None:
             return
         if disarm:
-            fd = self.fd
-            _logged(
-                lambda: os.write(fd, MAGIC_CLOSE),
-                "Watchdog device %s disarmed and closed",
-                "Watchdog write magic character failure: closing %s! (%s)",
-                self.path,
-            )
+            try:
+                os.write(self.fd, MAGIC_CLOSE)
+            except OSError as exc:
+                log.error(
+                    "Watchdog write magic character failure: closing %s! (%s)",
+                    self.path,
+                    exc.strerror,
+                )
+            else:
+                log.info("Watchdog device %s disarmed and closed", self.path)
         else:
             log.warning("Watchdog device %s closed still armed", self.path)
         self._close_fd()

@@ -77,7 +77,8 @@ class ScriptResult:
         return text[-TAIL_CHARS:]
 
 
-def _killpg(pgid: int, sig: signal.Signals) -> None:
+def killpg(pgid: int, sig: signal.Signals) -> None:
+    """Signal a process group that may be gone already."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
 
@@ -95,16 +96,16 @@ async def wait_or_kill(
         await asyncio.wait_for(proc.wait(), limit)
     except TimeoutError:
         on_timeout()
-        _killpg(proc.pid, signal.SIGTERM)
+        killpg(proc.pid, signal.SIGTERM)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(proc.wait(), grace)
         # The leader may have exited on SIGTERM while children linger: kill the group.
-        _killpg(proc.pid, signal.SIGKILL)
+        killpg(proc.pid, signal.SIGKILL)
         await proc.wait()
         return True
     finally:
         if proc.returncode is None:  # cancelled: never leave a process behind
-            _killpg(proc.pid, signal.SIGKILL)
+            killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await asyncio.shield(proc.wait())
