@@ -85,9 +85,9 @@ def _make_key(index: int, method: str, secret: list[str], where: str) -> AuthKey
         m = AuthMethod(method)
     except ValueError:
         raise ValueError(f"{where}: unknown method {method!r} (crc, md5, sha1)") from None
-    if m is AuthMethod.CRC and secret:
+    if not m.keyed and secret:
         raise ValueError(f"{where}: method crc takes no key")
-    if m is not AuthMethod.CRC and not secret:
+    if m.keyed and not secret:
         raise ValueError(f"{where}: method {m} requires a key")
     return AuthKey(index, m, secret[0].encode(errors="surrogateescape") if secret else b"")
 

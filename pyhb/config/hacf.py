@@ -191,7 +191,7 @@ class _HaCfParser(IssueList):
             self.auto_failback = AutoFailback.OFF
             result = "auto_failback off"
         else:
-            self.auto_failback = default_of("auto_failback", AutoFailback)
+            self.auto_failback = AutoFailback.LEGACY
             result = "auto_failback legacy"
         self.warning(
             lineno,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pyhb.config.model import AuthMethod, ClusterConfig, Mcast, Ucast
+from pyhb.config.model import ClusterConfig, Mcast, Ucast
 from pyhb.export.model import ExportError, issue
 
 MIN_TOKEN_MS = 300
@@ -59,7 +59,7 @@ def render_corosync(
                 )
             ]
         )
-    crypto = config.authkeys.outbound.method is not AuthMethod.CRC
+    crypto = config.authkeys.outbound.method.keyed
     out = [
         "# corosync.conf exported by pyhb from " + str(config.confdir / "ha.cf"),
         "# Copy it to /etc/corosync/corosync.conf on every node.",
