@@ -18,4 +18,4 @@ async def test_a_hook_s_background_child_writes_into_a_drained_pipe(tmp_path: Pa
     outcome = await run_job((str(script), "status"), script_env({}), tmp_path, 10.0)
     assert outcome.rc == 0
     assert "hook ran" in outcome.output
-    await assert_drained_then_closed(tmp_path, held_open=False)
+    await assert_drained_then_closed(tmp_path)

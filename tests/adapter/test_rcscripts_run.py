@@ -18,7 +18,7 @@ from pyhb.config.model import ClusterConfig
 from pyhb.daemon.app import script_environment
 from pyhb.daemon.paths import Paths
 from pyhb.daemon.rcscripts import EventScripts, for_daemon
-from tests.helpers.procs import gone
+from tests.helpers.procs import gone, running
 from tests.helpers.sim import make_config
 
 pytestmark = pytest.mark.asyncio
@@ -245,4 +245,4 @@ async def test_close_kills_the_running_script(tmp_path: Path, opened: list[Event
             break
         await asyncio.sleep(0.05)
     await rcd.close()
-    assert await gone(int(pids.read_text()))
+    assert not running(int(pids.read_text()))  # close() waited for it to be reaped

@@ -12,7 +12,7 @@ import pytest
 
 from pyhb.resources.plan import Action, Invocation
 from pyhb.resources.process import run_subprocess, script_env
-from tests.helpers.procs import running
+from tests.helpers.procs import gone
 
 
 def _script(tmp_path: Path, body: str) -> str:
@@ -45,16 +45,6 @@ def _zombie_children() -> list[int]:
     return found
 
 
-async def _wait_gone(pids: list[int], seconds: float = 2.0) -> bool:
-    import asyncio
-
-    for _ in range(int(seconds / 0.05)):
-        if not any(running(p) for p in pids):
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 @pytest.mark.asyncio
 @pytest.mark.parametrize("ignore_term", [False, True])
 async def test_hung_script_and_its_child_are_killed_as_a_group(
@@ -71,7 +61,8 @@ async def test_hung_script_and_its_child_are_killed_as_a_group(
     assert result.rc is None
     assert elapsed < 3
     child, leader = (int(x) for x in pids.read_text().split())
-    assert await _wait_gone([child, leader])
+    assert await gone(child, 2.0)
+    assert await gone(leader, 2.0)
     assert _zombie_children() == []
 
 

@@ -36,9 +36,9 @@ def our_fds_to(target: str) -> list[str]:
     return found
 
 
-async def assert_drained_then_closed(tmp_path: Path, *, held_open: bool = True) -> None:
+async def assert_drained_then_closed(tmp_path: Path) -> None:
     """The child's 400 KB went through a pipe (read, not blocked, not SIGPIPE), which we
-    close once the child is gone (and, ``held_open``, keep open while it holds it)."""
+    keep open while it holds it and close once it is gone."""
     done = tmp_path / "done"
     pid = int((tmp_path / "pid").read_text())
     try:
@@ -49,7 +49,7 @@ async def assert_drained_then_closed(tmp_path: Path, *, held_open: bool = True) 
         held = (tmp_path / "info").read_text().strip()
         assert held.startswith("pipe:[")  # not a (deleted) file
         assert done.exists()
-        assert not held_open or our_fds_to(held)  # still drained while the child holds it
+        assert our_fds_to(held)  # still drained while the child holds it
     finally:
         os.killpg(os.getpgid(pid), signal.SIGKILL)
     for _ in range(200):  # once the last holder is gone, the pipe is closed

@@ -190,6 +190,13 @@ class ClusterSim:
     def owners(self, key: str) -> list[str]:
         return sorted(n.name for n in self.nodes.values() if key in n.running)
 
+    def max_owners(self, key: str, since: float = 0.0) -> int:
+        """The most nodes that ran ``key`` at once, from ``since`` on."""
+        return max(
+            (sum(key in r for r in seen.values()) for t, seen in self.owners_seen if t >= since),
+            default=0,
+        )
+
     def log_text(self, name: str) -> str:
         return "\n".join(self.nodes[name].logs)
 

@@ -17,7 +17,7 @@ def test_tools_do_not_import_the_config_parsers(tool: str) -> None:
 def test_standby_tools_load_no_configuration_and_no_authentication(tool: str) -> None:
     """They only talk to the control socket: importing the wire codec through them must
     not bring the configuration model or the digests along (about 30 ms of start-up)."""
-    heavy = ("pyhb.config", "pyhb.config.model", "pyhb.wire.auth", "cryptography")
+    heavy = ("pyhb.config", "pyhb.wire.auth", "cryptography")
     assert loaded_by(f"import pyhb.cli.{tool}", heavy) == []
 
 

@@ -18,13 +18,6 @@ def pair(seed: int = 1, **kw: object) -> ClusterSim:
     return ClusterSim({n: make_config(n, **kw) for n in ("a", "b")}, seed=seed)  # type: ignore[arg-type]
 
 
-def max_owners(sim: ClusterSim, since: float = 0.0) -> int:
-    return max(
-        (sum(VIP in r for r in seen.values()) for t, seen in sim.owners_seen if t >= since),
-        default=0,
-    )
-
-
 def test_heal_keeps_the_group_on_the_node_that_served_it_not_its_preferred_node() -> None:
     """auto_failback off: b took a's group when a died and a came back without it. A
     partition makes a take it too; on heal a's copy (taken only because b went silent)
@@ -49,7 +42,7 @@ def test_heal_keeps_the_group_on_the_node_that_served_it_not_its_preferred_node(
     assert not [line for line in b_log if "releasing" in line]
     sim.run_for(20)
     assert sim.owners(VIP) == ["b"]
-    assert max_owners(sim, since=healed + 5) <= 1
+    assert sim.max_owners(VIP, since=healed + 5) <= 1
 
 
 def test_heal_keeps_the_original_owner_and_it_re_announces_after_the_loser_let_go() -> None:
@@ -158,7 +151,7 @@ def test_thirty_percent_loss_both_ways_causes_no_false_failover() -> None:
     for name in ("a", "b"):
         assert "is dead" not in sim.log_text(name), name
     assert sim.owners(VIP) == ["a"]
-    assert max_owners(sim) == 1
+    assert sim.max_owners(VIP) == 1
 
 
 def test_group_that_fails_to_start_is_handed_to_the_peer() -> None:
@@ -171,7 +164,7 @@ def test_group_that_fails_to_start_is_handed_to_the_peer() -> None:
     assert took < 3.0
     sim.run_for(30)
     assert sim.owners(VIP) == ["b"]
-    assert max_owners(sim) == 1
+    assert sim.max_owners(VIP) == 1
     a = sim.nodes["a"].engine
     assert a is not None
     assert a.ownership.errors[VIP] == "start failed"
@@ -231,7 +224,7 @@ def test_standby_whose_stop_fails_is_called_off_and_the_peer_starts_nothing() ->
     assert sim.request("a", Standby(RscHold.ALL)) is None
     sim.run_for(30)
     assert sim.owners(VIP) == ["a"]
-    assert max_owners(sim) == 1
+    assert sim.max_owners(VIP) == 1
     assert "could not be stopped and stays here" in sim.log_text("a")
 
 
@@ -248,7 +241,7 @@ def test_shutdown_whose_stop_fails_is_called_off_and_the_peer_starts_nothing() -
     sim.run_for(30)
     assert not sim.nodes["a"].exited
     assert sim.owners(VIP) == ["a"]
-    assert max_owners(sim) == 1
+    assert sim.max_owners(VIP) == 1
     assert "Shutdown cancelled" in sim.log_text("a")
 
 

@@ -52,12 +52,6 @@ class FencingSim(ClusterSim):
         fencer.engine.fence_finished(target, self.instant())
         self._service(fencer)
 
-    def max_owners(self, since: float = 0.0) -> int:
-        return max(
-            (sum(VIP in r for r in seen.values()) for t, seen in self.owners_seen if t >= since),
-            default=0,
-        )
-
 
 def started_pair(sim: FencingSim) -> None:
     sim.start("a")
@@ -78,7 +72,7 @@ def test_partitioned_owner_is_reset_before_the_peer_takes_its_group(mode: AutoFa
     assert sim.owners(VIP) == ["a"]  # b waits for the reset
     sim.run_until(lambda: sim.owners(VIP) == ["b"])
     assert sim.now >= asked + RESET_TIME
-    assert sim.max_owners(since=cut) == 1
+    assert sim.max_owners(VIP, since=cut) == 1
     b_log = sim.log_text("b")
     assert "Resetting node a (STONITH) before taking its resources." in b_log
     assert "node a now reset." in b_log
@@ -101,7 +95,7 @@ def test_no_takeover_while_the_reset_fails_and_none_once_the_peer_is_back() -> N
     assert not sim.nodes["b"].engine.fence_wanted("a")
     assert "node a is back before its reset: reset abandoned" in sim.log_text("b")
     assert sim.owners(VIP) == ["a"]
-    assert sim.max_owners() == 1
+    assert sim.max_owners(VIP) == 1
 
 
 def test_without_stonith_the_takeover_is_immediate_and_warned() -> None:
